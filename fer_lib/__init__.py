@@ -1,0 +1,8 @@
+"""fer_lib: a replication of Bah & Xue (2022), facial expression recognition
+with an adapted residual network, as a small tested library."""
+
+from .classes import CKPLUS_CLASSES, FER_CLASSES
+from .faceset import FaceSet
+
+__version__ = "0.1.0"
+__all__ = ["CKPLUS_CLASSES", "FER_CLASSES", "FaceSet", "__version__"]

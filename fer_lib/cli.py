@@ -1,0 +1,105 @@
+"""Command line: ``python -m fer_lib COMMAND``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _replicate(args) -> int:
+    from .replicate import load_profile, parse_overrides, run_notebooks
+
+    params = load_profile(args.profile) | parse_overrides(args.set)
+    record = run_notebooks(params, Path(args.out), only=args.only)
+    failed = [name for name, r in record["notebooks"].items() if r["status"] != "ok"]
+    if not record["notebooks"]:
+        print("no notebook matched", file=sys.stderr)
+        return 2
+    if failed:
+        print(f"failed notebooks: {', '.join(failed)} (executed copies with the error are in {args.out}/notebooks)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _book(args) -> int:
+    from .replicate import build_book
+
+    return build_book(Path(args.run), strict=not args.lenient)
+
+
+def _data_summary(args) -> int:
+    from .datasets import load_dataset
+    from .provenance import data_fingerprint
+
+    faces = load_dataset(args.dataset, args.root, seed=args.seed)
+    splits = faces.meta["split"].replace("", "all")
+    summary = {
+        "dataset": args.dataset,
+        "source": faces.source,
+        "total": len(faces),
+        "by_split": {str(k): int(v) for k, v in splits.value_counts(sort=False).items()},
+        "by_class": {k: int(v) for k, v in faces.class_counts().items()},
+        "subjects": int(faces.meta["subject"].nunique()),
+        "sha256": data_fingerprint(faces)["sha256"],
+    }
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"{summary['dataset']}: {summary['total']:,} faces, {summary['subjects']:,} subjects ({faces.source})")
+        for split, n in summary["by_split"].items():
+            print(f"  split {split:<12} {n:>7,}")
+        for name, n in summary["by_class"].items():
+            print(f"  class {name:<12} {n:>7,}")
+    return 0
+
+
+def _refresh(args) -> int:
+    from .replicate import notebooks, refresh_checked_outputs
+
+    for path in notebooks():
+        if not args.only or any(key in path.stem for key in args.only):
+            refresh_checked_outputs(path)
+            print(f"refreshed {path.name}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m fer_lib", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    rep = sub.add_parser("replicate", help="execute every notebook with papermill into a run folder")
+    rep.add_argument("--profile", default="demo", help="profile name (profiles/NAME.yaml) or a YAML path")
+    rep.add_argument("--out", required=True, help="run folder, e.g. runs/demo")
+    rep.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter (repeatable)")
+    rep.add_argument("--only", nargs="*", help="run only notebooks whose name contains one of these")
+    rep.set_defaults(func=_replicate)
+
+    book = sub.add_parser("book", help="build the HTML book from an existing run folder (no re-running)")
+    book.add_argument("--run", default="runs/demo", help="run folder made by `replicate`")
+    book.add_argument("--lenient", action="store_true", help="do not turn warnings into errors")
+    book.set_defaults(func=_book)
+
+    ref = sub.add_parser("refresh-notebooks", help="re-execute source notebooks and store the outputs nbval checks")
+    ref.add_argument("--only", nargs="*", help="only notebooks whose name contains one of these")
+    ref.set_defaults(func=_refresh)
+
+    data = sub.add_parser("data", help="data set tools")
+    data_sub = data.add_subparsers(dest="data_command", required=True)
+    summ = data_sub.add_parser("summary", help="counts by split and class")
+    summ.add_argument("--dataset", required=True)
+    summ.add_argument("--root", default=None, help="data root (default: $FER_DATA_ROOT)")
+    summ.add_argument("--seed", type=int, default=0, help="seed of the synthetic sets")
+    summ.add_argument("--json", action="store_true", help="print one JSON object")
+    summ.set_defaults(func=_data_summary)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (FileNotFoundError, ValueError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

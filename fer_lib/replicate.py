@@ -1,0 +1,136 @@
+"""Run the parameterised notebooks with papermill, then build the book from a run."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from .provenance import environment
+from .settings import BOOK_RESULTS_DIR, NOTEBOOK_DIR, PROFILE_DIR, REPO_ROOT
+
+
+def load_profile(name_or_path: str) -> dict:
+    """A profile's parameters, from ``profiles/NAME.yaml`` or a YAML file path."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = PROFILE_DIR / f"{name_or_path}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
+        raise FileNotFoundError(f"profile {name_or_path!r} not found at {path}; known profiles: {known}")
+    params = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(params, dict):
+        raise ValueError(f"{path}: expected a mapping of parameter names to values")
+    return params | {"profile": path.stem}
+
+
+def parse_overrides(items: list[str]) -> dict:
+    """``key=value`` strings to a dict; values are parsed as YAML (``3``, ``true``, ``null``)."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--set expects key=value, got {item!r}")
+        out[key.strip()] = yaml.safe_load(value)
+    return out
+
+
+def notebooks(directory: Path = NOTEBOOK_DIR) -> list[Path]:
+    """The replication notebooks, in reading order (by file name)."""
+    return sorted(p for p in directory.glob("[0-9][0-9]_*.ipynb"))
+
+
+def run_notebooks(params: dict, out: Path, only: list[str] | None = None, source_dir: Path = NOTEBOOK_DIR) -> dict:
+    """Execute each notebook into ``out/notebooks`` with the parameters it declares.
+
+    A failing notebook does not stop the others; the returned record (also written
+    as ``out/run.json``) lists each notebook's status and wall time.
+    """
+    import papermill as pm
+
+    out = Path(out).resolve()
+    (out / "notebooks").mkdir(parents=True, exist_ok=True)
+    record = {"params": params, "environment": environment(), "notebooks": {}}
+    for nb in notebooks(source_dir):
+        if only and not any(key in nb.stem for key in only):
+            continue
+        declared = pm.inspect_notebook(str(nb))
+        given = {k: v for k, v in params.items() if k in declared} | ({"out_dir": str(out)} if "out_dir" in declared else {})
+        start = time.perf_counter()
+        status = "ok"
+        try:
+            pm.execute_notebook(str(nb), str(out / "notebooks" / nb.name), parameters=given, kernel_name="python3", cwd=str(REPO_ROOT), progress_bar=False)
+            _fold_parameter_cells(out / "notebooks" / nb.name)
+        except Exception as exc:  # papermill raises PapermillExecutionError with the cell's traceback
+            status = f"failed: {type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
+        record["notebooks"][nb.stem] = {"status": status, "parameters": given, "wall_s": round(time.perf_counter() - start, 1)}
+        print(f"{nb.stem}: {status} ({record['notebooks'][nb.stem]['wall_s']} s)", flush=True)
+    (out / "run.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
+    return record
+
+
+def _fold_parameter_cells(path: Path) -> None:
+    """Tag the default and injected parameter cells ``hide-cell`` so the book folds them."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        tags = cell.metadata.setdefault("tags", [])
+        if ("parameters" in tags or "injected-parameters" in tags) and "hide-cell" not in tags:
+            tags.append("hide-cell")
+    nbformat.write(nb, path)
+
+
+def stage_run(run_dir: Path, dest: Path = BOOK_RESULTS_DIR) -> list[Path]:
+    """Copy a run's executed notebooks and record to where the book's table of contents expects them."""
+    run_dir = Path(run_dir)
+    executed = sorted((run_dir / "notebooks").glob("*.ipynb"))
+    if not executed:
+        raise FileNotFoundError(f"{run_dir}/notebooks holds no executed notebooks; run `python -m fer_lib replicate --out {run_dir}` first")
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    for nb in executed:
+        shutil.copy2(nb, dest / nb.name)
+    if (run_dir / "run.json").exists():
+        shutil.copy2(run_dir / "run.json", dest / "run.json")
+    return [dest / nb.name for nb in executed]
+
+
+def build_book(run_dir: Path, strict: bool = True) -> int:
+    """Stage ``run_dir`` and build the HTML book into ``_build/html``; returns the exit code."""
+    stage_run(run_dir)
+    exe = Path(sys.executable).parent / "jupyter-book"
+    cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(REPO_ROOT), "--path-output", str(REPO_ROOT)]
+    if strict:
+        cmd += ["-W", "-n", "--keep-going"]
+    env = os.environ | {"PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    return subprocess.run(cmd, env=env).returncode
+
+
+CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
+
+
+def refresh_checked_outputs(path: Path) -> None:
+    """Re-execute a source notebook with its default parameters and store only the
+    outputs of cells marked ``# NBVAL_CHECK_OUTPUT`` (what nbval compares); all other
+    outputs are cleared so the committed notebook stays small and reviewable."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, kernel_name="python3", resources={"metadata": {"path": str(Path(path).parent)}}, timeout=1800).execute()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        if CHECK_MARK not in cell.source:  # nbval needs the checked cells' counts: keep them
+            cell.execution_count = None
+            cell.outputs = []
+        cell.metadata.pop("execution", None)
+    nbformat.write(nb, path)

@@ -1,0 +1,79 @@
+import json
+import subprocess
+import sys
+
+import nbformat
+import pytest
+import yaml
+
+from fer_lib import replicate
+from fer_lib.settings import NOTEBOOK_DIR, REPO_ROOT
+
+
+def test_profile_loading_and_overrides():
+    params = replicate.load_profile("demo")
+    assert params["dataset"] == "synthetic" and params["profile"] == "demo"
+    assert replicate.parse_overrides(["seed=3", "data_root=null", "dataset=fer2013"]) == {"seed": 3, "data_root": None, "dataset": "fer2013"}
+    with pytest.raises(ValueError, match="key=value"):
+        replicate.parse_overrides(["seed"])
+    with pytest.raises(FileNotFoundError, match="known profiles: .*demo"):
+        replicate.load_profile("no-such-profile")
+
+
+def test_every_notebook_opens_with_a_parameters_cell():
+    found = replicate.notebooks()
+    assert found, "no notebooks found"
+    for path in found:
+        nb = nbformat.read(path, as_version=4)
+        assert "parameters" in nb.cells[0].metadata.get("tags", []), f"{path.name}: first cell is not tagged 'parameters'"
+
+
+def test_toc_entries_exist_or_come_from_a_notebook():
+    toc = yaml.safe_load((REPO_ROOT / "_toc.yml").read_text())
+    files = [toc["root"]] + [ch["file"] for part in toc["parts"] for ch in part["chapters"]]
+    for entry in files:
+        if entry.startswith("book/results/"):
+            assert (NOTEBOOK_DIR / f"{entry.split('/')[-1]}.ipynb").is_file(), f"{entry}: no notebook produces it"
+        else:
+            assert (REPO_ROOT / f"{entry}.md").is_file(), f"{entry}.md missing"
+
+
+def _notebook(path, code):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}), nbformat.v4.new_code_cell(code)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+def test_runner_goes_on_after_a_failure_and_reports_it(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    _notebook(src / "01_fails.ipynb", "raise RuntimeError('boom')")
+    _notebook(src / "02_works.ipynb", "print(x * 2)")
+    record = replicate.run_notebooks({"x": 21, "unused": 0}, tmp_path / "run", source_dir=src)
+    assert record["notebooks"]["01_fails"]["status"].startswith("failed")
+    assert record["notebooks"]["02_works"]["status"] == "ok"
+    assert record["notebooks"]["02_works"]["parameters"] == {"x": 21}  # undeclared keys are not passed
+    executed = nbformat.read(tmp_path / "run" / "notebooks" / "02_works.ipynb", as_version=4)
+    assert "42" in executed.cells[-1].outputs[0]["text"]
+    assert json.loads((tmp_path / "run" / "run.json").read_text())["params"]["x"] == 21
+
+
+def test_replicate_cli_exits_nonzero_naming_the_failure(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "fer_lib", "replicate", "--out", str(tmp_path / "r"), "--only", "no_such_notebook"],
+        capture_output=True, text=True,
+    )
+    assert out.returncode == 2 and "no notebook matched" in out.stderr
+
+
+def test_staging_a_run_without_notebooks_says_what_to_do(tmp_path):
+    with pytest.raises(FileNotFoundError, match="replicate"):
+        replicate.stage_run(tmp_path, dest=tmp_path / "dest")
+
+
+def test_data_summary_json_for_synthetic():
+    out = subprocess.run([sys.executable, "-m", "fer_lib", "data", "summary", "--dataset", "synthetic", "--json"], capture_output=True, text=True, check=True)
+    summary = json.loads(out.stdout)
+    assert summary["total"] == 6000 and sum(summary["by_class"].values()) == 6000
+    assert summary["by_split"] == {"all": 6000} and set(summary["by_class"]) >= {"happy", "disgust"}
