@@ -30,20 +30,32 @@ def _book(args) -> int:
 
 
 def _data_summary(args) -> int:
+    import warnings
+
+    from .audit import audit
     from .datasets import load_dataset
     from .provenance import data_fingerprint
 
-    faces = load_dataset(args.dataset, args.root, seed=args.seed)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        faces = load_dataset(args.dataset, args.root, seed=args.seed, lenient=args.lenient, use_cache=not args.no_cache)
     splits = faces.meta["split"].replace("", "all")
+    report = audit(faces.images, faces.labels)
     summary = {
         "dataset": args.dataset,
         "source": faces.source,
         "total": len(faces),
         "by_split": {str(k): int(v) for k, v in splits.value_counts(sort=False).items()},
         "by_class": {k: int(v) for k, v in faces.class_counts().items()},
-        "subjects": int(faces.meta["subject"].nunique()),
+        "subjects": int(faces.meta.loc[faces.meta["subject"] != "", "subject"].nunique()),
+        "duplicates": {"groups": report.n_groups, "extra_copies": report.extra_copies, "conflicting_label_groups": len(report.conflicting_groups)},
+        "blanks": int(len(report.blanks)),
+        "problems": int(faces.info.get("n_problems", 0)),
+        "warnings": [str(w.message) for w in caught],
         "sha256": data_fingerprint(faces)["sha256"],
     }
+    if "paper_total" in faces.info:
+        summary["paper_total"] = faces.info["paper_total"]
     if args.json:
         print(json.dumps(summary))
     else:
@@ -52,6 +64,15 @@ def _data_summary(args) -> int:
             print(f"  split {split:<12} {n:>7,}")
         for name, n in summary["by_class"].items():
             print(f"  class {name:<12} {n:>7,}")
+        d = summary["duplicates"]
+        print(f"  duplicates: {d['groups']:,} groups, {d['extra_copies']:,} extra copies ({d['conflicting_label_groups']:,} with conflicting labels)")
+        print(f"  blanks: {summary['blanks']:,}")
+        if "paper_total" in summary:
+            print(f"  paper's total: {summary['paper_total']:,}")
+        if summary["problems"]:
+            print(f"  skipped (lenient): {summary['problems']:,} bad items")
+        for message in summary["warnings"]:
+            print(f"  warning: {message}")
     return 0
 
 
@@ -88,10 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
     data = sub.add_parser("data", help="data set tools")
     data_sub = data.add_subparsers(dest="data_command", required=True)
     summ = data_sub.add_parser("summary", help="counts by split and class")
-    summ.add_argument("--dataset", required=True)
+    summ.add_argument("--dataset", required=True, help="fer2013, ferplus, ckplus, muxspace, fergit, synthetic or synthetic-ckplus")
     summ.add_argument("--root", default=None, help="data root (default: $FER_DATA_ROOT)")
     summ.add_argument("--seed", type=int, default=0, help="seed of the synthetic sets")
     summ.add_argument("--json", action="store_true", help="print one JSON object")
+    summ.add_argument("--lenient", action="store_true", help="skip and report bad items instead of stopping at the first")
+    summ.add_argument("--no-cache", action="store_true", help="decode again instead of reading the cache")
     summ.set_defaults(func=_data_summary)
     return parser
 
