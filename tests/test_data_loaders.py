@@ -238,3 +238,20 @@ def test_load_dataset_real_names_need_their_folder(tmp_path):
         load_dataset("ckplus", tmp_path)
     with pytest.raises(ValueError, match="unknown data set"):
         load_dataset("affectnet", tmp_path)
+
+
+def test_cli_summary_strict_and_lenient(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    make_fer_folders(tmp_path / "fer2013", per_class=1)
+    (tmp_path / "fer2013" / "train" / "sad" / "Training_55.jpg").write_bytes(b"junk")
+    cmd = [sys.executable, "-m", "fer_lib", "data", "summary", "--dataset", "fer2013", "--root", str(tmp_path), "--json"]
+    env = {**__import__("os").environ, "FER_CACHE_DIR": str(tmp_path / "cache")}
+    strict = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert strict.returncode == 2 and "train/sad/Training_55.jpg" in strict.stderr
+    lenient = subprocess.run(cmd + ["--lenient"], capture_output=True, text=True, env=env, check=True)
+    summary = json.loads(lenient.stdout)
+    assert summary["total"] == 21 and summary["problems"] == 1 and summary["by_class"]["sad"] == 3
+    assert summary["duplicates"] == {"groups": 0, "extra_copies": 0, "conflicting_label_groups": 0} and summary["blanks"] == 0
