@@ -16,7 +16,7 @@ import pandas as pd
 from .classes import FER_CLASSES
 from .faceset import FaceSet
 from .loaders.fer2013 import load_fer2013
-from .loaders.muxspace import MUXSPACE_CLASSES, load_muxspace
+from .loaders.muxspace import load_muxspace
 
 PAPER_FERGIT_TOTAL = 49_300
 
@@ -62,7 +62,6 @@ def combine_fergit(fer: FaceSet, mux: FaceSet) -> FaceSet:
 
 def load_fergit(fer2013_path: str | PathLike, muxspace_path: str | PathLike, *, lenient: bool = False, use_cache: bool = True) -> FaceSet:
     """Load both sets and combine them (see :func:`combine_fergit`)."""
-    assert MUXSPACE_CLASSES[: len(FER_CLASSES)] == FER_CLASSES
     return combine_fergit(
         load_fer2013(fer2013_path, lenient=lenient, use_cache=use_cache),
         load_muxspace(muxspace_path, lenient=lenient, use_cache=use_cache),

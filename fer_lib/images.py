@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from os import PathLike
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -74,7 +73,3 @@ def read_images(paths: Sequence[str | PathLike], size: int = SIZE, *, names: Seq
             errors[i] = exc if names is None else DataError(names[i], exc.expected, found=exc.found)
     return images, errors
 
-
-def list_files(folder: Path) -> list[Path]:
-    """Regular, non-hidden files directly in ``folder``, sorted by name."""
-    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))

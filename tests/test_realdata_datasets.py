@@ -9,7 +9,6 @@ import subprocess
 import sys
 import warnings
 
-import numpy as np
 import pytest
 
 from fer_lib.audit import audit, leakage_report

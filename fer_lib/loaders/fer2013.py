@@ -26,7 +26,7 @@ from ..cache import cached_arrays, decode_files, fingerprint
 from ..classes import FER_CLASSES
 from ..errors import DataError, Problems
 from ..faceset import FaceSet
-from ._common import class_folders, finish, image_files, require_dir
+from ._common import class_folders, finish, image_files
 
 SPLITS: tuple[str, ...] = ("Training", "PublicTest", "PrivateTest")
 FOLDER_SPLITS: dict[str, tuple[str, ...]] = {"train": ("Training",), "test": ("PublicTest", "PrivateTest")}
