@@ -1,0 +1,125 @@
+import csv
+
+import keras
+import numpy as np
+import pytest
+
+from fer_lib.synthetic import generate_faces
+from fer_lib.training import (
+    BatchStream,
+    TrainConfig,
+    _truncate_history,
+    balanced_class_weights,
+    preprocess,
+    read_history,
+    train,
+)
+
+TINY = dict(arch="residual", width=0.125, epochs=4, batch_size=32, seed=5, reduce_lr_patience=1, reduce_lr_factor=0.5, early_stopping_patience=10)
+
+
+@pytest.fixture(scope="module")
+def data():
+    faces = generate_faces(260, seed=11)
+    x, y = faces.images, faces.labels
+    return x[:200], y[:200], x[200:], y[200:]
+
+
+def _weights(path):
+    model = keras.models.load_model(path)
+    return model.get_weights()
+
+
+def test_preprocess_scales_to_unit_range_with_a_channel():
+    x = preprocess(np.array([[[0, 255]]], np.uint8))
+    assert x.shape == (1, 1, 2, 1) and x.dtype == np.float32 and x.min() == 0.0 and x.max() == 1.0
+    with pytest.raises(ValueError, match="uint8"):
+        preprocess(np.zeros((1, 2, 2), np.float32))
+
+
+def test_balanced_class_weights_upweight_rare_classes():
+    w = balanced_class_weights(np.array([0, 0, 0, 1, 2, 2]), 3)
+    assert w[1] > w[2] > w[0] and pytest.approx(w[1]) == 6 / (3 * 1)
+    with pytest.raises(ValueError, match=r"classes \[2\] have no training images"):
+        balanced_class_weights(np.array([0, 1, 1]), 3)
+
+
+def test_batch_stream_order_is_fixed_by_seed_and_epoch():
+    x = np.arange(10, dtype=np.uint8).reshape(10, 1, 1).repeat(2, 1).repeat(2, 2)
+    y = np.array([0] * 8 + [1] * 2)
+    s = BatchStream(x, y, 2, 4, seed=1, class_weight={0: 0.5, 1: 2.0}, epochs=3)
+    assert s.steps == 2 and len(s) == 6  # full batches only
+    epoch0 = np.concatenate([s[i][0][:, 0, 0, 0] for i in range(2)])
+    epoch1 = np.concatenate([s[i][0][:, 0, 0, 0] for i in range(2, 4)])
+    assert len(set(epoch0.tolist())) == 8 and not np.array_equal(epoch0, epoch1)  # no face twice in an epoch
+    resumed = BatchStream(x, y, 2, 4, seed=1, start_epoch=1, epochs=3)
+    assert len(resumed) == 4 and np.array_equal(resumed[0][0], s[2][0])  # a resumed stream continues the same order
+    labels = s[0][1].argmax(1)
+    assert np.allclose(s[0][2], np.where(labels == 1, 2.0, 0.5))
+
+
+def test_config_rejects_unknown_keys_and_switches_augmentation_off():
+    assert TrainConfig.from_dict({"augment": False}).augment.enabled is False
+    with pytest.raises(ValueError, match="unknown training parameters \\['lr'\\]"):
+        TrainConfig.from_dict({"lr": 0.1})
+
+
+@pytest.mark.slow
+def test_same_seed_same_metrics_on_cpu(tmp_path, data):
+    cfg = TrainConfig.from_dict(TINY | {"epochs": 2})
+    a = train(cfg, *data, tmp_path / "a")
+    b = train(cfg, *data, tmp_path / "b")
+    ha, hb = read_history(tmp_path / "a" / "history.csv"), read_history(tmp_path / "b" / "history.csv")
+    keys = ("loss", "accuracy", "val_loss", "val_accuracy")
+    assert [[r[k] for k in keys] for r in ha] == [[r[k] for k in keys] for r in hb]
+    assert all(np.array_equal(x, y) for x, y in zip(_weights(tmp_path / "a" / "model.keras"), _weights(tmp_path / "b" / "model.keras")))
+    assert a["status"] == "completed" and a["parameters"]["total"] > 0
+
+
+class _Crash(keras.callbacks.Callback):
+    """Simulates a kill in the middle of an epoch."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._current == self.epoch and batch == 2:
+            raise KeyboardInterrupt("simulated kill")
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current = epoch
+
+
+@pytest.mark.slow
+def test_killed_and_paused_runs_resume_to_the_uninterrupted_result(tmp_path, data):
+    cfg = TrainConfig.from_dict(TINY)
+    straight = train(cfg, *data, tmp_path / "straight")
+
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, *data, tmp_path / "resumed", extra_callbacks=[_Crash(epoch=1)])
+    assert [r["epoch"] for r in read_history(tmp_path / "resumed" / "history.csv")] == [0]
+    paused = train(TrainConfig.from_dict(TINY | {"max_epochs_per_session": 2}), *data, tmp_path / "resumed")
+    assert paused["status"] == "paused" and paused["epochs_run"] == 3
+    done = train(cfg, *data, tmp_path / "resumed")
+
+    keys = ("loss", "accuracy", "val_accuracy", "learning_rate")
+    h1, h2 = read_history(tmp_path / "straight" / "history.csv"), read_history(tmp_path / "resumed" / "history.csv")
+    assert [[r[k] for k in keys] for r in h1] == [[r[k] for k in keys] for r in h2]
+    assert h1[-1]["learning_rate"] < 1e-3  # ReduceLROnPlateau fired, and its counters survived the resume
+    assert done["best_epoch"] == straight["best_epoch"] and done["status"] == straight["status"]
+    assert all(np.array_equal(x, y) for x, y in zip(_weights(tmp_path / "straight" / "model.keras"), _weights(tmp_path / "resumed" / "model.keras")))
+
+
+def test_resume_refuses_a_different_recipe(tmp_path, data):
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "state.json").write_text('{"recipe": {"arch": "basic"}, "next_epoch": 1}')
+    with pytest.raises(ValueError, match="different recipe"):
+        train(TrainConfig.from_dict(TINY), *data, tmp_path)
+
+
+def test_history_rows_of_redone_epochs_are_dropped(tmp_path):
+    path = tmp_path / "history.csv"
+    path.write_text("epoch,loss\n0,1.0\n1,0.9\n2,0.8\n")
+    _truncate_history(path, 2)
+    assert [r["epoch"] for r in csv.DictReader(path.open())] == ["0", "1"]
