@@ -9,9 +9,9 @@ from pathlib import Path
 
 
 def _replicate(args) -> int:
-    from .replicate import load_profile, parse_overrides, run_notebooks
+    from .replicate import load_profile, merge, parse_overrides, run_notebooks
 
-    params = load_profile(args.profile) | parse_overrides(args.set)
+    params = merge(load_profile(args.profile), parse_overrides(args.set))
     record = run_notebooks(params, Path(args.out), only=args.only)
     failed = [name for name, r in record["notebooks"].items() if r["status"] != "ok"]
     if not record["notebooks"]:
@@ -20,6 +20,39 @@ def _replicate(args) -> int:
     if failed:
         print(f"failed notebooks: {', '.join(failed)} (executed copies with the error are in {args.out}/notebooks)", file=sys.stderr)
         return 1
+    return 0
+
+
+def _train(args) -> int:
+    from .experiment import run_training
+    from .replicate import load_profile, merge, parse_overrides
+
+    params = merge(load_profile(args.profile), parse_overrides(args.set))
+    result = run_training(params, Path(args.out), verbose=args.verbose)
+    t = result["training"]
+    line = f"{result['params'].get('dataset')}: {t['status']} after {t['epochs_run']} epochs"
+    if "best_val_accuracy" in t:
+        line += f", best val accuracy {t['best_val_accuracy']:.3f} (epoch {t['best_epoch']})"
+    if result.get("metrics", {}).get("test"):
+        line += f", test accuracy {result['metrics']['test']['accuracy']:.3f}"
+    if t.get("train_images_per_s"):
+        line += f", {t['train_images_per_s']:.0f} training images/s"
+    print(line + f"; {args.out}/run.json")
+    if t["status"] == "paused":
+        print(f"paused by its budget: run the same command again to resume from epoch {t['epochs_run'] + 1}")
+    return 0
+
+
+def _model_summary(args) -> int:
+    from .models import build_model, layer_table, parameter_counts
+
+    model = build_model(args.arch, width=args.width)
+    counts = parameter_counts(model)
+    if args.json:
+        print(json.dumps({"arch": args.arch, "width": args.width} | counts))
+    else:
+        print(layer_table(model).to_string(index=False))
+        print(f"Total params: {counts['total']:,}  Trainable: {counts['trainable']:,}  Non-trainable: {counts['non_trainable']:,}")
     return 0
 
 
@@ -96,6 +129,21 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter (repeatable)")
     rep.add_argument("--only", nargs="*", help="run only notebooks whose name contains one of these")
     rep.set_defaults(func=_replicate)
+
+    tr = sub.add_parser("train", help="train a model on a profile's data (resumes a paused run in the same --out)")
+    tr.add_argument("--profile", default="demo", help="profile name (profiles/NAME.yaml) or a YAML path")
+    tr.add_argument("--out", required=True, help="run folder, e.g. runs/NAME")
+    tr.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a value, e.g. train.epochs=3 (repeatable)")
+    tr.add_argument("--verbose", type=int, default=2, choices=(0, 1, 2), help="Keras progress output")
+    tr.set_defaults(func=_train)
+
+    model = sub.add_parser("model", help="model tools")
+    model_sub = model.add_subparsers(dest="model_command", required=True)
+    ms = model_sub.add_parser("summary", help="layers and parameter counts of a network")
+    ms.add_argument("--arch", choices=("basic", "residual"), default="residual")
+    ms.add_argument("--width", type=float, default=1.0, help="filter multiplier (1 = the paper's network)")
+    ms.add_argument("--json", action="store_true", help="print one JSON object with total, trainable, non_trainable")
+    ms.set_defaults(func=_model_summary)
 
     book = sub.add_parser("book", help="build the HTML book from an existing run folder (no re-running)")
     book.add_argument("--run", default="runs/demo", help="run folder made by `replicate`")

@@ -76,3 +76,31 @@ def data_fingerprint(faces: FaceSet) -> dict:
         "counts": {k: int(v) for k, v in faces.class_counts().items()},
         "sha256": h.hexdigest(),
     }
+
+
+def device_description() -> str:
+    """The accelerator Keras computes on, or the CPU when there is none."""
+    import keras
+
+    backend = keras.backend.backend()
+    try:
+        if backend == "jax":
+            import jax
+
+            devices = jax.devices()
+            return ", ".join(sorted({f"{d.platform}:{getattr(d, 'device_kind', d)}" for d in devices})) + f" (x{len(devices)})"
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            gpus = tf.config.list_physical_devices("GPU")
+            if gpus:
+                names = [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus]
+                return f"GPU: {', '.join(names)}"
+        if backend == "torch":
+            import torch
+
+            if torch.cuda.is_available():
+                return f"GPU: {torch.cuda.get_device_name(0)} (x{torch.cuda.device_count()})"
+    except Exception as exc:  # a broken driver must not stop a run from being recorded
+        return f"unknown ({type(exc).__name__}: {exc})"
+    return f"CPU: {cpu_name()}"

@@ -31,14 +31,27 @@ def load_profile(name_or_path: str) -> dict:
 
 
 def parse_overrides(items: list[str]) -> dict:
-    """``key=value`` strings to a dict; values are parsed as YAML (``3``, ``true``, ``null``)."""
-    out = {}
+    """``key=value`` strings to a nested dict; values are parsed as YAML (``3``, ``true``,
+    ``null``) and dotted keys reach into mappings (``train.epochs=3``)."""
+    out: dict = {}
     for item in items:
         key, sep, value = item.partition("=")
-        if not sep or not key:
+        if not sep or not key.strip():
             raise ValueError(f"--set expects key=value, got {item!r}")
-        out[key.strip()] = yaml.safe_load(value)
+        *parents, leaf = key.strip().split(".")
+        node = out
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = yaml.safe_load(value)
     return out
+
+
+def merge(base: dict, overrides: dict) -> dict:
+    """``base`` with ``overrides`` applied, mappings merged key by key."""
+    merged = dict(base)
+    for key, value in overrides.items():
+        merged[key] = merge(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
+    return merged
 
 
 def notebooks(directory: Path = NOTEBOOK_DIR) -> list[Path]:

@@ -32,7 +32,9 @@ import keras
 import numpy as np
 
 from .augment import AugmentConfig, build_augmentation
+from .classes import FER_CLASSES
 from .models import build_model, parameter_counts
+from .weights import class_weights
 
 GFLOP_PER_TRAIN_IMAGE = {"residual": 1.2, "basic": 0.75}  # forward + backward, approximate
 
@@ -90,18 +92,6 @@ def preprocess(images: np.ndarray) -> np.ndarray:
     if images.dtype != np.uint8:
         raise ValueError(f"expected uint8 images, got {images.dtype}")
     return (images.astype(np.float32) / 255.0)[..., None]
-
-
-def balanced_class_weights(labels: np.ndarray, n_classes: int) -> dict[int, float]:
-    """scikit-learn's balanced weights, n / (k * count), per class index."""
-    from sklearn.utils.class_weight import compute_class_weight
-
-    present = np.unique(labels)
-    missing = sorted(set(range(n_classes)) - set(present.tolist()))
-    if missing:
-        raise ValueError(f"classes {missing} have no training images: cannot weight them")
-    weights = compute_class_weight("balanced", classes=np.arange(n_classes), y=labels)
-    return {i: float(w) for i, w in enumerate(weights)}
 
 
 class BatchStream(keras.utils.PyDataset):
@@ -307,7 +297,7 @@ def train(
     y_val: np.ndarray,
     out_dir: str | Path,
     *,
-    n_classes: int = 7,
+    class_names: tuple[str, ...] = FER_CLASSES,
     verbose: int = 0,
     extra_callbacks: list | None = None,
 ) -> dict:
@@ -323,10 +313,11 @@ def train(
     resume = json.loads(state_file.read_text()) if state_file.exists() else None
     if resume and resume["recipe"] != json.loads(json.dumps(config.recipe())):
         raise ValueError(f"{out} holds a run with a different recipe; use another folder or delete {out / 'state'}")
-    set_determinism(config.seed)
-    class_weight = balanced_class_weights(y_train, n_classes) if config.class_weights == "balanced" else None
     if config.class_weights not in ("balanced", "none"):
         raise ValueError(f"class_weights must be 'balanced' or 'none', got {config.class_weights!r}")
+    set_determinism(config.seed)
+    n_classes = len(class_names)
+    class_weight = class_weights(y_train, class_names) if config.class_weights == "balanced" else None
     val = (preprocess(x_val), keras.utils.to_categorical(y_val, n_classes))
 
     with _distribution_scope(config.distribution):

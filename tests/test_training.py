@@ -9,7 +9,6 @@ from fer_lib.training import (
     BatchStream,
     TrainConfig,
     _truncate_history,
-    balanced_class_weights,
     preprocess,
     read_history,
     train,
@@ -35,13 +34,6 @@ def test_preprocess_scales_to_unit_range_with_a_channel():
     assert x.shape == (1, 1, 2, 1) and x.dtype == np.float32 and x.min() == 0.0 and x.max() == 1.0
     with pytest.raises(ValueError, match="uint8"):
         preprocess(np.zeros((1, 2, 2), np.float32))
-
-
-def test_balanced_class_weights_upweight_rare_classes():
-    w = balanced_class_weights(np.array([0, 0, 0, 1, 2, 2]), 3)
-    assert w[1] > w[2] > w[0] and pytest.approx(w[1]) == 6 / (3 * 1)
-    with pytest.raises(ValueError, match=r"classes \[2\] have no training images"):
-        balanced_class_weights(np.array([0, 1, 1]), 3)
 
 
 def test_batch_stream_order_is_fixed_by_seed_and_epoch():

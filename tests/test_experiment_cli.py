@@ -1,0 +1,50 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from fer_lib.replicate import merge, parse_overrides
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "fer_lib", *args], capture_output=True, text=True)
+
+
+def test_dotted_overrides_merge_into_the_profile():
+    assert parse_overrides(["train.epochs=3", "train.augment.enabled=false", "seed=2"]) == {"train": {"epochs": 3, "augment": {"enabled": False}}, "seed": 2}
+    merged = merge({"seed": 0, "train": {"epochs": 4, "batch_size": 32}}, parse_overrides(["train.epochs=1"]))
+    assert merged == {"seed": 0, "train": {"epochs": 1, "batch_size": 32}}
+
+
+def test_model_summary_json_gives_the_paper_counts():
+    out = _cli("model", "summary", "--arch", "residual", "--json")
+    assert out.returncode == 0, out.stderr
+    counts = json.loads(out.stdout.strip().splitlines()[-1])
+    assert (counts["total"], counts["trainable"], counts["non_trainable"]) == (9_773_111, 9_766_391, 6_720)
+    basic = json.loads(_cli("model", "summary", "--arch", "basic", "--json").stdout.strip().splitlines()[-1])
+    assert basic["total"] == 4_734_455
+
+
+@pytest.mark.slow
+def test_train_cli_writes_a_complete_provenance_record(tmp_path):
+    out = _cli("train", "--profile", "demo", "--out", str(tmp_path / "run"), "--verbose", "0",
+               "--set", "n_faces=600", "--set", "train.width=0.125", "--set", "train.epochs=2", "--set", "train.precision=float32")
+    assert out.returncode == 0, out.stderr[-2000:]
+    run = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert run["profile"] == "demo" and run["config"]["epochs"] == 2 and run["config"]["seed"] == 0
+    assert run["data"]["synthetic"] and len(run["data"]["sha256"]) == 64 and sum(run["data"]["split_sizes"].values()) == 600
+    env = run["environment"]
+    assert env["keras_backend"] == "tensorflow" and env["device"].startswith("CPU") and "keras" in env["packages"]
+    t = run["training"]
+    assert t["status"] == "completed" and t["epochs_run"] == 2 and 1 <= t["best_epoch"] <= 2 and t["train_images_per_s"] > 0
+    test = run["metrics"]["test"]
+    assert test["n"] == run["data"]["split_sizes"]["test"] and 0 <= test["accuracy"] <= 1 and len(test["confusion_matrix"]) == 7
+    assert set(test["per_class"]) == {"angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"}
+    assert (tmp_path / "run" / "model.keras").is_file() and (tmp_path / "run" / "history.csv").is_file()
+    assert "test accuracy" in out.stdout
+
+
+def test_train_cli_rejects_unknown_parameters(tmp_path):
+    out = _cli("train", "--out", str(tmp_path / "r"), "--set", "train.lr=0.1")
+    assert out.returncode == 2 and "unknown training parameters ['lr']" in out.stderr
