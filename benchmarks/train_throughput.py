@@ -101,9 +101,9 @@ def main() -> None:
     gflop = GFLOP_PER_TRAIN_IMAGE["residual"]
 
     print(f"backend {keras.backend.backend()}, {os.cpu_count()} cores, float32 matmul {peak:.0f} GFLOP/s, {args.steps} timed steps of {args.batch}")
-    print(f"{'path':<40} {'images/s':>9} {'GFLOP/s':>8} {'of matmul':>10}")
+    print(f"{'path':<48} {'images/s':>9} {'GFLOP/s':>8} {'of matmul':>10}")
     for name, rate in (("plain fit + ImageDataGenerator (float32)", plain), (f"fer_lib BatchStream + layers ({args.precision})", ours)):
-        print(f"{name:<40} {rate:>9.1f} {rate * gflop:>8.1f} {rate * gflop / peak:>10.1%}")
+        print(f"{name:<48} {rate:>9.1f} {rate * gflop:>8.1f} {rate * gflop / peak:>10.1%}")
     print(f"speedup {ours / plain:.2f}x")
     print(json.dumps({"plain_fit_img_s": round(plain, 1), "ours_img_s": round(ours, 1), "speedup": round(ours / plain, 3), "matmul_gflop_s": round(peak, 1), "precision": args.precision, "backend": keras.backend.backend(), "steps": args.steps, "batch": args.batch}))
 

@@ -245,21 +245,24 @@ def set_determinism(seed: int) -> None:
 
 
 def _distribution_scope(kind: str):
+    """A context in which to build the model for ``kind``, and the number of replicas."""
     import contextlib
 
     if kind == "none":
-        return contextlib.nullcontext()
+        return contextlib.nullcontext(), 1
     if kind == "mirrored":
         if keras.backend.backend() != "tensorflow":
             raise ValueError("distribution='mirrored' needs KERAS_BACKEND=tensorflow; use 'data_parallel' under JAX")
         import tensorflow as tf
 
-        return tf.distribute.MirroredStrategy().scope()
+        strategy = tf.distribute.MirroredStrategy()
+        return strategy.scope(), strategy.num_replicas_in_sync
     if kind == "data_parallel":
         if keras.backend.backend() != "jax":
             raise ValueError("distribution='data_parallel' needs KERAS_BACKEND=jax; use 'mirrored' under TensorFlow")
-        keras.distribution.set_distribution(keras.distribution.DataParallel())
-        return contextlib.nullcontext()
+        distribution = keras.distribution.DataParallel()
+        keras.distribution.set_distribution(distribution)
+        return contextlib.nullcontext(), int(np.prod(distribution.device_mesh.shape))
     raise ValueError(f"unknown distribution {kind!r}; expected none, mirrored or data_parallel")
 
 
@@ -320,7 +323,8 @@ def train(
     class_weight = class_weights(y_train, class_names) if config.class_weights == "balanced" else None
     val = (preprocess(x_val), keras.utils.to_categorical(y_val, n_classes))
 
-    with _distribution_scope(config.distribution):
+    scope, replicas = _distribution_scope(config.distribution)
+    with scope:
         if resume:
             keras.mixed_precision.set_global_policy(config.precision)
             trainer = keras.models.load_model(out / "state" / "model.keras")
@@ -353,6 +357,7 @@ def train(
         "session_wall_s": wall,
         "train_images_per_s": _images_per_s(history, len(y_train)),
         "class_weight": class_weight,
+        "replicas": replicas,
     }
     if history:
         best = max(history, key=lambda r: r["val_accuracy"])
