@@ -26,9 +26,9 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from fer_lib.augment import AugmentConfig  # noqa: E402
-from fer_lib.models import build_model  # noqa: E402
+from fer_lib.models import build_model, training_gflop_per_image  # noqa: E402
 from fer_lib.synthetic import generate_faces  # noqa: E402
-from fer_lib.training import GFLOP_PER_TRAIN_IMAGE, BatchStream, build_trainer, TrainConfig  # noqa: E402
+from fer_lib.training import BatchStream, TrainConfig, build_trainer  # noqa: E402
 
 
 def matmul_gflops(n: int = 2048, repeats: int = 5) -> float:
@@ -98,7 +98,7 @@ def main() -> None:
     peak = matmul_gflops()
     plain = plain_fit(x, y, args.steps, args.warmup, args.batch)
     ours = ours_fit(faces.images, faces.labels, args.steps, args.warmup, args.batch, args.precision)
-    gflop = GFLOP_PER_TRAIN_IMAGE["residual"]
+    gflop = training_gflop_per_image(build_model("residual"))
 
     print(f"backend {keras.backend.backend()}, {os.cpu_count()} cores, float32 matmul {peak:.0f} GFLOP/s, {args.steps} timed steps of {args.batch}")
     print(f"{'path':<48} {'images/s':>9} {'GFLOP/s':>8} {'of matmul':>10}")

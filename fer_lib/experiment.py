@@ -7,13 +7,13 @@ import time
 from pathlib import Path
 
 import keras
-import numpy as np
 
 from .datasets import load_dataset
 from .evaluation import evaluate
-from .provenance import data_fingerprint, device_description, environment
+from .provenance import data_fingerprint, device_description, environment, json_default
 from .splits import official_split, random_split
-from .training import GFLOP_PER_TRAIN_IMAGE, TrainConfig, train
+from .models import build_model, training_gflop_per_image
+from .training import TrainConfig, train
 
 
 def split_faces(faces, protocol: str, seed: int, val: float = 0.05, test: float = 0.05):
@@ -51,7 +51,8 @@ def run_training(params: dict, out_dir: str | Path, verbose: int = 0) -> dict:
         "training": record,
     }
     if record.get("train_images_per_s"):
-        result["training"]["achieved_gflop_s"] = record["train_images_per_s"] * GFLOP_PER_TRAIN_IMAGE.get(config.arch, float("nan")) * config.width**2
+        gflop = training_gflop_per_image(build_model(config.arch, n_classes=len(faces.class_names), width=config.width))
+        result["training"] |= {"gflop_per_train_image": gflop, "achieved_gflop_s": record["train_images_per_s"] * gflop}
     if record["status"] != "paused":
         model = keras.models.load_model(out / "model.keras")
         result["metrics"] = {
@@ -61,13 +62,5 @@ def run_training(params: dict, out_dir: str | Path, verbose: int = 0) -> dict:
     previous = json.loads((out / "run.json").read_text()) if (out / "run.json").exists() else {}
     result["sessions"] = previous.get("sessions", []) + [{"wall_s": time.perf_counter() - start, "status": record["status"], "epochs_run": record["epochs_run"]}]
     result["total_wall_s"] = sum(s["wall_s"] for s in result["sessions"])
-    (out / "run.json").write_text(json.dumps(result, indent=2, default=_jsonable) + "\n")
+    (out / "run.json").write_text(json.dumps(result, indent=2, default=json_default) + "\n")
     return result
-
-
-def _jsonable(value):
-    if isinstance(value, (np.integer, np.floating)):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return str(value)

@@ -120,3 +120,16 @@ def layer_table(model: keras.Model) -> pd.DataFrame:
         shape = tuple(layer.output.shape)
         rows.append({"layer": layer.name, "type": type(layer).__name__, "output_shape": str((None, *shape[1:])), "params": layer.count_params()})
     return pd.DataFrame(rows)
+
+
+def training_gflop_per_image(model: keras.Model) -> float:
+    """Approximate training cost per image, GFLOP: three times the forward pass's
+    multiply-adds of the convolutions and the dense layer (forward + two backward)."""
+    flops = 0
+    for layer in model.layers:
+        if isinstance(layer, layers.Conv2D):
+            h, w, c_out = layer.output.shape[1:]
+            flops += 2 * h * w * layer.kernel_size[0] * layer.kernel_size[1] * layer.input.shape[-1] * c_out
+        elif isinstance(layer, layers.Dense):
+            flops += 2 * layer.input.shape[-1] * layer.units
+    return 3 * flops / 1e9

@@ -104,3 +104,17 @@ def device_description() -> str:
     except Exception as exc:  # a broken driver must not stop a run from being recorded
         return f"unknown ({type(exc).__name__}: {exc})"
     return f"CPU: {cpu_name()}"
+
+
+def json_default(value):
+    """``json.dumps`` fallback for NumPy arrays and scalars and paths; anything else is an error."""
+    import numpy as np
+    from pathlib import PurePath
+
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, PurePath):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")

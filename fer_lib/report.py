@@ -8,7 +8,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from .faceset import FaceSet
-from .provenance import data_fingerprint, environment
+from .provenance import data_fingerprint, environment, json_default
 
 SYNTHETIC_WARNING = (
     "**Synthetic data.** Every number on this page comes from faces that `fer_lib` generates "
@@ -66,13 +66,5 @@ def save_metrics(out_dir: str | Path, notebook: str, metrics: dict) -> Path:
     """Write one notebook's metrics as ``out_dir/metrics/notebook.json``."""
     path = Path(out_dir) / "metrics" / f"{notebook}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(metrics, indent=2, sort_keys=True, default=_jsonable) + "\n")
+    path.write_text(json.dumps(metrics, indent=2, sort_keys=True, default=json_default) + "\n")
     return path
-
-
-def _jsonable(value):
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if hasattr(value, "item"):
-        return value.item()
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")

@@ -36,7 +36,6 @@ from .classes import FER_CLASSES
 from .models import build_model, parameter_counts
 from .weights import class_weights
 
-GFLOP_PER_TRAIN_IMAGE = {"residual": 1.2, "basic": 0.75}  # forward + backward, approximate
 
 
 @dataclass(frozen=True)

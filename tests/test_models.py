@@ -49,3 +49,10 @@ def test_same_seed_same_initial_weights():
     wa, wb, wc = a.get_weights(), b.get_weights(), c.get_weights()
     assert all(np.array_equal(x, y) for x, y in zip(wa, wb))
     assert not all(np.array_equal(x, y) for x, y in zip(wa, wc))
+
+
+def test_training_cost_is_about_1_2_gflop_per_image_for_the_residual_net():
+    from fer_lib.models import training_gflop_per_image
+
+    residual, basic = training_gflop_per_image(build_model("residual")), training_gflop_per_image(build_model("basic"))
+    assert 1.15 < residual < 1.25 and basic < residual
