@@ -119,6 +119,56 @@ def _refresh(args) -> int:
     return 0
 
 
+def _predict(args) -> int:
+    from .annotate import annotate_photo
+    from .modelio import load_model, resolve_model_path
+    from .predict import expand_inputs, predict_photos
+
+    files = expand_inputs(args.inputs)
+    if not files:
+        print("error: no image files found in the inputs", file=sys.stderr)
+        return 2
+    model_path = resolve_model_path(args.model)
+    model = load_model(model_path)
+    print(f"model: {model_path} ({model.count_params():,} parameters)", file=sys.stderr)
+    records = predict_photos(model, files)
+    used: set[str] = set()
+    for path, record in zip(files, records):
+        if args.annotate and record["error"] is None:
+            name = path.stem
+            while name in used:
+                name += "_"
+            used.add(name)
+            annotate_photo(path, record["faces"], Path(args.annotate) / f"{name}.annotated.png", title=path.name)
+        if args.json:
+            print(json.dumps(record | {"model": str(model_path)}))
+        elif record["error"]:
+            print(f"{record['file']}: error: {record['error']}")
+        elif not record["faces"]:
+            print(f"{record['file']}: no face found")
+        else:
+            for face in record["faces"]:
+                print(f"{record['file']}: box {face['box']} -> {face['label']} ({face['probs'][face['label']]:.2f})")
+    failed = [r["file"] for r in records if r["error"]]
+    if failed:
+        print(f"{len(failed)} of {len(records)} file(s) could not be read: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _export(args) -> int:
+    from .modelio import EXPORT_TOLERANCE, compare_tflite, export_tflite, load_model, resolve_model_path
+
+    model_path = resolve_model_path(args.model)
+    model = load_model(model_path)
+    out = export_tflite(model, args.out)
+    diff = compare_tflite(model, out)
+    ok = diff <= EXPORT_TOLERANCE
+    print(f"{model_path} -> {out} ({out.stat().st_size / 1e6:.1f} MB, TFLite float32); max |prob diff| vs Keras {diff:.2e} "
+          f"({'within' if ok else 'OVER'} tolerance {EXPORT_TOLERANCE:g})")
+    return 0 if ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m fer_lib", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -164,6 +214,18 @@ def build_parser() -> argparse.ArgumentParser:
     summ.add_argument("--lenient", action="store_true", help="skip and report bad items instead of stopping at the first")
     summ.add_argument("--no-cache", action="store_true", help="decode again instead of reading the cache")
     summ.set_defaults(func=_data_summary)
+
+    pred = sub.add_parser("predict", help="detect the faces in photos and classify their expressions")
+    pred.add_argument("inputs", nargs="+", metavar="PHOTO_OR_DIR", help="photo files (any format, judged by content) or folders of them")
+    pred.add_argument("--model", default=None, help="a .keras model (default: models/residual.keras, once trained)")
+    pred.add_argument("--json", action="store_true", help="one JSON object per file per line")
+    pred.add_argument("--annotate", metavar="OUT_DIR", default=None, help="write each photo with boxes, labels and probability bars")
+    pred.set_defaults(func=_predict)
+
+    exp = sub.add_parser("export", help="export a .keras model to TFLite and check it against Keras")
+    exp.add_argument("--model", default=None, help="a .keras model (default: models/residual.keras)")
+    exp.add_argument("--out", required=True, help="output file, e.g. models/residual.tflite")
+    exp.set_defaults(func=_export)
     return parser
 
 

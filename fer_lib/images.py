@@ -28,8 +28,8 @@ def _to_size(grey: np.ndarray, size: int) -> np.ndarray:
     return np.ascontiguousarray(grey, dtype=np.uint8)
 
 
-def decode_image(data: bytes | np.ndarray, name: str | PathLike = "<bytes>", size: int = SIZE) -> np.ndarray:
-    """Decode encoded image bytes to a ``size x size`` grey uint8 array.
+def decode_grey(data: bytes | np.ndarray, name: str | PathLike = "<bytes>") -> np.ndarray:
+    """Decode encoded image bytes to a grey uint8 array at the image's own size.
 
     Raises DataError naming ``name`` when the bytes are not a readable image.
     """
@@ -45,7 +45,20 @@ def decode_image(data: bytes | np.ndarray, name: str | PathLike = "<bytes>", siz
             raise DataError(name, EXPECTED, found=f"unreadable content ({type(exc).__name__})") from None
     if grey.ndim != 2 or grey.size == 0:
         raise DataError(name, EXPECTED, found=f"an array of shape {grey.shape}")
+    return grey
+
+
+def resize_grey(grey: np.ndarray, size: int = SIZE) -> np.ndarray:
+    """A grey image resized to ``size x size`` uint8 exactly as the data sets are (INTER_AREA)."""
     return _to_size(grey, size)
+
+
+def decode_image(data: bytes | np.ndarray, name: str | PathLike = "<bytes>", size: int = SIZE) -> np.ndarray:
+    """Decode encoded image bytes to a ``size x size`` grey uint8 array.
+
+    Raises DataError naming ``name`` when the bytes are not a readable image.
+    """
+    return _to_size(decode_grey(data, name), size)
 
 
 def read_image(path: str | PathLike, size: int = SIZE) -> np.ndarray:
