@@ -28,10 +28,21 @@ from .settings import REPO_ROOT
 DEFAULT_MODEL_PATH = REPO_ROOT / "models" / "residual.keras"
 EXPORT_TOLERANCE = 1e-4
 
-TRAIN_HINT = (
-    "train one with `python -m fer_lib train --profile PROFILE --out runs/NAME` (it writes runs/NAME/model.keras), "
-    f"then pass it with --model runs/NAME/model.keras or copy it to {DEFAULT_MODEL_PATH.relative_to(REPO_ROOT)}"
-)
+
+
+def _shown(path: Path) -> str:
+    """A path relative to the repository when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _train_hint() -> str:
+    return (
+        "train one with `python -m fer_lib train --profile PROFILE --out runs/NAME` (it writes runs/NAME/model.keras), "
+        f"then pass it with --model runs/NAME/model.keras or copy it to {_shown(DEFAULT_MODEL_PATH)}"
+    )
 
 
 class ModelNotFound(FileNotFoundError):
@@ -52,11 +63,11 @@ def resolve_model_path(path: str | PathLike | None = None) -> Path:
     if path is None:
         p = DEFAULT_MODEL_PATH
         if not p.is_file():
-            raise ModelNotFound(f"no trained model: the default {p.relative_to(REPO_ROOT)} does not exist yet; {TRAIN_HINT}")
+            raise ModelNotFound(f"no trained model: the default {_shown(p)} does not exist yet; {_train_hint()}")
         return p
     p = Path(path)
     if not p.is_file():
-        raise ModelNotFound(f"model file {p} does not exist; {TRAIN_HINT}")
+        raise ModelNotFound(f"model file {p} does not exist; {_train_hint()}")
     return p
 
 
