@@ -34,7 +34,7 @@ def predict_function(model: keras.Model):
         import tensorflow as tf
 
         spec = tf.TensorSpec([None, *model.input_shape[1:]], tf.float32)
-        fn = tf.function(lambda x: model(x, training=False), input_signature=[spec])
+        fn = tf.function(lambda x: model(x, training=False), input_signature=[spec], autograph=False)
         _FUNCTIONS[model] = fn
     return fn
 
