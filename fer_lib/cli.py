@@ -12,7 +12,12 @@ def _replicate(args) -> int:
     from .replicate import load_profile, merge, parse_overrides, run_notebooks
 
     params = merge(load_profile(args.profile), parse_overrides(args.set))
-    record = run_notebooks(params, Path(args.out), only=args.only)
+    if args.seeds:
+        from .replicate import run_seeds
+
+        record = run_seeds(params, Path(args.out), [int(s) for s in args.seeds.split(",")], only=args.only)
+    else:
+        record = run_notebooks(params, Path(args.out), only=args.only)
     failed = [name for name, r in record["notebooks"].items() if r["status"] != "ok"]
     if not record["notebooks"]:
         print("no notebook matched", file=sys.stderr)
@@ -178,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", required=True, help="run folder, e.g. runs/demo")
     rep.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter (repeatable)")
     rep.add_argument("--only", nargs="*", help="run only notebooks whose name contains one of these")
+    rep.add_argument("--seeds", help="comma-separated seeds: one run per seed in OUT/seed-N, then a scorecard over all of them in OUT")
     rep.set_defaults(func=_replicate)
 
     tr = sub.add_parser("train", help="train a model on a profile's data (resumes a paused run in the same --out)")

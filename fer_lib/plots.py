@@ -42,3 +42,93 @@ def sample_grid_figure(images: np.ndarray, labels: np.ndarray, class_names: tupl
         axes[row, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)
     fig.subplots_adjust(wspace=0.05, hspace=0.05, left=0.12, right=0.99, top=0.99, bottom=0.01)
     return fig
+
+
+def split_sizes_figure(sizes: dict[str, int], title: str = "Faces per split") -> Figure:
+    """A bar chart of the train, validation and test sizes, with their shares (the paper's Figure 4)."""
+    fig, ax = plt.subplots(figsize=(5, 2.6))
+    names, values = list(sizes), list(sizes.values())
+    bars = ax.barh(names, values, color=["#4c72b0", "#dd8452", "#55a868"][: len(names)])
+    total = sum(values)
+    for bar, value in zip(bars, values):
+        ax.annotate(f" {value:,} ({value / total:.0%})", (value, bar.get_y() + bar.get_height() / 2), va="center", fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, max(values) * 1.3)
+    ax.set_xlabel("faces")
+    ax.set_title(title)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def history_figure(history: list[dict], title: str = "Training history") -> Figure:
+    """Accuracy and loss per epoch, training against validation (the paper's Figures 6-8)."""
+    epochs = [r["epoch"] + 1 for r in history]
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
+    for ax, metric in zip(axes, ("accuracy", "loss")):
+        ax.plot(epochs, [r[metric] for r in history], marker="o", label="training")
+        ax.plot(epochs, [r[f"val_{metric}"] for r in history], marker="s", label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.grid(alpha=0.3)
+        ax.spines[["top", "right"]].set_visible(False)
+    axes[0].legend()
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def confusion_figure(cm, class_names: tuple[str, ...], title: str = "Confusion matrix", ax=None) -> Figure:
+    """Row-normalised confusion matrix (each row: where the faces of one true class went), counts in brackets."""
+    import seaborn as sns
+
+    cm = np.asarray(cm, dtype=float)
+    rows = cm.sum(axis=1, keepdims=True)
+    share = np.divide(cm, rows, out=np.zeros_like(cm), where=rows > 0)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.2, 4.4))
+    else:
+        fig = ax.figure
+    labels = np.array([[f"{s:.2f}\n({int(c)})" for s, c in zip(srow, crow)] for srow, crow in zip(share, cm)])
+    sns.heatmap(share, annot=labels, fmt="", cmap="Blues", vmin=0, vmax=1, cbar=False, xticklabels=class_names, yticklabels=class_names, ax=ax, annot_kws={"fontsize": 7})
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def per_class_bars(values: dict[str, dict[str, float]], ylabel: str = "recall", title: str = "") -> Figure:
+    """Grouped bars: one group per class, one bar per series (e.g. with and without class weights)."""
+    series = list(values)
+    classes = list(next(iter(values.values())))
+    x = np.arange(len(classes))
+    width = 0.8 / len(series)
+    fig, ax = plt.subplots(figsize=(8, 3))
+    for i, name in enumerate(series):
+        ax.bar(x + (i - (len(series) - 1) / 2) * width, [values[name][c] for c in classes], width, label=name)
+    ax.set_xticks(x, classes)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def gradcam_figure(images: np.ndarray, cams: np.ndarray, titles: list[str]) -> Figure:
+    """Faces (top row) and their Grad-CAM heat maps over them (bottom row)."""
+    n = len(images)
+    fig, axes = plt.subplots(2, n, figsize=(1.3 * n, 2.9))
+    axes = np.asarray(axes).reshape(2, n)
+    for i in range(n):
+        axes[0, i].imshow(images[i], cmap="gray", vmin=0, vmax=255)
+        axes[1, i].imshow(images[i], cmap="gray", vmin=0, vmax=255)
+        axes[1, i].imshow(cams[i], cmap="jet", alpha=0.45, vmin=0, vmax=1)
+        axes[0, i].set_title(titles[i], fontsize=7)
+        for ax in axes[:, i]:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    fig.tight_layout()
+    return fig

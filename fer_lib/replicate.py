@@ -88,6 +88,29 @@ def run_notebooks(params: dict, out: Path, only: list[str] | None = None, source
     return record
 
 
+SCORECARD = "07_scorecard"
+
+
+def run_seeds(params: dict, out: Path, seeds: list[int], only: list[str] | None = None) -> dict:
+    """Run every notebook once per seed into ``out/seed-N``, then the scorecard over all seeds into ``out``.
+
+    The returned record lists each seed's notebooks as ``seed-N/NAME`` and the
+    scorecard, whose table then holds the mean and standard deviation over seeds.
+    """
+    out = Path(out)
+    record = {"params": params, "seeds": seeds, "notebooks": {}}
+    dirs = []
+    for seed in seeds:
+        run = run_notebooks(params | {"seed": seed}, out / f"seed-{seed}", only=only)
+        dirs.append(str((out / f"seed-{seed}").resolve()))
+        record["notebooks"] |= {f"seed-{seed}/{k}": v for k, v in run["notebooks"].items()}
+    card = run_notebooks(params | {"seed_dirs": dirs}, out, only=[SCORECARD])
+    record["notebooks"] |= card["notebooks"]
+    record["environment"] = card["environment"]
+    (out / "run.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
+    return record
+
+
 def _fold_parameter_cells(path: Path) -> None:
     """Tag the default and injected parameter cells ``hide-cell`` so the book folds them."""
     import nbformat

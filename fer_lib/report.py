@@ -20,17 +20,48 @@ SYNTHETIC_WARNING = (
 def provenance_markdown(data: dict, params: dict, env: dict) -> str:
     """A Markdown admonition naming the data, parameters and machine behind a page."""
     kind = "warning" if data.get("synthetic") else "tip"
+    device = f"; computed on {env['device']}" if env.get("device") else ""
     head = SYNTHETIC_WARNING if data.get("synthetic") else f"**Real data** from `{data['source']}`."
     pk = env["packages"]
     rows = [
         ("data", f"{data['source']} ({data['n']:,} faces, sha256 `{data['sha256'][:12]}`)"),
         ("parameters", ", ".join(f"`{k}={v!r}`" for k, v in params.items())),
-        ("machine", f"{env['cpu']} ({env['cpu_count']} cores), {env['platform']}"),
+        ("machine", f"{env['cpu']} ({env['cpu_count']} cores), {env['platform']}{device}"),
         ("software", f"Python {env['python']}, " + ", ".join(f"{k} {v}" for k, v in pk.items())),
         ("code", f"git `{env['git_commit'] or 'not a git checkout'}`, run at {env['time_utc']}"),
     ]
     table = "\n".join(f"| {k} | {v} |" for k, v in rows)
     return f":::{{admonition}} Provenance of this page\n:class: {kind}\n\n{head}\n\n| what | value |\n|---|---|\n{table}\n:::\n"
+
+
+def resolve_out_dir(out_dir: str | Path | None) -> Path:
+    """A notebook's run folder: ``out_dir``, or ``runs/default`` in the repository when None.
+
+    Notebooks run alone (nbval, Jupyter) share ``runs/default``, so later notebooks
+    find what earlier ones saved, and a finished training there is reused, not redone.
+    """
+    from .settings import REPO_ROOT
+
+    path = Path(out_dir) if out_dir else REPO_ROOT / "runs" / "default"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def show_run_provenance(result: dict):
+    """Display the provenance banner of a training run's record (see ``experiment.run_training``)."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(provenance_markdown(result["data"], _flat(result["params"]), result["environment"])))
+
+
+def _flat(params: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in params.items():
+        if isinstance(v, dict):
+            out |= _flat(v, f"{prefix}{k}.")
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
 
 
 def show_provenance(faces: FaceSet, params: dict):
@@ -68,3 +99,63 @@ def save_metrics(out_dir: str | Path, notebook: str, metrics: dict) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(metrics, indent=2, sort_keys=True, default=json_default) + "\n")
     return path
+
+
+def classification_table(metrics: dict) -> "pd.DataFrame":
+    """Per-class precision, recall, F1 and support, then accuracy and macro F1 (the paper's Tables 2-4)."""
+    import pandas as pd
+
+    table = pd.DataFrame(metrics["per_class"]).T.rename(columns={"f1-score": "f1"})
+    table["support"] = table["support"].astype(int)
+    table.loc["accuracy"] = [None, None, metrics["accuracy"], metrics["n"]]
+    table.loc["macro avg"] = [
+        table.iloc[:-1]["precision"].mean(),
+        table.iloc[:-1]["recall"].mean(),
+        metrics["macro_f1"],
+        metrics["n"],
+    ]
+    return table.round(3)
+
+
+def training_summary(result: dict) -> dict:
+    """The headline numbers of a training run: test/val/train accuracy, losses, epochs, time, speed."""
+    t, m = result["training"], result.get("metrics") or {}
+    history = result.get("history") or []
+    best = max(history, key=lambda r: r["val_accuracy"]) if history else {}
+    test = m.get("test") or {}
+    return {
+        "test_accuracy": test.get("accuracy"),
+        "test_loss": test.get("loss"),
+        "macro_f1": test.get("macro_f1"),
+        "weighted_f1": test.get("weighted_f1"),
+        "val_accuracy": (m.get("val") or {}).get("accuracy"),
+        "train_accuracy": best.get("accuracy"),
+        "best_epoch": t.get("best_epoch"),
+        "epochs_run": t.get("epochs_run"),
+        "status": t.get("status"),
+        "train_minutes": (t.get("train_wall_s") or 0) / 60,
+        "images_per_s": t.get("train_images_per_s"),
+        "n_test": test.get("n"),
+    }
+
+
+def glue_summary(prefix: str, result: dict) -> dict:
+    """Glue each number of ``training_summary`` as ``prefix_name`` (for ``{glue:text}`` in prose)."""
+    from myst_nb import glue
+
+    summary = training_summary(result)
+    for key, value in summary.items():
+        glue(f"{prefix}_{key}", value if value is not None else float("nan"), display=False)
+    return summary
+
+
+def save_run_metrics(out_dir: str | Path, notebook: str, result: dict, **extra) -> Path:
+    """Save a training run's metrics, summary and provenance for the scorecard."""
+    keep = {k: result.get(k) for k in ("params", "config", "data", "environment", "training", "metrics", "history", "total_wall_s")}
+    return save_metrics(out_dir, notebook, keep | {"summary": training_summary(result)} | extra)
+
+
+def load_metrics(out_dir: str | Path, notebook: str) -> dict | None:
+    """A notebook's saved metrics from the run folder, or None when it has not run there."""
+    path = Path(out_dir) / "metrics" / f"{notebook}.json"
+    return json.loads(path.read_text()) if path.exists() else None

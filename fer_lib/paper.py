@@ -1,0 +1,42 @@
+"""Every number Bah & Xue (2022) report, with where in the paper it stands.
+
+The published text gives the accuracies, losses, run times and parameter counts
+below; its Tables 2-4 (per-class precision, recall and F1) are images in the
+article and their cells are not in the text, so only the figures the prose
+quotes are here (the F1 of 65%, happy recall 93%, fear recall about 50%).
+Losses are printed in the paper as percentages ("0.8%") but are plainly
+cross-entropy values (0.8); we read them as such.
+"""
+
+from __future__ import annotations
+
+PAPER_NUMBERS: list[dict] = [
+    {"key": "fergit_faces", "what": "FERGIT faces", "value": 49_300, "unit": "faces", "where": "Section 2.2"},
+    {"key": "fergit_train", "what": "FERGIT training faces (90%)", "value": 44_370, "unit": "faces", "where": "Section 2.3"},
+    {"key": "fergit_val", "what": "FERGIT validation faces (5%)", "value": 2_465, "unit": "faces", "where": "Section 2.3"},
+    {"key": "fergit_test", "what": "FERGIT test faces (5%)", "value": 2_465, "unit": "faces", "where": "Section 2.3"},
+    {"key": "residual_params_total", "what": "Residual CNN parameters", "value": 9_773_111, "unit": "parameters", "where": "Table 1"},
+    {"key": "residual_params_trainable", "what": "Residual CNN trainable parameters", "value": 9_766_391, "unit": "parameters", "where": "Table 1"},
+    {"key": "residual_params_non_trainable", "what": "Residual CNN non-trainable parameters", "value": 6_720, "unit": "parameters", "where": "Table 1"},
+    {"key": "basic_test_accuracy", "what": "Basic CNN, FERGIT test accuracy", "value": 0.74, "unit": "accuracy", "where": "Section 3.1, Table 2"},
+    {"key": "basic_train_accuracy", "what": "Basic CNN, FERGIT training accuracy", "value": 0.75, "unit": "accuracy", "where": "Section 3.1"},
+    {"key": "basic_val_accuracy", "what": "Basic CNN, FERGIT validation accuracy", "value": 0.737, "unit": "accuracy", "where": "Section 3.1"},
+    {"key": "basic_test_loss", "what": "Basic CNN, FERGIT test loss", "value": 0.7, "unit": "loss", "where": "Section 3.2"},
+    {"key": "basic_run_time_min", "what": "Basic CNN, 100 epochs on a K80", "value": 44, "unit": "minutes", "where": "Table 2"},
+    {"key": "residual_test_accuracy", "what": "Residual CNN, FERGIT test accuracy", "value": 0.75, "unit": "accuracy", "where": "Abstract, Table 3"},
+    {"key": "residual_train_accuracy", "what": "Residual CNN, FERGIT training accuracy", "value": 0.86, "unit": "accuracy", "where": "Section 3.2"},
+    {"key": "residual_val_accuracy", "what": "Residual CNN, FERGIT validation accuracy", "value": 0.74, "unit": "accuracy", "where": "Section 3.2"},
+    {"key": "residual_test_loss", "what": "Residual CNN, FERGIT test loss", "value": 0.8, "unit": "loss", "where": "Section 3.2"},
+    {"key": "residual_run_time_min", "what": "Residual CNN, 100 epochs on a K80", "value": 48, "unit": "minutes", "where": "Table 3"},
+    {"key": "f1", "what": "F1-score, both networks", "value": 0.65, "unit": "F1", "where": "Section 3.2"},
+    {"key": "happy_recall", "what": "Recall of happy, both networks", "value": 0.93, "unit": "recall", "where": "Section 3.1"},
+    {"key": "fear_recall_residual", "what": "Recall of fear, residual CNN (about)", "value": 0.50, "unit": "recall", "where": "Section 3.1"},
+    {"key": "ckplus_test_accuracy", "what": "Residual CNN, CK+ test accuracy", "value": 0.97, "unit": "accuracy", "where": "Abstract, Table 4"},
+    {"key": "ckplus_run_time_min", "what": "Residual CNN on CK+, run time", "value": 29, "unit": "minutes", "where": "Table 4"},
+]
+
+PAPER = {row["key"]: row["value"] for row in PAPER_NUMBERS}
+
+# Published results the paper compares with (FER-2013 test accuracy; CK+ accuracy).
+PEERS_FER2013 = {"Residual Masking Network (Pham et al. 2021)": 0.7414, "Differential ResNet (Pu & Zhu 2021)": 0.7311, "Attentional CNN (Minaee et al. 2021), validation": 0.7002}
+PEERS_CKPLUS = {"Differential ResNet (Pu & Zhu 2021)": 0.9574, "Improved VGG-19 (Cheng & Zhou 2020)": 0.96}
