@@ -23,6 +23,7 @@ Prints a table, then one JSON line.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import statistics
@@ -47,30 +48,31 @@ def load_peer():
     """``fer.fer.FER`` with its default Haar cascade and quantised TFLite model, or (None, reason).
 
     fer 25.10 imports ``pkg_resources`` only for ``resource_filename``; setuptools >= 81
-    no longer ships it, so a two-line stand-in is registered when it is missing.
+    no longer ships it, so a stand-in is registered for fer's import and removed again
+    (fer keeps its own reference), leaving ``import pkg_resources`` elsewhere unchanged.
     """
-    try:
-        import pkg_resources  # noqa: F401
-    except ImportError:
-        import importlib.resources
-        import types
+    import importlib.resources
+    import logging
+    import types
 
+    shim = None
+    if "pkg_resources" not in sys.modules and importlib.util.find_spec("pkg_resources") is None:
         shim = types.ModuleType("pkg_resources")
         shim.resource_filename = lambda package, name: str(importlib.resources.files(package) / name)
         sys.modules["pkg_resources"] = shim
     try:
-        import logging
-
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            import fer
             from fer.fer import FER
 
             logging.getLogger("fer").setLevel(logging.WARNING)
-            import fer
-
             return FER(), f"fer {fer.__version__} (Haar cascade + quantised TFLite mini-Xception, 64x64 input)"
     except Exception as exc:  # noqa: BLE001 - report why the peer cannot run
         return None, f"fer unavailable: {type(exc).__name__}: {exc}"
+    finally:
+        if shim is not None and sys.modules.get("pkg_resources") is shim:
+            del sys.modules["pkg_resources"]
 
 
 def generated_photos(folder: Path, n: int = 4) -> list[Path]:
