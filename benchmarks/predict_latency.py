@@ -23,13 +23,11 @@ Prints a table, then one JSON line.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import statistics
 import sys
 import time
-import warnings
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -41,54 +39,9 @@ from fer_lib.classes import FER_CLASSES, canonical_name  # noqa: E402
 from fer_lib.faces import find_faces  # noqa: E402
 from fer_lib.predict import classify_faces, expand_inputs, predict_faces, predict_function  # noqa: E402
 from fer_lib.settings import data_root  # noqa: E402
+from fer_lib.peer import load_peer  # noqa: E402
+from fer_lib.synthetic import synthetic_scenes  # noqa: E402
 from fer_lib.training import preprocess  # noqa: E402
-
-
-def load_peer():
-    """``fer.fer.FER`` with its default Haar cascade and quantised TFLite model, or (None, reason).
-
-    fer 25.10 imports ``pkg_resources`` only for ``resource_filename``; setuptools >= 81
-    no longer ships it, so a stand-in is registered for fer's import and removed again
-    (fer keeps its own reference), leaving ``import pkg_resources`` elsewhere unchanged.
-    """
-    import importlib.resources
-    import logging
-    import types
-
-    shim = None
-    if "pkg_resources" not in sys.modules and importlib.util.find_spec("pkg_resources") is None:
-        shim = types.ModuleType("pkg_resources")
-        shim.resource_filename = lambda package, name: str(importlib.resources.files(package) / name)
-        sys.modules["pkg_resources"] = shim
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import fer
-            from fer.fer import FER
-
-            logging.getLogger("fer").setLevel(logging.WARNING)
-            return FER(), f"fer {fer.__version__} (Haar cascade + quantised TFLite mini-Xception, 64x64 input)"
-    except Exception as exc:  # noqa: BLE001 - report why the peer cannot run
-        return None, f"fer unavailable: {type(exc).__name__}: {exc}"
-    finally:
-        if shim is not None and sys.modules.get("pkg_resources") is shim:
-            del sys.modules["pkg_resources"]
-
-
-def generated_photos(folder: Path, n: int = 4) -> list[Path]:
-    """Noisy scenes with one upscaled synthetic face each (no labels)."""
-    from fer_lib.synthetic import generate_faces
-
-    faces = generate_faces(60, seed=0, occlusion=0.0, label_noise=0.0).images
-    rng = np.random.default_rng(0)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for k in range(n):
-        img = rng.normal(128, 20, (536, 356, 3)).clip(0, 255).astype(np.uint8)
-        img[120:420, 28:328] = cv2.resize(faces[k], (300, 300), interpolation=cv2.INTER_CUBIC)[..., None]
-        paths.append(folder / f"scene_{k}.png")
-        cv2.imwrite(str(paths[-1]), img)
-    return paths
 
 
 def median_latency(fn, repeats: int) -> float:
@@ -200,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         import tempfile
 
-        photos = generated_photos(Path(tempfile.mkdtemp()) / "scenes")
+        photos = synthetic_scenes(Path(tempfile.mkdtemp()) / "scenes")
         photo_source = f"{len(photos)} generated scenes (no $FER_DATA_ROOT/posed)"
 
     rows = []

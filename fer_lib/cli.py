@@ -115,12 +115,16 @@ def _data_summary(args) -> int:
 
 
 def _refresh(args) -> int:
-    from .replicate import notebooks, refresh_checked_outputs
+    from .replicate import copy_checked_outputs, notebooks, refresh_checked_outputs
 
     for path in notebooks():
         if not args.only or any(key in path.stem for key in args.only):
-            refresh_checked_outputs(path)
-            print(f"refreshed {path.name}")
+            if args.from_run:
+                n = copy_checked_outputs(path, Path(args.from_run) / "notebooks" / path.name)
+                print(f"{path.name}: {n} checked outputs copied from {args.from_run}")
+            else:
+                refresh_checked_outputs(path)
+                print(f"refreshed {path.name}")
     return 0
 
 
@@ -208,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ref = sub.add_parser("refresh-notebooks", help="re-execute source notebooks and store the outputs nbval checks")
     ref.add_argument("--only", nargs="*", help="only notebooks whose name contains one of these")
+    ref.add_argument("--from-run", help="copy the checked outputs from this run folder (made with the demo profile) instead of re-executing")
     ref.set_defaults(func=_refresh)
 
     data = sub.add_parser("data", help="data set tools")

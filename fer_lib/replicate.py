@@ -153,6 +153,53 @@ def build_book(run_dir: Path, strict: bool = True) -> int:
 CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
 
 
+def copy_checked_outputs(path: Path, executed: Path) -> int:
+    """Store in source notebook ``path`` the checked cells' outputs from its executed copy
+    ``executed`` (a run of the same notebook with its default parameters), matching cells
+    by id. Refuses a run whose parameters differ from the notebook's defaults."""
+    import nbformat
+    import papermill as pm
+
+    nb, run = nbformat.read(path, as_version=4), nbformat.read(executed, as_version=4)
+    defaults = {k: v["default"] for k, v in pm.inspect_notebook(str(path)).items() if k != "out_dir"}
+    injected = next((c.source for c in run.cells if "injected-parameters" in c.metadata.get("tags", [])), "")
+    scope = _assignments(injected)
+    differs = [k for k in defaults if k in scope and scope[k] != _literal(defaults[k])]
+    if differs:
+        raise ValueError(f"{executed} ran with parameters other than {path.name}'s defaults: {differs}")
+    outputs = {c.id: c for c in run.cells if c.cell_type == "code"}
+    copied = 0
+    for cell in nb.cells:
+        if cell.cell_type == "code" and CHECK_MARK in cell.source:
+            cell.outputs, cell.execution_count = outputs[cell.id].outputs, outputs[cell.id].execution_count
+            copied += 1
+    nbformat.write(nb, path)
+    return copied
+
+
+def _assignments(source: str) -> dict:
+    """``name = literal`` lines of a parameters cell, as a dict (other statements ignored)."""
+    import ast
+
+    out = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            try:
+                out[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                continue
+    return out
+
+
+def _literal(text: str):
+    import ast
+
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
 def refresh_checked_outputs(path: Path) -> None:
     """Re-execute a source notebook with its default parameters and store only the
     outputs of cells marked ``# NBVAL_CHECK_OUTPUT`` (what nbval compares); all other

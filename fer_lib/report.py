@@ -101,7 +101,7 @@ def save_metrics(out_dir: str | Path, notebook: str, metrics: dict) -> Path:
     return path
 
 
-def classification_table(metrics: dict) -> "pd.DataFrame":
+def classification_table(metrics: dict):
     """Per-class precision, recall, F1 and support, then accuracy and macro F1 (the paper's Tables 2-4)."""
     import pandas as pd
 

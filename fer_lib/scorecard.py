@@ -106,3 +106,26 @@ def describe_sources(sources: dict, n_dirs: int) -> str:
             "pipeline works and are **not comparable** to the paper's.") if synthetic else "**Real data.**"
     kind = "warning" if synthetic else "tip"
     return f":::{{admonition}} Provenance of this page\n:class: {kind}\n\n{head} Metrics collected from {n_dirs} run folder(s):\n\n" + "\n".join(lines) + "\n:::\n"
+
+
+def _fmt(value, unit: str, signed: bool = False) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    sign = "+" if signed else ""
+    if unit in ("accuracy", "recall", "F1"):
+        return f"{value * 100:{sign}.1f}" + (" pp" if signed else "%")
+    if unit in ("faces", "parameters"):
+        return f"{value:{sign},.0f}"
+    if unit == "minutes":
+        return f"{value:{sign}.1f} min"
+    return f"{value:{sign}.3f}"
+
+
+def display_table(card: pd.DataFrame) -> pd.DataFrame:
+    """The scorecard with each number written in its unit (percent, count, minutes), for reading."""
+    rows = []
+    for r in card.to_dict("records"):
+        ours = _fmt(r["ours"], r["unit"]) + (f" ± {_fmt(r['sd'], r['unit']).rstrip('%')}" if r["sd"] is not None and not pd.isna(r["sd"]) else "")
+        rows.append({"what": r["what"], "paper": _fmt(r["paper"], r["unit"]), "ours": ours, "difference": _fmt(r["difference"], r["unit"], signed=True),
+                     "paper's source": r["paper's source"], "our protocol": r["our protocol"]})
+    return pd.DataFrame(rows)

@@ -14,6 +14,8 @@ Everything is seeded: the same arguments give the same bytes.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -303,3 +305,21 @@ def generate_ckplus_like(n_subjects: int = 40, seed: int = 0, *, frames: int = 3
     )
     info = {"seed": seed, "n_subjects": n_subjects}
     return FaceSet(images, cls.astype(np.int64), CKPLUS_CLASSES, meta, source="synthetic-ckplus", info=info)
+
+
+def synthetic_scenes(folder: str | Path, n: int = 4) -> list[Path]:
+    """Photo-like scenes (536x356 colour PNGs) with one upscaled synthetic face each, for the
+    photo pipeline when no real photos are at hand; returns their paths."""
+    import cv2
+
+    faces = generate_faces(60, seed=0, occlusion=0.0, label_noise=0.0).images
+    rng = np.random.default_rng(0)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for k in range(n):
+        img = rng.normal(128, 20, (536, 356, 3)).clip(0, 255).astype(np.uint8)
+        img[120:420, 28:328] = cv2.resize(faces[k], (300, 300), interpolation=cv2.INTER_CUBIC)[..., None]
+        paths.append(folder / f"scene_{k}.png")
+        cv2.imwrite(str(paths[-1]), img)
+    return paths

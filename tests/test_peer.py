@@ -1,4 +1,4 @@
-"""The peer of benchmarks/predict_latency.py, the ``fer`` package: skipped cleanly when it is not installed."""
+"""The peer, the ``fer`` package: skipped cleanly when it is not installed."""
 
 from __future__ import annotations
 
@@ -8,21 +8,14 @@ import numpy as np
 import pytest
 
 from fer_lib.classes import FER_CLASSES
-from fer_lib.settings import REPO_ROOT
-
-
-def _benchmark():
-    spec = importlib.util.spec_from_file_location("predict_latency", REPO_ROOT / "benchmarks" / "predict_latency.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from fer_lib.peer import load_peer
 
 
 @pytest.fixture(scope="module")
 def peer():
     if importlib.util.find_spec("fer") is None:
         pytest.skip("the fer package is not installed (pip install --no-deps fer)")
-    detector, desc = _benchmark().load_peer()
+    detector, desc = load_peer()
     if detector is None:
         pytest.fail(f"fer is installed but cannot run: {desc}")
     return detector

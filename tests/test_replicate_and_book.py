@@ -77,3 +77,31 @@ def test_data_summary_json_for_synthetic():
     summary = json.loads(out.stdout)
     assert summary["total"] == 6000 and sum(summary["by_class"].values()) == 6000
     assert summary["by_split"] == {"all": 6000} and set(summary["by_class"]) >= {"happy", "disgust"}
+
+
+def test_checked_outputs_are_copied_only_from_a_run_with_the_default_parameters(tmp_path):
+    import papermill as pm
+
+    src = tmp_path / "src"
+    src.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}), nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(x * 2)")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, src / "01_x.ipynb")
+    pm.execute_notebook(str(src / "01_x.ipynb"), str(tmp_path / "ok.ipynb"), parameters={"x": 1}, kernel_name="python3", progress_bar=False)
+    pm.execute_notebook(str(src / "01_x.ipynb"), str(tmp_path / "other.ipynb"), parameters={"x": 5}, kernel_name="python3", progress_bar=False)
+    with pytest.raises(ValueError, match=r"other than 01_x.ipynb's defaults: \['x'\]"):
+        replicate.copy_checked_outputs(src / "01_x.ipynb", tmp_path / "other.ipynb")
+    assert replicate.copy_checked_outputs(src / "01_x.ipynb", tmp_path / "ok.ipynb") == 1
+    checked = nbformat.read(src / "01_x.ipynb", as_version=4).cells[1]
+    assert checked.outputs[0]["text"] == "2\n" and checked.execution_count is not None
+
+
+def test_notebook_defaults_are_the_demo_profile():
+    import papermill as pm
+
+    demo = replicate.load_profile("demo")
+    for path in replicate.notebooks():
+        for name, spec in pm.inspect_notebook(str(path)).items():
+            if name in demo:
+                assert replicate._literal(spec["default"]) == demo[name], f"{path.name}: {name} defaults to {spec['default']}, demo has {demo[name]!r}"

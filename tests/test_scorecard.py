@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from fer_lib.scorecard import build_scorecard, describe_sources
+from fer_lib.scorecard import build_scorecard, describe_sources, display_table
 
 
 def _write(run, notebook, payload):
@@ -42,3 +42,13 @@ def test_real_data_sources_are_not_flagged_synthetic(tmp_path):
     _, sources = build_scorecard([tmp_path])
     text = describe_sources(sources, 1)
     assert "Real data" in text and "not comparable" not in text
+
+
+def test_display_table_writes_numbers_in_their_units(tmp_path):
+    _write(tmp_path, "04_residual_cnn", _residual(0.6))
+    card, _ = build_scorecard([tmp_path])
+    shown = display_table(card).set_index("what")
+    assert shown.loc["Residual CNN, FERGIT test accuracy", "paper"] == "75.0%"
+    assert shown.loc["Residual CNN, FERGIT test accuracy", "difference"] == "-15.0 pp"
+    assert shown.loc["Residual CNN parameters", "ours"] == "9,773,111"
+    assert shown.loc["Basic CNN, FERGIT test accuracy", "ours"] == ""

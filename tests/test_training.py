@@ -60,7 +60,7 @@ def test_config_rejects_unknown_keys_and_switches_augmentation_off():
 def test_same_seed_same_metrics_on_cpu(tmp_path, data):
     cfg = TrainConfig.from_dict(TINY | {"epochs": 2})
     a = train(cfg, *data, tmp_path / "a")
-    b = train(cfg, *data, tmp_path / "b")
+    train(cfg, *data, tmp_path / "b")
     ha, hb = read_history(tmp_path / "a" / "history.csv"), read_history(tmp_path / "b" / "history.csv")
     keys = ("loss", "accuracy", "val_loss", "val_accuracy")
     assert [[r[k] for k in keys] for r in ha] == [[r[k] for k in keys] for r in hb]
