@@ -15,6 +15,8 @@ import yaml
 from .provenance import environment
 from .settings import BOOK_RESULTS_DIR, NOTEBOOK_DIR, PROFILE_DIR, REPO_ROOT
 
+PROFILE_ENV = "FER_RUN_PROFILE"  # the runner names the profile here; every page's provenance box shows it
+
 
 def load_profile(name_or_path: str) -> dict:
     """A profile's parameters, from ``profiles/NAME.yaml`` or a YAML file path."""
@@ -70,6 +72,7 @@ def run_notebooks(params: dict, out: Path, only: list[str] | None = None, source
     out = Path(out).resolve()
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     record = {"params": params, "environment": environment(), "notebooks": {}}
+    os.environ[PROFILE_ENV] = f"{params.get('profile', 'custom')} (run folder {out.name})"  # shown on every page
     for nb in notebooks(source_dir):
         if only and not any(key in nb.stem for key in only):
             continue

@@ -49,13 +49,13 @@ def test_runner_goes_on_after_a_failure_and_reports_it(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
     _notebook(src / "01_fails.ipynb", "raise RuntimeError('boom')")
-    _notebook(src / "02_works.ipynb", "print(x * 2)")
-    record = replicate.run_notebooks({"x": 21, "unused": 0}, tmp_path / "run", source_dir=src)
+    _notebook(src / "02_works.ipynb", "import os\nprint(x * 2, os.environ['FER_RUN_PROFILE'])")
+    record = replicate.run_notebooks({"x": 21, "unused": 0, "profile": "demo"}, tmp_path / "run", source_dir=src)
     assert record["notebooks"]["01_fails"]["status"].startswith("failed")
     assert record["notebooks"]["02_works"]["status"] == "ok"
     assert record["notebooks"]["02_works"]["parameters"] == {"x": 21}  # undeclared keys are not passed
     executed = nbformat.read(tmp_path / "run" / "notebooks" / "02_works.ipynb", as_version=4)
-    assert "42" in executed.cells[-1].outputs[0]["text"]
+    assert executed.cells[-1].outputs[0]["text"] == "42 demo (run folder run)\n"  # the page knows its profile
     assert json.loads((tmp_path / "run" / "run.json").read_text())["params"]["x"] == 21
 
 
