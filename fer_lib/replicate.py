@@ -94,7 +94,7 @@ def run_notebooks(params: dict, out: Path, only: list[str] | None = None, source
 SCORECARD = "07_scorecard"
 
 
-def run_seeds(params: dict, out: Path, seeds: list[int], only: list[str] | None = None) -> dict:
+def run_seeds(params: dict, out: Path, seeds: list[int], only: list[str] | None = None, source_dir: Path = NOTEBOOK_DIR) -> dict:
     """Run every notebook once per seed into ``out/seed-N``, then the scorecard over all seeds into ``out``.
 
     The returned record lists each seed's notebooks as ``seed-N/NAME`` and the
@@ -104,10 +104,10 @@ def run_seeds(params: dict, out: Path, seeds: list[int], only: list[str] | None 
     record = {"params": params, "seeds": seeds, "notebooks": {}}
     dirs = []
     for seed in seeds:
-        run = run_notebooks(params | {"seed": seed}, out / f"seed-{seed}", only=only)
+        run = run_notebooks(params | {"seed": seed}, out / f"seed-{seed}", only=only, source_dir=source_dir)
         dirs.append(str((out / f"seed-{seed}").resolve()))
         record["notebooks"] |= {f"seed-{seed}/{k}": v for k, v in run["notebooks"].items()}
-    card = run_notebooks(params | {"seed_dirs": dirs}, out, only=[SCORECARD])
+    card = run_notebooks(params | {"seed_dirs": dirs}, out, only=[SCORECARD], source_dir=source_dir)
     record["notebooks"] |= card["notebooks"]
     record["environment"] = card["environment"]
     (out / "run.json").write_text(json.dumps(record, indent=2, default=str) + "\n")

@@ -105,3 +105,18 @@ def test_notebook_defaults_are_the_demo_profile():
         for name, spec in pm.inspect_notebook(str(path)).items():
             if name in demo:
                 assert replicate._literal(spec["default"]) == demo[name], f"{path.name}: {name} defaults to {spec['default']}, demo has {demo[name]!r}"
+
+
+def test_seeds_run_each_seed_then_one_scorecard_over_all(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    _notebook(src / "01_page.ipynb", "print('seed', x)")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("seed_dirs = None", metadata={"tags": ["parameters"]}), nbformat.v4.new_code_cell("print(len(seed_dirs))")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, src / "07_scorecard.ipynb")
+    record = replicate.run_seeds({"x": 0}, tmp_path / "out", [1, 2], source_dir=src)
+    assert {k for k, v in record["notebooks"].items() if v["status"] == "ok"} >= {"seed-1/01_page", "seed-2/01_page", "07_scorecard"}
+    card = nbformat.read(tmp_path / "out" / "notebooks" / "07_scorecard.ipynb", as_version=4)
+    assert card.cells[-1].outputs[0]["text"] == "2\n"
+    assert (tmp_path / "out" / "seed-1" / "notebooks" / "01_page.ipynb").is_file() and (tmp_path / "out" / "run.json").is_file()
