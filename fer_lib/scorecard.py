@@ -45,7 +45,8 @@ def _protocol(m: dict | None) -> str:
         return ""
     data = m.get("data") or {}
     params = m.get("params") or {}
-    bits = [data.get("source", params.get("dataset", "")) + (" (synthetic)" if data.get("synthetic") else "")]
+    source = data.get("source", params.get("dataset", ""))
+    bits = [source + (" (synthetic)" if data.get("synthetic") and "synthetic" not in source else "")]
     if data.get("split_protocol"):
         bits.append(f"split {data['split_protocol']}")
     cfg = m.get("config") or {}
