@@ -23,12 +23,11 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
 
 from fer_lib.augment import AugmentConfig  # noqa: E402
 from fer_lib.models import build_model, training_gflop_per_image  # noqa: E402
 from fer_lib.synthetic import generate_faces  # noqa: E402
-from fer_lib.training import BatchStream, TrainConfig, build_trainer  # noqa: E402
+from fer_lib.training import BatchStream, TrainConfig, build_trainer, preprocess  # noqa: E402
 
 
 def matmul_gflops(n: int = 2048, repeats: int = 5) -> float:
@@ -92,7 +91,7 @@ def main() -> None:
 
     n = (args.steps + args.warmup + 1) * args.batch
     faces = generate_faces(n, seed=0)
-    x = (faces.images.astype(np.float32) / 255.0)[..., None]
+    x = preprocess(faces.images)
     y = keras.utils.to_categorical(faces.labels, 7)
 
     peak = matmul_gflops()

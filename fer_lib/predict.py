@@ -31,10 +31,13 @@ def predict_function(model: keras.Model):
     """``f(x float32 N x 48 x 48 x 1) -> probabilities``: the model in inference mode, traced once."""
     fn = _FUNCTIONS.get(model)
     if fn is None:
-        import tensorflow as tf
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow as tf
 
-        spec = tf.TensorSpec([None, *model.input_shape[1:]], tf.float32)
-        fn = tf.function(lambda x: model(x, training=False), input_signature=[spec], autograph=False)
+            spec = tf.TensorSpec([None, *model.input_shape[1:]], tf.float32)
+            fn = tf.function(lambda x: model(x, training=False), input_signature=[spec], autograph=False)
+        else:  # JAX and PyTorch machines have no TensorFlow: call the model as it is
+            fn = lambda x: keras.ops.convert_to_numpy(model(x, training=False))  # noqa: E731
         _FUNCTIONS[model] = fn
     return fn
 

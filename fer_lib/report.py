@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from matplotlib.figure import Figure
@@ -23,8 +24,6 @@ def provenance_markdown(data: dict, params: dict, env: dict) -> str:
     device = f"; computed on {env['device']}" if env.get("device") else ""
     head = SYNTHETIC_WARNING if data.get("synthetic") else f"**Real data** from `{data['source']}`."
     pk = env["packages"]
-    import os
-
     rows = [
         ("run", os.environ.get("FER_RUN_PROFILE", "none: executed by hand (nbval, Jupyter) with the notebook's own parameters")),
         ("data", f"{data['source']} ({data['n']:,} faces, sha256 `{data['sha256'][:12]}`)"),
