@@ -30,7 +30,8 @@ def run_training(params: dict, out_dir: str | Path, verbose: int = 0, *, faces=N
 
     ``params`` holds ``dataset``, ``data_root``, ``seed``, ``n_faces`` (synthetic),
     ``split`` and a ``train`` mapping of TrainConfig values. A paused run (budget
-    reached) can be continued by calling this again with the same ``out_dir``.
+    reached) is evaluated on its best epoch so far (``interim`` is then true) and
+    can be continued by calling this again with the same ``out_dir``.
     ``faces`` and ``split`` (a ``splits.Split``) may be given to skip loading and
     splitting, e.g. for the folds of a cross-validation.
     """
@@ -57,7 +58,9 @@ def run_training(params: dict, out_dir: str | Path, verbose: int = 0, *, faces=N
     if record.get("train_images_per_s"):
         gflop = training_gflop_per_image(build_model(config.arch, n_classes=len(faces.class_names), width=config.width))
         result["training"] |= {"gflop_per_train_image": gflop, "achieved_gflop_s": record["train_images_per_s"] * gflop}
-    if record["status"] != "paused":
+    if (out / "model.keras").exists() and record.get("parameters"):
+        # paused runs are evaluated too: their metrics are interim (best epoch so far)
+        result["interim"] = record["status"] == "paused"
         model = keras.models.load_model(out / "model.keras")
         result["metrics"] = {
             "val": evaluate(model, x[split.val], y[split.val], faces.class_names),

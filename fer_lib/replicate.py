@@ -64,6 +64,8 @@ def notebooks(directory: Path = NOTEBOOK_DIR) -> list[Path]:
 def run_notebooks(params: dict, out: Path, only: list[str] | None = None, source_dir: Path = NOTEBOOK_DIR) -> dict:
     """Execute each notebook into ``out/notebooks`` with the parameters it declares.
 
+    ``params["notebook_params"]`` may map a notebook's name (``03_basic_cnn``) to
+    parameters merged over the others for that notebook only (say, its own epoch cap).
     A failing notebook does not stop the others; the returned record (also written
     as ``out/run.json``) lists each notebook's status and wall time.
     """
@@ -77,7 +79,8 @@ def run_notebooks(params: dict, out: Path, only: list[str] | None = None, source
         if only and not any(key in nb.stem for key in only):
             continue
         declared = pm.inspect_notebook(str(nb))
-        given = {k: v for k, v in params.items() if k in declared} | ({"out_dir": str(out)} if "out_dir" in declared else {})
+        own = merge(params, (params.get("notebook_params") or {}).get(nb.stem, {}))
+        given = {k: v for k, v in own.items() if k in declared} | ({"out_dir": str(out)} if "out_dir" in declared else {})
         start = time.perf_counter()
         status = "ok"
         try:

@@ -134,6 +134,7 @@ def training_summary(result: dict) -> dict:
         "train_accuracy": best.get("accuracy"),
         "best_epoch": t.get("best_epoch"),
         "epochs_run": t.get("epochs_run"),
+        "epochs_planned": (result.get("config") or {}).get("epochs"),
         "status": t.get("status"),
         "train_minutes": (t.get("train_wall_s") or 0) / 60,
         "images_per_s": t.get("train_images_per_s"),
@@ -153,7 +154,7 @@ def glue_summary(prefix: str, result: dict) -> dict:
 
 def save_run_metrics(out_dir: str | Path, notebook: str, result: dict, **extra) -> Path:
     """Save a training run's metrics, summary and provenance for the scorecard."""
-    keep = {k: result.get(k) for k in ("params", "config", "data", "environment", "training", "metrics", "history", "total_wall_s")}
+    keep = {k: result.get(k) for k in ("params", "config", "data", "environment", "training", "metrics", "history", "total_wall_s", "interim", "sessions")}
     return save_metrics(out_dir, notebook, keep | {"summary": training_summary(result)} | extra)
 
 
@@ -161,3 +162,27 @@ def load_metrics(out_dir: str | Path, notebook: str) -> dict | None:
     """A notebook's saved metrics from the run folder, or None when it has not run there."""
     path = Path(out_dir) / "metrics" / f"{notebook}.json"
     return json.loads(path.read_text()) if path.exists() else None
+
+
+_STATUS_WORDS = {
+    "completed": "all its epochs",
+    "early_stopped": "stopped early by EarlyStopping",
+    "paused": "paused by the session's epoch or time cap: an interim result, resumable from its saved state",
+}
+
+
+def run_sentence(name: str, summary: dict, test_name: str = "the test split") -> str:
+    """One Markdown sentence on a training run: test accuracy, epochs run of planned, why it stopped, minutes."""
+    s = summary
+    return (f"{name} reached **{s['test_accuracy']:.1%}** on {test_name} ({s['n_test']:,} faces) with its best epoch, "
+            f"{s['best_epoch']}, after {s['epochs_run']} of {s['epochs_planned']} planned epochs "
+            f"({_STATUS_WORDS.get(s['status'], s['status'])}), in {s['train_minutes']:.0f} minutes of training "
+            f"at {s['images_per_s']:.0f} images/s.")
+
+
+def peer_table(accuracies: dict[str, float], column: str = "accuracy"):
+    """Accuracies by method, best first, formatted as percentages (a pandas Styler)."""
+    import pandas as pd
+
+    table = pd.Series(accuracies, name=column).sort_values(ascending=False).to_frame()
+    return table.style.format("{:.1%}")

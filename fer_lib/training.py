@@ -361,7 +361,9 @@ def train(
     if history:
         best = max(history, key=lambda r: r["val_accuracy"])
         record |= {"best_epoch": int(best["epoch"]) + 1, "best_val_accuracy": best["val_accuracy"], "train_wall_s": sum(r["epoch_time_s"] for r in history)}
-    if status != "paused":
+    if history and (out / "best.weights.h5").exists():
+        # A paused run also exports its best checkpoint so far, so it can be evaluated
+        # (as an interim result); the resumable state in ``state/`` is left untouched.
         trainer.load_weights(out / "best.weights.h5")
         net = trainer.layers[-1]
         net.save(out / "model.keras")
