@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 RUN    ?= runs/demo
 PROFILE ?= demo
 
-.PHONY: install book book-only replicate test lint notebooks clean distclean
+.PHONY: install book book-only reference reference-book replicate test lint notebooks clean distclean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,19 @@ replicate: $(STAMP)
 # Build the book from an existing run folder without re-running it: make book-only RUN=runs/NAME
 book-only: $(STAMP)
 	$(PY) -m fer_lib book --run $(RUN)
+
+# The reference replication on real data ($$FER_DATA_ROOT, or ../shared/data beside the
+# repository): every notebook on the `cpu` profile into runs/reference (run it again to
+# resume each training from its saved state), then ship its networks to models/.
+REF_DATA ?= $(or $(FER_DATA_ROOT),$(wildcard $(CURDIR)/../shared/data))
+reference: $(STAMP)
+	@test -n "$(REF_DATA)" || { echo "set FER_DATA_ROOT to the real data (see README: Real data)"; exit 2; }
+	FER_DATA_ROOT=$(REF_DATA) $(PY) -m fer_lib replicate --profile cpu --out runs/reference
+	$(PY) -m fer_lib ship-models --run runs/reference
+
+# Build the book from the committed reference run (real data), without re-running anything.
+reference-book: $(STAMP)
+	$(PY) -m fer_lib book --run runs/reference
 
 test: $(STAMP)
 	$(PY) -m pytest --nbval-lax

@@ -39,12 +39,22 @@ def _train(args) -> int:
     if "best_val_accuracy" in t:
         line += f", best val accuracy {t['best_val_accuracy']:.3f} (epoch {t['best_epoch']})"
     if result.get("metrics", {}).get("test"):
-        line += f", test accuracy {result['metrics']['test']['accuracy']:.3f}"
+        line += f", test accuracy {result['metrics']['test']['accuracy']:.3f}" + (" (interim: best epoch so far)" if result.get("interim") else "")
     if t.get("train_images_per_s"):
         line += f", {t['train_images_per_s']:.0f} training images/s"
     print(line + f"; {args.out}/run.json")
     if t["status"] == "paused":
         print(f"paused by its budget: run the same command again to resume from epoch {t['epochs_run'] + 1}")
+    return 0
+
+
+def _ship_models(args) -> int:
+    from .modelio import ship_models
+
+    for name, m in ship_models(args.run, dest=args.dest).items():
+        acc = f"{m['test_accuracy']:.3f}" if m["test_accuracy"] is not None else "n/a"
+        print(f"{name}: {m['file']} ({m['bytes'] / 1e6:.1f} MB) from {m['run']}, {m['data']} {m['split']}, "
+              f"{m['epochs_run']}/{m['epochs_planned']} epochs ({m['status']}), test accuracy {acc}")
     return 0
 
 
@@ -232,6 +242,11 @@ def build_parser() -> argparse.ArgumentParser:
     pred.add_argument("--json", action="store_true", help="one JSON object per file per line")
     pred.add_argument("--annotate", metavar="OUT_DIR", default=None, help="write each photo with boxes, labels and probability bars")
     pred.set_defaults(func=_predict)
+
+    ship = sub.add_parser("ship-models", help="copy a run's trained residual and basic networks to models/ with their provenance")
+    ship.add_argument("--run", required=True, help="run folder, e.g. runs/reference")
+    ship.add_argument("--dest", default=None, help="destination folder (default: models/)")
+    ship.set_defaults(func=_ship_models)
 
     exp = sub.add_parser("export", help="export a .keras model to TFLite and check it against Keras")
     exp.add_argument("--model", default=None, help="a .keras model (default: models/residual.keras)")

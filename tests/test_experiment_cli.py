@@ -48,3 +48,20 @@ def test_train_cli_writes_a_complete_provenance_record(tmp_path):
 def test_train_cli_rejects_unknown_parameters(tmp_path):
     out = _cli("train", "--out", str(tmp_path / "r"), "--set", "train.lr=0.1")
     assert out.returncode == 2 and "unknown training parameters ['lr']" in out.stderr
+
+
+@pytest.mark.slow
+def test_a_paused_run_is_evaluated_as_interim_and_resumes_to_completion(tmp_path):
+    args = ["train", "--profile", "demo", "--out", str(tmp_path / "run"), "--set", "n_faces=400", "--set", "train.width=0.125",
+            "--set", "train.epochs=2", "--set", "train.max_epochs_per_session=1", "--set", "train.precision=float32"]
+    first = _cli(*args)
+    assert first.returncode == 0, first.stderr[-2000:]
+    run = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert run["training"]["status"] == "paused" and run["interim"] is True and run["training"]["epochs_run"] == 1
+    assert run["metrics"]["test"]["n"] == run["data"]["split_sizes"]["test"]  # evaluated on its best epoch so far
+    assert "resume from epoch 2" in first.stdout
+    second = _cli(*args)
+    assert second.returncode == 0, second.stderr[-2000:]
+    run = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert run["training"]["status"] == "completed" and run["interim"] is False and len(run["history"]) == 2
+    assert [s["status"] for s in run["sessions"]] == ["paused", "completed"]

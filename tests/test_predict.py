@@ -160,3 +160,26 @@ def test_the_posed_photos_each_give_one_labelled_face(tiny, real_data_root):
     assert len(files) == 4
     records = predict_photos(tiny, files)
     assert all(r["error"] is None and len(r["faces"]) == 1 for r in records)
+
+
+def test_ship_models_copies_a_runs_networks_with_their_provenance(tiny_path, tmp_path, photos, capsys):
+    import json
+    import shutil
+
+    run = tmp_path / "runs" / "ref"
+    (run / "training" / "residual").mkdir(parents=True)
+    shutil.copyfile(tiny_path, run / "training" / "residual" / "model.keras")
+    (run / "training" / "residual" / "run.json").write_text(json.dumps({
+        "training": {"status": "paused", "epochs_run": 3}, "config": {"epochs": 20}, "interim": True,
+        "data": {"source": "fergit", "split_protocol": "random", "sha256": "ab" * 32},
+        "metrics": {"test": {"accuracy": 0.5, "n": 10}}, "environment": {"device": "CPU: test", "git_commit": "abc"}}))
+    dest = tmp_path / "models"
+    with pytest.raises(modelio.ModelNotFound, match="no trained 'basic' network"):
+        modelio.ship_models(run, dest=dest)
+    assert not dest.exists()  # nothing half-shipped
+    manifest = modelio.ship_models(run, names=("residual",), dest=dest)
+    m = manifest["residual"]
+    assert (dest / "residual.keras").read_bytes() == tiny_path.read_bytes() and m["bytes"] == tiny_path.stat().st_size
+    assert m["epochs_run"] == 3 and m["epochs_planned"] == 20 and m["interim"] is True and m["test_accuracy"] == 0.5
+    assert json.loads((dest / "models.json").read_text()) == manifest
+    assert main(["predict", str(photos / "a_face.png"), "--model", str(dest / "residual.keras")]) == 0

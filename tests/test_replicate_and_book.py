@@ -120,3 +120,14 @@ def test_seeds_run_each_seed_then_one_scorecard_over_all(tmp_path):
     card = nbformat.read(tmp_path / "out" / "notebooks" / "07_scorecard.ipynb", as_version=4)
     assert card.cells[-1].outputs[0]["text"] == "2\n"
     assert (tmp_path / "out" / "seed-1" / "notebooks" / "01_page.ipynb").is_file() and (tmp_path / "out" / "run.json").is_file()
+
+
+def test_notebook_params_apply_to_their_notebook_only(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    _notebook(src / "01_one.ipynb", "print(x)")
+    _notebook(src / "02_two.ipynb", "print(x)")
+    record = replicate.run_notebooks({"x": 1, "notebook_params": {"02_two": {"x": 2}}}, tmp_path / "run", source_dir=src)
+    assert record["notebooks"]["01_one"]["parameters"] == {"x": 1} and record["notebooks"]["02_two"]["parameters"] == {"x": 2}
+    two = nbformat.read(tmp_path / "run" / "notebooks" / "02_two.ipynb", as_version=4)
+    assert two.cells[-1].outputs[0]["text"] == "2\n"
