@@ -77,3 +77,14 @@ def fold_split(folds: list[np.ndarray], k: int, *, val_fold: int | None = None) 
         raise ValueError("the validation fold must differ from the test fold")
     train = np.concatenate([f for i, f in enumerate(folds) if i not in (k, v)])
     return Split(_sorted(train), _sorted(folds[v]), _sorted(folds[k]))
+
+
+def subsample_train(split: Split, labels: np.ndarray, n: int, *, seed: int = 0) -> Split:
+    """``split`` with its training part cut to a stratified sample of ``n`` faces
+    (validation and test kept whole); unchanged when it has ``n`` or fewer."""
+    if n >= len(split.train):
+        return split
+    from sklearn.model_selection import train_test_split
+
+    kept, _ = train_test_split(split.train, train_size=n, stratify=np.asarray(labels)[split.train], random_state=seed)
+    return Split(train=_sorted(kept), val=split.val, test=split.test)
