@@ -31,7 +31,7 @@ EXPORT_TOLERANCE = 1e-4
 
 
 
-def _shown(path: Path) -> str:
+def shown_path(path: Path) -> str:
     """A path relative to the repository when it is inside it."""
     try:
         return str(path.resolve().relative_to(REPO_ROOT))
@@ -42,7 +42,7 @@ def _shown(path: Path) -> str:
 def _train_hint() -> str:
     return (
         "train one with `python -m fer_lib train --profile PROFILE --out runs/NAME` (it writes runs/NAME/model.keras), "
-        f"then pass it with --model runs/NAME/model.keras or copy it to {_shown(DEFAULT_MODEL_PATH)}"
+        f"then pass it with --model runs/NAME/model.keras or copy it to {shown_path(DEFAULT_MODEL_PATH)}"
     )
 
 
@@ -64,7 +64,7 @@ def resolve_model_path(path: str | PathLike | None = None) -> Path:
     if path is None:
         p = DEFAULT_MODEL_PATH
         if not p.is_file():
-            raise ModelNotFound(f"no trained model: the default {_shown(p)} does not exist yet; {_train_hint()}")
+            raise ModelNotFound(f"no trained model: the default {shown_path(p)} does not exist yet; {_train_hint()}")
         return p
     p = Path(path)
     if not p.is_file():
@@ -200,7 +200,7 @@ def ship_models(run_dir: str | PathLike, names: tuple[str, ...] = ("residual", "
         t, data, test = run.get("training") or {}, run.get("data") or {}, ((run.get("metrics") or {}).get("test") or {})
         manifest[name] = {
             "file": out.name, "bytes": out.stat().st_size, "sha256": hashlib.sha256(out.read_bytes()).hexdigest(),
-            "run": _shown(src.parent), "data": data.get("source"), "data_sha256": data.get("sha256"), "split": data.get("split_protocol"),
+            "run": shown_path(src.parent), "data": data.get("source"), "data_sha256": data.get("sha256"), "split": data.get("split_protocol"),
             "classes": data.get("classes"), "status": t.get("status"), "epochs_run": t.get("epochs_run"),
             "epochs_planned": (run.get("config") or {}).get("epochs"), "interim": run.get("interim"),
             "test_accuracy": test.get("accuracy"), "n_test": test.get("n"),
