@@ -90,6 +90,9 @@ def run_notebooks(params: dict, out: Path, only: list[str] | None = None, source
             status = f"failed: {type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
         record["notebooks"][nb.stem] = {"status": status, "parameters": given, "wall_s": round(time.perf_counter() - start, 1)}
         print(f"{nb.stem}: {status} ({record['notebooks'][nb.stem]['wall_s']} s)", flush=True)
+    if only and (out / "run.json").exists():  # a partial rerun updates the run's record, keeping the other notebooks
+        previous = json.loads((out / "run.json").read_text())
+        record["notebooks"] = previous.get("notebooks", {}) | record["notebooks"]
     (out / "run.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
     return record
 

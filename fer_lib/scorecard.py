@@ -70,9 +70,11 @@ def _time_why(m: dict) -> str:
     if not s.get("epochs_run"):
         return ""
     per_epoch = s["train_minutes"] / s["epochs_run"]
+    total = per_epoch * PAPER_EPOCHS
     device = (m.get("environment") or {}).get("device", "this machine")
     return (f"Hardware and budget: ours is {s['epochs_run']} epochs on {device} ({per_epoch:.1f} min an epoch, "
-            f"about {per_epoch * PAPER_EPOCHS / 60:.0f} h for {PAPER_EPOCHS}); the paper's is {PAPER_EPOCHS} epochs on a K80 GPU.")
+            f"about {f'{total / 60:.0f} h' if total >= 90 else f'{total:.0f} min'} for {PAPER_EPOCHS}); "
+            f"the paper's is {PAPER_EPOCHS} epochs on a K80 GPU.")
 
 
 def why_differ(key: str, m: dict | None, difference: float | None, n_runs: int = 1) -> str:
@@ -227,7 +229,7 @@ def compute_table(run_dir: str | Path) -> pd.DataFrame:
         r = json.loads(path.read_text())
         t, history = r.get("training") or {}, r.get("history") or []
         rows.append({
-            "training": path.parent.name, "data": (r.get("data") or {}).get("source"),
+            "training": path.parent.name, "data": (r.get("params") or {}).get("dataset") or (r.get("data") or {}).get("source"),
             "split": (r.get("data") or {}).get("split_protocol"),
             "epochs": f"{len(history)}/{(r.get('config') or {}).get('epochs')}", "status": t.get("status"),
             "sessions": len(r.get("sessions") or []),

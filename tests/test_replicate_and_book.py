@@ -131,3 +131,5 @@ def test_notebook_params_apply_to_their_notebook_only(tmp_path):
     assert record["notebooks"]["01_one"]["parameters"] == {"x": 1} and record["notebooks"]["02_two"]["parameters"] == {"x": 2}
     two = nbformat.read(tmp_path / "run" / "notebooks" / "02_two.ipynb", as_version=4)
     assert two.cells[-1].outputs[0]["text"] == "2\n"
+    again = replicate.run_notebooks({"x": 3}, tmp_path / "run", only=["01_one"], source_dir=src)
+    assert again["notebooks"]["01_one"]["parameters"] == {"x": 3} and "02_two" in again["notebooks"]  # a partial rerun keeps the others
