@@ -110,7 +110,7 @@ def _protocol(m: dict | None) -> str:
         return ""
     data = m.get("data") or {}
     params = m.get("params") or {}
-    source = data.get("source", params.get("dataset", ""))
+    source = params.get("dataset") or data.get("source", "")
     bits = [source + (" (synthetic)" if data.get("synthetic") and "synthetic" not in source else "")]
     if data.get("split_protocol"):
         bits.append(f"split {data['split_protocol']}")
