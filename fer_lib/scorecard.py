@@ -52,7 +52,7 @@ def _min_precision(m: dict) -> float:
 PAPER_EPOCHS = 100
 
 
-def _training_why(m: dict, n_runs: int = 1) -> str:
+def _training_why(m: dict, n_runs: int = 1, fergit: bool = True) -> str:
     """Why a trained network's numbers differ: data, epochs against the paper's 100, device."""
     if (m.get("data") or {}).get("synthetic"):
         return "Synthetic faces (demo profile): shows the pipeline runs, not comparable to the paper."
@@ -61,8 +61,8 @@ def _training_why(m: dict, n_runs: int = 1) -> str:
     stop = {"paused": f"paused at the session's cap, an interim result of a {planned}-epoch plan",
             "early_stopped": "stopped early by EarlyStopping"}.get(status, "ran all its planned epochs")
     device = (m.get("environment") or {}).get("device", "this machine")
-    return (f"Budget: {run} of the paper's {PAPER_EPOCHS} epochs ({stop}) on {device}, {n_runs} seed(s); "
-            f"FERGIT's make-up differs from the paper's (unpublished).")
+    return (f"Budget: {run} of the paper's {PAPER_EPOCHS} epochs ({stop}) on {device}, {n_runs} seed(s)"
+            + ("; FERGIT's make-up differs from the paper's (unpublished)." if fergit else "."))
 
 
 def _time_why(m: dict) -> str:
@@ -210,7 +210,7 @@ def other_protocols(run_dirs: list[str | Path]) -> pd.DataFrame:
             best = max(FER2013_PUBLISHED, key=FER2013_PUBLISHED.get)
             rows.append({"what": "Residual CNN, FER-2013 PrivateTest accuracy", "ours": official["summary"]["test_accuracy"],
                          "published": FER2013_PUBLISHED[best], "published by": best, "our protocol": _protocol(official),
-                         "why they differ": _training_why(official).replace(" FERGIT's make-up differs from the paper's (unpublished).", "")})
+                         "why they differ": _training_why(official, fergit=False)})
         if ck and ck.get("folds"):
             best = max(PEERS_CKPLUS, key=PEERS_CKPLUS.get)
             rows.append({"what": f"Residual CNN, CK+ subject-independent {ck['n_folds']}-fold mean accuracy", "ours": ck["fold_mean"],
