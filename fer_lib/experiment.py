@@ -58,7 +58,7 @@ def run_training(params: dict, out_dir: str | Path, verbose: int = 0, *, faces=N
     if record.get("train_images_per_s"):
         gflop = training_gflop_per_image(build_model(config.arch, n_classes=len(faces.class_names), width=config.width))
         result["training"] |= {"gflop_per_train_image": gflop, "achieved_gflop_s": record["train_images_per_s"] * gflop}
-    if (out / "model.keras").exists() and record.get("parameters"):
+    if record.get("parameters"):  # set when train() exported model.keras (best epoch so far)
         # paused runs are evaluated too: their metrics are interim (best epoch so far)
         result["interim"] = record["status"] == "paused"
         model = keras.models.load_model(out / "model.keras")
