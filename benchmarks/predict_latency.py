@@ -35,13 +35,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from fer_lib.classes import FER_CLASSES, canonical_name  # noqa: E402
-from fer_lib.faces import find_faces  # noqa: E402
-from fer_lib.predict import classify_faces, expand_inputs, predict_faces, predict_function  # noqa: E402
+from fer_lib.data.classes import FER_CLASSES, canonical_name  # noqa: E402
+from fer_lib.data.synthetic import synthetic_scenes  # noqa: E402
+from fer_lib.infer.detect import find_faces  # noqa: E402
+from fer_lib.infer.peer import load_peer  # noqa: E402
+from fer_lib.infer.predict import classify_faces, expand_inputs, predict_faces, predict_function  # noqa: E402
+from fer_lib.model.preprocess import preprocess  # noqa: E402
 from fer_lib.settings import data_root  # noqa: E402
-from fer_lib.peer import load_peer  # noqa: E402
-from fer_lib.synthetic import synthetic_scenes  # noqa: E402
-from fer_lib.training import preprocess  # noqa: E402
 
 
 def median_latency(fn, repeats: int) -> float:
@@ -91,7 +91,7 @@ def throughput(model, faces: np.ndarray, repeats: int) -> dict[str, float]:
     try:
         import tempfile
 
-        from fer_lib.modelio import TFLiteModel, export_tflite
+        from fer_lib.model.files import TFLiteModel, export_tflite
 
         with tempfile.TemporaryDirectory() as d:
             lite = TFLiteModel(export_tflite(model, Path(d) / "m.tflite"))
@@ -134,8 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-peer", action="store_true", help="skip the fer package")
     args = parser.parse_args(argv)
 
-    from fer_lib.models import build_model
-    from fer_lib.modelio import load_model
+    from fer_lib.model.files import load_model
+    from fer_lib.model.networks import build_model
 
     model = load_model(args.model) if args.model else build_model("residual", seed=0)
     model_desc = args.model or "UNTRAINED residual network (random weights): accuracy is chance level; pass --model"
@@ -172,8 +172,8 @@ def main(argv: list[str] | None = None) -> int:
 
     private = None
     if root and (root / "fer2013").is_dir():
-        from fer_lib.datasets import load_dataset
-        from fer_lib.splits import official_split
+        from fer_lib.data.registry import load_dataset
+        from fer_lib.data.splits import official_split
 
         fer2013 = load_dataset("fer2013", root)
         test = official_split(fer2013.meta).test

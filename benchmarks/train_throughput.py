@@ -2,7 +2,7 @@
 
 1. plain: ``model.fit`` on NumPy arrays fed by the legacy ``ImageDataGenerator``
    (the paper's Keras 2 setup): augmentation on the CPU in NumPy, float32.
-2. ours: ``fer_lib.training``: augmentation as Keras layers inside the model,
+2. ours: ``fer_lib.train``: augmentation as Keras layers inside the model,
    batches from ``BatchStream``, and the precision given by --precision
    (mixed_bfloat16 by default: this CPU has AMX).
 
@@ -24,10 +24,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 
-from fer_lib.augment import AugmentConfig  # noqa: E402
-from fer_lib.models import build_model, training_gflop_per_image  # noqa: E402
-from fer_lib.synthetic import generate_faces  # noqa: E402
-from fer_lib.training import BatchStream, TrainConfig, build_trainer, preprocess  # noqa: E402
+from fer_lib.data.synthetic import generate_faces  # noqa: E402
+from fer_lib.model.augment import AugmentConfig  # noqa: E402
+from fer_lib.model.networks import build_model, training_gflop_per_image  # noqa: E402
+from fer_lib.model.preprocess import preprocess  # noqa: E402
+from fer_lib.train.config import TrainConfig  # noqa: E402
+from fer_lib.train.loop import build_trainer  # noqa: E402
+from fer_lib.train.stream import BatchStream  # noqa: E402
 
 
 def matmul_gflops(n: int = 2048, repeats: int = 5) -> float:

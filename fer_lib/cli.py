@@ -9,11 +9,12 @@ from pathlib import Path
 
 
 def _replicate(args) -> int:
-    from .replicate import load_profile, merge, parse_overrides, run_notebooks
+    from fer_lib.pipeline.notebooks import run_notebooks
+    from fer_lib.pipeline.profiles import load_profile, merge, parse_overrides
 
     params = merge(load_profile(args.profile), parse_overrides(args.set))
     if args.seeds:
-        from .replicate import run_seeds
+        from fer_lib.pipeline.notebooks import run_seeds
 
         record = run_seeds(params, Path(args.out), [int(s) for s in args.seeds.split(",")], only=args.only)
     else:
@@ -29,8 +30,8 @@ def _replicate(args) -> int:
 
 
 def _train(args) -> int:
-    from .experiment import run_training
-    from .replicate import load_profile, merge, parse_overrides
+    from fer_lib.pipeline.experiment import run_training
+    from fer_lib.pipeline.profiles import load_profile, merge, parse_overrides
 
     params = merge(load_profile(args.profile), parse_overrides(args.set))
     result = run_training(params, Path(args.out), verbose=args.verbose)
@@ -49,7 +50,7 @@ def _train(args) -> int:
 
 
 def _ship_models(args) -> int:
-    from .modelio import ship_models
+    from fer_lib.pipeline.ship import ship_models
 
     for name, m in ship_models(args.run, dest=args.dest).items():
         acc = f"{m['test_accuracy']:.3f}" if m["test_accuracy"] is not None else "n/a"
@@ -59,7 +60,7 @@ def _ship_models(args) -> int:
 
 
 def _model_summary(args) -> int:
-    from .models import build_model, layer_table, parameter_counts
+    from fer_lib.model.networks import build_model, layer_table, parameter_counts
 
     model = build_model(args.arch, width=args.width)
     counts = parameter_counts(model)
@@ -72,7 +73,7 @@ def _model_summary(args) -> int:
 
 
 def _book(args) -> int:
-    from .replicate import build_book
+    from fer_lib.pipeline.book import build_book
 
     return build_book(Path(args.run), strict=not args.lenient)
 
@@ -80,9 +81,9 @@ def _book(args) -> int:
 def _data_summary(args) -> int:
     import warnings
 
-    from .audit import audit
-    from .datasets import load_dataset
-    from .provenance import data_fingerprint
+    from fer_lib.data.audit import audit
+    from fer_lib.data.registry import load_dataset
+    from fer_lib.pipeline.provenance import data_fingerprint
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -125,7 +126,7 @@ def _data_summary(args) -> int:
 
 
 def _refresh(args) -> int:
-    from .replicate import copy_checked_outputs, notebooks, refresh_checked_outputs
+    from fer_lib.pipeline.notebooks import copy_checked_outputs, notebooks, refresh_checked_outputs
 
     for path in notebooks():
         if not args.only or any(key in path.stem for key in args.only):
@@ -139,9 +140,9 @@ def _refresh(args) -> int:
 
 
 def _predict(args) -> int:
-    from .annotate import annotate_photo
-    from .modelio import load_model, resolve_model_path
-    from .predict import expand_inputs, predict_photos
+    from fer_lib.infer.annotate import annotate_photo
+    from fer_lib.infer.predict import expand_inputs, predict_photos
+    from fer_lib.model.files import load_model, resolve_model_path
 
     files = expand_inputs(args.inputs)
     if not files:
@@ -176,7 +177,7 @@ def _predict(args) -> int:
 
 
 def _export(args) -> int:
-    from .modelio import EXPORT_TOLERANCE, compare_tflite, export_tflite, load_model, resolve_model_path
+    from fer_lib.model.files import EXPORT_TOLERANCE, compare_tflite, export_tflite, load_model, resolve_model_path
 
     model_path = resolve_model_path(args.model)
     model = load_model(model_path)

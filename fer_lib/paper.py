@@ -41,6 +41,13 @@ PAPER_NUMBERS: list[dict] = [
 
 PAPER = {row["key"]: row["value"] for row in PAPER_NUMBERS}
 
+PAPER_EPOCHS = 100  # both networks, FERGIT and CK+ (Section 2.4)
+# Table 1's totals for the residual CNN, and the basic CNN's total (Section 3.3)
+PAPER_PARAMS = {
+    "residual": {"total": 9_773_111, "trainable": 9_766_391, "non_trainable": 6_720},
+    "basic": {"total": 4_734_455},
+}
+
 # Published results the paper compares with (FER-2013 test accuracy; CK+ accuracy).
 PEERS_FER2013 = {"Residual Masking Network (Pham et al. 2021)": 0.7414, "Differential ResNet (Pu & Zhu 2021)": 0.7311, "Attentional CNN (Minaee et al. 2021), validation": 0.7002}
 PEERS_CKPLUS = {"Differential ResNet (Pu & Zhu 2021)": 0.9574, "Improved VGG-19 (Cheng & Zhou 2020)": 0.96}

@@ -3,12 +3,11 @@ import os
 import cv2
 import numpy as np
 import pytest
-
-from fer_lib import cache, images
-from fer_lib.errors import DataError, Problems
-from fer_lib.loaders import load_ckplus
-
 from datafixtures import face, make_ckplus, write_image
+
+from fer_lib.data import cache, images
+from fer_lib.data.errors import DataError, Problems
+from fer_lib.data.loaders import load_ckplus
 
 
 def test_decode_colour_any_size_to_48_grey(tmp_path):

@@ -1,14 +1,13 @@
 import numpy as np
 import pytest
-
-from fer_lib.classes import CKPLUS_CLASSES, FER_CLASSES
-from fer_lib.datasets import load_dataset
-from fer_lib.errors import DataError, DataWarning
-from fer_lib.fergit import combine_fergit
-from fer_lib.loaders import MUXSPACE_CLASSES, load_ckplus, load_fer2013, load_ferplus, load_muxspace
-from fer_lib.loaders.ferplus import VOTE_COLUMNS, majority_labels
-
 from datafixtures import face, fer_csv_text, make_ckplus, make_fer_folders, make_muxspace, pixels, write_image
+
+from fer_lib.data.classes import CKPLUS_CLASSES, FER_CLASSES
+from fer_lib.data.errors import DataError, DataWarning
+from fer_lib.data.fergit import combine_fergit
+from fer_lib.data.loaders import MUXSPACE_CLASSES, load_ckplus, load_fer2013, load_ferplus, load_muxspace
+from fer_lib.data.loaders.ferplus import VOTE_COLUMNS, majority_labels
+from fer_lib.data.registry import load_dataset
 
 
 @pytest.fixture(autouse=True)

@@ -12,8 +12,9 @@ SCRIPT = textwrap.dedent(
     import tensorflow as tf
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-    from fer_lib.synthetic import generate_faces
-    from fer_lib.training import TrainConfig, train
+    from fer_lib.data.synthetic import generate_faces
+    from fer_lib.train.config import TrainConfig
+    from fer_lib.train.loop import train
     faces = generate_faces(200, seed=3)
     x, y = faces.images, faces.labels
     cfg = TrainConfig(width=0.125, epochs=1, batch_size=32, distribution=sys.argv[2], precision="float32")

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from fer_lib.replicate import merge, parse_overrides
+from fer_lib.pipeline.profiles import merge, parse_overrides
 
 
 def _cli(*args):

@@ -8,10 +8,10 @@ import cv2
 import numpy as np
 import pytest
 
-from fer_lib.errors import DataError
-from fer_lib.faces import crop_box, crop_face, detect_faces, find_faces, load_photo, load_photo_rgb
-from fer_lib.images import resize_grey
-from fer_lib.synthetic import generate_faces
+from fer_lib.data.errors import DataError
+from fer_lib.data.images import resize_grey
+from fer_lib.data.synthetic import generate_faces
+from fer_lib.infer.detect import crop_box, crop_face, detect_faces, find_faces, load_photo, load_photo_rgb
 
 SIDE = 192
 

@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fer_lib.classes import FER_CLASSES, canonical_name
-from fer_lib.faceset import FaceSet
+from fer_lib.data.classes import FER_CLASSES, canonical_name
+from fer_lib.data.faceset import FaceSet
 
 
 def _meta(n):

@@ -1,8 +1,8 @@
 import numpy as np
 
-from fer_lib.gradcam import grad_cam, region_shares
-from fer_lib.models import build_model
-from fer_lib.synthetic import generate_faces
+from fer_lib.data.synthetic import generate_faces
+from fer_lib.model.networks import build_model
+from fer_lib.train.gradcam import grad_cam, region_shares
 
 
 def test_grad_cam_maps_are_face_sized_normalised_and_class_specific():

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from fer_lib.models import PAPER_PARAMS, build_model, layer_table, parameter_counts
+from fer_lib.model.networks import build_model, layer_table, parameter_counts
+from fer_lib.paper import PAPER_PARAMS
 
 
 def test_residual_parameter_counts_match_table_1():
@@ -52,7 +53,7 @@ def test_same_seed_same_initial_weights():
 
 
 def test_training_cost_is_about_1_2_gflop_per_image_for_the_residual_net():
-    from fer_lib.models import training_gflop_per_image
+    from fer_lib.model.networks import training_gflop_per_image
 
     residual, basic = training_gflop_per_image(build_model("residual")), training_gflop_per_image(build_model("basic"))
     assert 1.15 < residual < 1.25 and basic < residual

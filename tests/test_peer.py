@@ -7,8 +7,8 @@ import importlib.util
 import numpy as np
 import pytest
 
-from fer_lib.classes import FER_CLASSES
-from fer_lib.peer import load_peer
+from fer_lib.data.classes import FER_CLASSES
+from fer_lib.infer.peer import load_peer
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +39,8 @@ def test_the_peer_labels_a_given_face_with_our_seven_classes(peer):
 
 @pytest.mark.realdata
 def test_the_peer_and_we_find_the_same_face_in_the_posed_photos(peer, real_data_root):
-    from fer_lib.faces import find_faces
-    from fer_lib.predict import expand_inputs
+    from fer_lib.infer.detect import find_faces
+    from fer_lib.infer.predict import expand_inputs
 
     for path in expand_inputs([real_data_root / "posed"]):
         theirs = peer.detect_emotions(str(path))

@@ -8,17 +8,17 @@ import cv2
 import keras
 import numpy as np
 import pytest
-
-from fer_lib import modelio
-from fer_lib.classes import FER_CLASSES
-from fer_lib.cli import main
-from fer_lib.errors import DataError
-from fer_lib.evaluation import predict_proba
-from fer_lib.faces import find_faces
-from fer_lib.models import build_model
-from fer_lib.predict import classify_faces, expand_inputs, predict_faces, predict_photos
-
 from test_faces import scene
+
+from fer_lib.cli import main
+from fer_lib.data.classes import FER_CLASSES
+from fer_lib.data.errors import DataError
+from fer_lib.infer.detect import find_faces
+from fer_lib.infer.predict import classify_faces, expand_inputs, predict_faces, predict_photos
+from fer_lib.model import files as modelio
+from fer_lib.model.networks import build_model
+from fer_lib.pipeline.ship import ship_models
+from fer_lib.train.evaluate import predict_proba
 
 
 @pytest.fixture(scope="module")
@@ -175,9 +175,9 @@ def test_ship_models_copies_a_runs_networks_with_their_provenance(tiny_path, tmp
         "metrics": {"test": {"accuracy": 0.5, "n": 10}}, "environment": {"device": "CPU: test", "git_commit": "abc"}}))
     dest = tmp_path / "models"
     with pytest.raises(modelio.ModelNotFound, match="no trained 'basic' network"):
-        modelio.ship_models(run, dest=dest)
+        ship_models(run, dest=dest)
     assert not dest.exists()  # nothing half-shipped
-    manifest = modelio.ship_models(run, names=("residual",), dest=dest)
+    manifest = ship_models(run, names=("residual",), dest=dest)
     m = manifest["residual"]
     assert (dest / "residual.keras").read_bytes() == tiny_path.read_bytes() and m["bytes"] == tiny_path.stat().st_size
     assert m["epochs_run"] == 3 and m["epochs_planned"] == 20 and m["interim"] is True and m["test_accuracy"] == 0.5

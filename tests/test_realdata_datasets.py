@@ -11,10 +11,10 @@ import warnings
 
 import pytest
 
-from fer_lib.audit import audit, leakage_report
-from fer_lib.datasets import load_dataset
-from fer_lib.fergit import PAPER_FERGIT_TOTAL
-from fer_lib.splits import official_split, random_split, subject_folds
+from fer_lib.data.audit import audit, leakage_report
+from fer_lib.data.registry import load_dataset
+from fer_lib.data.splits import official_split, random_split, subject_folds
+from fer_lib.paper import PAPER
 
 pytestmark = pytest.mark.realdata
 
@@ -70,7 +70,7 @@ def test_muxspace(real_data_root):
 def test_fergit_count(real_data_root):
     fergit = _load("fergit", real_data_root)
     assert len(fergit) == 35887 + 13681 - 9 == 49559
-    assert fergit.info["paper_total"] == PAPER_FERGIT_TOTAL and fergit.info["difference_from_paper"] == 259
+    assert fergit.info["paper_total"] == PAPER["fergit_faces"] and fergit.info["difference_from_paper"] == 259
     s = random_split(fergit.labels, seed=0)
     assert sum(s.sizes().values()) == len(fergit)
 

@@ -6,22 +6,22 @@ import nbformat
 import pytest
 import yaml
 
-from fer_lib import replicate
+from fer_lib.pipeline import book, notebooks, profiles
 from fer_lib.settings import NOTEBOOK_DIR, REPO_ROOT
 
 
 def test_profile_loading_and_overrides():
-    params = replicate.load_profile("demo")
+    params = profiles.load_profile("demo")
     assert params["dataset"] == "synthetic" and params["profile"] == "demo"
-    assert replicate.parse_overrides(["seed=3", "data_root=null", "dataset=fer2013"]) == {"seed": 3, "data_root": None, "dataset": "fer2013"}
+    assert profiles.parse_overrides(["seed=3", "data_root=null", "dataset=fer2013"]) == {"seed": 3, "data_root": None, "dataset": "fer2013"}
     with pytest.raises(ValueError, match="key=value"):
-        replicate.parse_overrides(["seed"])
+        profiles.parse_overrides(["seed"])
     with pytest.raises(FileNotFoundError, match="known profiles: .*demo"):
-        replicate.load_profile("no-such-profile")
+        profiles.load_profile("no-such-profile")
 
 
 def test_every_notebook_opens_with_a_parameters_cell():
-    found = replicate.notebooks()
+    found = notebooks.notebooks()
     assert found, "no notebooks found"
     for path in found:
         nb = nbformat.read(path, as_version=4)
@@ -50,7 +50,7 @@ def test_runner_goes_on_after_a_failure_and_reports_it(tmp_path):
     src.mkdir()
     _notebook(src / "01_fails.ipynb", "raise RuntimeError('boom')")
     _notebook(src / "02_works.ipynb", "import os\nprint(x * 2, os.environ['FER_RUN_PROFILE'])")
-    record = replicate.run_notebooks({"x": 21, "unused": 0, "profile": "demo"}, tmp_path / "run", source_dir=src)
+    record = notebooks.run_notebooks({"x": 21, "unused": 0, "profile": "demo"}, tmp_path / "run", source_dir=src)
     assert record["notebooks"]["01_fails"]["status"].startswith("failed")
     assert record["notebooks"]["02_works"]["status"] == "ok"
     assert record["notebooks"]["02_works"]["parameters"] == {"x": 21}  # undeclared keys are not passed
@@ -69,7 +69,7 @@ def test_replicate_cli_exits_nonzero_naming_the_failure(tmp_path):
 
 def test_staging_a_run_without_notebooks_says_what_to_do(tmp_path):
     with pytest.raises(FileNotFoundError, match="replicate"):
-        replicate.stage_run(tmp_path, dest=tmp_path / "dest")
+        book.stage_run(tmp_path, dest=tmp_path / "dest")
 
 
 def test_data_summary_json_for_synthetic():
@@ -91,8 +91,8 @@ def test_checked_outputs_are_copied_only_from_a_run_with_the_default_parameters(
     pm.execute_notebook(str(src / "01_x.ipynb"), str(tmp_path / "ok.ipynb"), parameters={"x": 1}, kernel_name="python3", progress_bar=False)
     pm.execute_notebook(str(src / "01_x.ipynb"), str(tmp_path / "other.ipynb"), parameters={"x": 5}, kernel_name="python3", progress_bar=False)
     with pytest.raises(ValueError, match=r"other than 01_x.ipynb's defaults: \['x'\]"):
-        replicate.copy_checked_outputs(src / "01_x.ipynb", tmp_path / "other.ipynb")
-    assert replicate.copy_checked_outputs(src / "01_x.ipynb", tmp_path / "ok.ipynb") == 1
+        notebooks.copy_checked_outputs(src / "01_x.ipynb", tmp_path / "other.ipynb")
+    assert notebooks.copy_checked_outputs(src / "01_x.ipynb", tmp_path / "ok.ipynb") == 1
     checked = nbformat.read(src / "01_x.ipynb", as_version=4).cells[1]
     assert checked.outputs[0]["text"] == "2\n" and checked.execution_count is not None
 
@@ -100,11 +100,11 @@ def test_checked_outputs_are_copied_only_from_a_run_with_the_default_parameters(
 def test_notebook_defaults_are_the_demo_profile():
     import papermill as pm
 
-    demo = replicate.load_profile("demo")
-    for path in replicate.notebooks():
+    demo = profiles.load_profile("demo")
+    for path in notebooks.notebooks():
         for name, spec in pm.inspect_notebook(str(path)).items():
             if name in demo:
-                assert replicate._literal(spec["default"]) == demo[name], f"{path.name}: {name} defaults to {spec['default']}, demo has {demo[name]!r}"
+                assert notebooks._literal(spec["default"]) == demo[name], f"{path.name}: {name} defaults to {spec['default']}, demo has {demo[name]!r}"
 
 
 def test_seeds_run_each_seed_then_one_scorecard_over_all(tmp_path):
@@ -115,7 +115,7 @@ def test_seeds_run_each_seed_then_one_scorecard_over_all(tmp_path):
     nb.cells = [nbformat.v4.new_code_cell("seed_dirs = None", metadata={"tags": ["parameters"]}), nbformat.v4.new_code_cell("print(len(seed_dirs))")]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, src / "07_scorecard.ipynb")
-    record = replicate.run_seeds({"x": 0}, tmp_path / "out", [1, 2], source_dir=src)
+    record = notebooks.run_seeds({"x": 0}, tmp_path / "out", [1, 2], source_dir=src)
     assert {k for k, v in record["notebooks"].items() if v["status"] == "ok"} >= {"seed-1/01_page", "seed-2/01_page", "07_scorecard"}
     card = nbformat.read(tmp_path / "out" / "notebooks" / "07_scorecard.ipynb", as_version=4)
     assert card.cells[-1].outputs[0]["text"] == "2\n"
@@ -127,9 +127,9 @@ def test_notebook_params_apply_to_their_notebook_only(tmp_path):
     src.mkdir()
     _notebook(src / "01_one.ipynb", "print(x)")
     _notebook(src / "02_two.ipynb", "print(x)")
-    record = replicate.run_notebooks({"x": 1, "notebook_params": {"02_two": {"x": 2}}}, tmp_path / "run", source_dir=src)
+    record = notebooks.run_notebooks({"x": 1, "notebook_params": {"02_two": {"x": 2}}}, tmp_path / "run", source_dir=src)
     assert record["notebooks"]["01_one"]["parameters"] == {"x": 1} and record["notebooks"]["02_two"]["parameters"] == {"x": 2}
     two = nbformat.read(tmp_path / "run" / "notebooks" / "02_two.ipynb", as_version=4)
     assert two.cells[-1].outputs[0]["text"] == "2\n"
-    again = replicate.run_notebooks({"x": 3}, tmp_path / "run", only=["01_one"], source_dir=src)
+    again = notebooks.run_notebooks({"x": 3}, tmp_path / "run", only=["01_one"], source_dir=src)
     assert again["notebooks"]["01_one"]["parameters"] == {"x": 3} and "02_two" in again["notebooks"]  # a partial rerun keeps the others

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from fer_lib.scorecard import build_scorecard, describe_sources, display_table
+from fer_lib.report.scorecard import build_scorecard, describe_sources, display_table
 
 
 def _write(run, notebook, payload):
@@ -75,7 +75,7 @@ def test_each_row_says_why_it_differs_from_the_run_it_came_from(tmp_path):
 
 
 def test_other_protocols_and_compute_tables_read_the_run_folder(tmp_path):
-    from fer_lib.scorecard import compute_table, other_protocols
+    from fer_lib.report.scorecard import compute_table, other_protocols
 
     _write(tmp_path, "04_residual_cnn_official", _real(0.61) | {"data": {"source": "fer2013", "synthetic": False, "split_protocol": "official"}})
     _write(tmp_path, "05_ckplus", {"random": {"epochs_run": 15}, "folds": [{"fold": 0}], "fold_mean": 0.8, "n_folds": 5})

@@ -5,10 +5,11 @@ import json
 
 import pytest
 
-from fer_lib import modelio
-from fer_lib.classes import FER_CLASSES
 from fer_lib.cli import main
-from fer_lib.models import parameter_counts
+from fer_lib.data.classes import FER_CLASSES
+from fer_lib.model import files as modelio
+from fer_lib.model.networks import parameter_counts
+from fer_lib.pipeline.ship import MAX_SHIPPED_BYTES
 from fer_lib.settings import REPO_ROOT
 
 MODELS = REPO_ROOT / "models"
@@ -20,7 +21,7 @@ def test_shipped_models_match_their_manifest_and_load_safely():
     assert set(manifest) == set(PAPER_TOTALS)
     for name, m in manifest.items():
         path = MODELS / m["file"]
-        assert path.stat().st_size == m["bytes"] <= modelio.MAX_SHIPPED_BYTES
+        assert path.stat().st_size == m["bytes"] <= MAX_SHIPPED_BYTES
         assert hashlib.sha256(path.read_bytes()).hexdigest() == m["sha256"], f"{path} is not the file models.json describes"
         assert parameter_counts(modelio.load_model(path))["total"] == PAPER_TOTALS[name]
         assert m["run"].startswith("runs/reference/") and m["data"].startswith("fergit") and m["test_accuracy"] > 1 / 7

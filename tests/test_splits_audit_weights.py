@@ -2,9 +2,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fer_lib.audit import audit, blank_images, deduplicate, duplicate_groups, leakage_report, pixel_groups
-from fer_lib.splits import Split, fold_split, official_split, random_split, subject_folds
-from fer_lib.weights import EmptyClassError, class_weight_table, class_weights
+from fer_lib.data.audit import audit, blank_images, deduplicate, duplicate_groups, leakage_report, pixel_groups
+from fer_lib.data.splits import Split, fold_split, official_split, random_split, subject_folds
+from fer_lib.train.class_weights import EmptyClassError, class_weight_table, class_weights
 
 rng = np.random.default_rng(0)
 LABELS = np.repeat(np.arange(7), [400, 40, 300, 700, 350, 250, 460])

@@ -3,8 +3,8 @@ import pytest
 from sklearn.linear_model import RidgeClassifier
 from sklearn.metrics import confusion_matrix
 
-from fer_lib.classes import CKPLUS_CLASSES, FER_CLASSES
-from fer_lib.synthetic import FER2013_COUNTS, generate_ckplus_like, generate_faces
+from fer_lib.data.classes import CKPLUS_CLASSES, FER_CLASSES
+from fer_lib.data.synthetic import FER2013_COUNTS, generate_ckplus_like, generate_faces
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def test_same_seed_same_bytes_other_seed_differs():
 
 
 def test_chunked_rendering_does_not_change_pixels():
-    from fer_lib import synthetic
+    from fer_lib.data import synthetic
 
     rng = np.random.default_rng(0)
     params = synthetic._identities(rng, 700) | synthetic._pose_and_scene(rng, 700, 48, 1.0, 0.1)

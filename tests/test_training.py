@@ -4,15 +4,11 @@ import keras
 import numpy as np
 import pytest
 
-from fer_lib.synthetic import generate_faces
-from fer_lib.training import (
-    BatchStream,
-    TrainConfig,
-    _truncate_history,
-    preprocess,
-    read_history,
-    train,
-)
+from fer_lib.data.synthetic import generate_faces
+from fer_lib.model.preprocess import preprocess
+from fer_lib.train.config import TrainConfig
+from fer_lib.train.loop import _truncate_history, read_history, train
+from fer_lib.train.stream import BatchStream
 
 TINY = dict(arch="residual", width=0.125, epochs=4, batch_size=32, seed=5, reduce_lr_patience=1, reduce_lr_factor=0.5, early_stopping_patience=10)
 

@@ -1,0 +1,2 @@
+"""The paper's networks (``networks``), their input (``preprocess``), augmentation
+layers (``augment``) and model files on disk (``files``)."""

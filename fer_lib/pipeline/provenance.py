@@ -1,0 +1,121 @@
+"""Where a number came from: the environment, the data and the run."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import subprocess
+import sys
+from datetime import datetime, timezone
+from importlib import metadata
+
+from fer_lib.data.faceset import FaceSet
+from fer_lib.settings import REPO_ROOT
+
+PACKAGES = ("fer_lib", "numpy", "keras", "tensorflow-cpu", "tensorflow", "jax", "scikit-learn", "opencv-python-headless", "papermill", "jupyter-book")
+
+
+def package_versions(names: tuple[str, ...] = PACKAGES) -> dict[str, str]:
+    """Installed versions of the named distributions (absent ones left out)."""
+    found = {}
+    for name in names:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def cpu_name() -> str:
+    """The processor's model name, as the OS reports it."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def git_commit() -> str | None:
+    """The repository's HEAD commit, with ``-dirty`` when the tree has changes."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        return head + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def environment() -> dict:
+    """Python, platform, CPU, core count, package versions, git commit and time."""
+    return {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "cpu": cpu_name(),
+        "cpu_count": os.cpu_count(),
+        "packages": package_versions(),
+        "keras_backend": os.environ.get("KERAS_BACKEND", "tensorflow"),
+        "git_commit": git_commit(),
+        "time_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def data_fingerprint(faces: FaceSet) -> dict:
+    """A summary and a SHA-256 of a FaceSet's pixels and labels."""
+    h = hashlib.sha256()
+    h.update(faces.images.tobytes())
+    h.update(faces.labels.astype("<i8").tobytes())
+    return {
+        "source": faces.source,
+        "synthetic": faces.is_synthetic,
+        "n": len(faces),
+        "classes": list(faces.class_names),
+        "counts": {k: int(v) for k, v in faces.class_counts().items()},
+        "sha256": h.hexdigest(),
+    }
+
+
+def device_description() -> str:
+    """The accelerator Keras computes on, or the CPU when there is none."""
+    import keras
+
+    backend = keras.backend.backend()
+    try:
+        if backend == "jax":
+            import jax
+
+            devices = jax.devices()
+            return ", ".join(sorted({f"{d.platform}:{getattr(d, 'device_kind', d)}" for d in devices})) + f" (x{len(devices)})"
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            gpus = tf.config.list_physical_devices("GPU")
+            if gpus:
+                names = [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus]
+                return f"GPU: {', '.join(names)}"
+        if backend == "torch":
+            import torch
+
+            if torch.cuda.is_available():
+                return f"GPU: {torch.cuda.get_device_name(0)} (x{torch.cuda.device_count()})"
+    except Exception as exc:  # a broken driver must not stop a run from being recorded
+        return f"unknown ({type(exc).__name__}: {exc})"
+    return f"CPU: {cpu_name()}"
+
+
+def json_default(value):
+    """``json.dumps`` fallback for NumPy arrays and scalars and paths; anything else is an error."""
+    from pathlib import PurePath
+
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, PurePath):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")

@@ -1,0 +1,1 @@
+"""What the pages show: figures, tables, page helpers and the scorecard."""

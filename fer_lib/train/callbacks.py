@@ -1,0 +1,111 @@
+"""Callbacks of the training loop: epoch timing, budgets, and the resumable training state."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+
+class EpochClock(keras.callbacks.Callback):
+    """Adds the epoch's wall time, its training part (before validation) and the
+    learning rate to the logs, and so to history.csv."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = self._train_end = time.perf_counter()
+        self._validating = False
+
+    def on_test_begin(self, logs=None):
+        if not self._validating:
+            self._train_end, self._validating = time.perf_counter(), True
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            now = time.perf_counter()
+            logs["epoch_time_s"] = now - self._start
+            logs["train_time_s"] = (self._train_end if self._validating else now) - self._start
+            logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+
+
+class Budget(keras.callbacks.Callback):
+    """Pauses training (resumably) after a number of epochs or a wall-time budget."""
+
+    def __init__(self, max_epochs: int | None, seconds: float | None):
+        super().__init__()
+        self.max_epochs, self.seconds, self.paused = max_epochs, seconds, False
+
+    def on_train_begin(self, logs=None):
+        self._start, self._done = time.perf_counter(), 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._done += 1
+        over_time = self.seconds is not None and time.perf_counter() - self._start >= self.seconds
+        if (self.max_epochs is not None and self._done >= self.max_epochs) or over_time:
+            self.paused = True
+            self.model.stop_training = True
+
+
+_COUNTERS = {
+    keras.callbacks.ReduceLROnPlateau: ("wait", "best", "cooldown_counter"),
+    keras.callbacks.EarlyStopping: ("wait", "best", "best_epoch", "stopped_epoch"),
+    keras.callbacks.ModelCheckpoint: ("best",),
+}
+
+
+def _seed_variables(model: keras.Model) -> list:
+    """The random layers' seed-generator states, in layer order. Keras does not save
+    them with the model, and their names change on reload, so they go by position."""
+    return [v for v in model.variables if "seed_generator_state" in v.path]
+
+
+def _seed_states(model: keras.Model) -> list[list]:
+    return [keras.ops.convert_to_numpy(v).tolist() for v in _seed_variables(model)]
+
+
+class TrainingState(keras.callbacks.Callback):
+    """Saves the full training state at the end of every epoch and restores it on resume.
+
+    Must come last in the callback list: on resume it sets the other callbacks'
+    counters after their own ``on_train_begin`` has reset them.
+    """
+
+    def __init__(self, state_dir: Path, callbacks: list, recipe: dict, resume: dict | None):
+        super().__init__()
+        self.state_dir, self.others, self.recipe, self.resume = Path(state_dir), callbacks, recipe, resume
+
+    def on_train_begin(self, logs=None):
+        if not self.resume:
+            return
+        for cb in self.others:
+            for name, value in self.resume["callbacks"].get(type(cb).__name__, {}).items():
+                setattr(cb, name, float(value) if isinstance(value, (int, float)) and name == "best" else value)
+        variables, states = _seed_variables(self.model), self.resume["seed_states"]
+        if len(variables) != len(states):
+            raise ValueError(f"saved state has {len(states)} random-layer states, the model {len(variables)}")
+        for v, value in zip(variables, states):
+            v.assign(np.asarray(value, dtype=v.dtype))
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.state_dir / "model.tmp.keras"
+        self.model.save(tmp)
+        os.replace(tmp, self.state_dir / "model.keras")
+        state = {
+            "next_epoch": epoch + 1,
+            "recipe": self.recipe,
+            "seed_states": _seed_states(self.model),
+            "callbacks": {type(cb).__name__: {k: _plain(getattr(cb, k)) for k in _COUNTERS.get(type(cb), ())} for cb in self.others},
+        }
+        tmp_json = self.state_dir / "state.tmp.json"
+        tmp_json.write_text(json.dumps(state))
+        os.replace(tmp_json, self.state_dir / "state.json")
+
+
+def _plain(value):
+    if hasattr(value, "item"):
+        return value.item()
+    return value

@@ -1,0 +1,56 @@
+"""The training recipe as one frozen record: every value the paper gives, and ours where it is silent."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from fer_lib.model.augment import AugmentConfig
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Every value of the recipe, each overridable. Defaults are the paper's."""
+
+    arch: str = "residual"
+    width: float = 1.0
+    epochs: int = 100
+    batch_size: int = 64
+    learning_rate: float = 1e-3
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+    class_weights: str = "balanced"  # "balanced" (scikit-learn) or "none"
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    reduce_lr_factor: float = 0.5  # not given in the paper
+    reduce_lr_patience: int = 15
+    min_lr: float = 1e-7
+    early_stopping_patience: int = 30
+    seed: int = 0
+    precision: str = "float32"  # or "mixed_bfloat16" (CPUs with AMX, recent GPUs)
+    distribution: str = "none"  # "none", "mirrored" (TensorFlow, several GPUs) or "data_parallel" (JAX)
+    max_epochs_per_session: int | None = None  # pause (resumable) after this many epochs
+    time_budget_s: float | None = None  # pause (resumable) once an epoch ends past this
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "TrainConfig":
+        """Build from a flat dict; ``augment`` may be a dict or ``False``; unknown keys are an error."""
+        values = dict(values)
+        aug = values.pop("augment", {})
+        if isinstance(aug, bool):
+            aug = {"enabled": aug}
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown training parameters {unknown}; known: {sorted(known)}")
+        return cls(augment=AugmentConfig(**aug), **values)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def recipe(self) -> dict:
+        """The values that must match for a run to be resumed (budgets may change)."""
+        d = self.to_dict()
+        d.pop("max_epochs_per_session")
+        d.pop("time_budget_s")
+        d.pop("epochs")
+        return d

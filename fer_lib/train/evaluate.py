@@ -1,0 +1,35 @@
+"""Test-set metrics as the paper reports them: accuracy, loss, per-class precision,
+recall and F1 (scikit-learn's classification report) and the confusion matrix."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from sklearn.metrics import classification_report, confusion_matrix, log_loss
+
+from fer_lib.model.preprocess import preprocess
+
+
+def predict_proba(model: keras.Model, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """Class probabilities (N x classes) for uint8 faces."""
+    return np.asarray(model.predict(preprocess(images), batch_size=batch_size, verbose=0), dtype=np.float64)
+
+
+def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray, class_names: tuple[str, ...], batch_size: int = 256) -> dict:
+    """Accuracy, cross-entropy loss, per-class report and confusion matrix of ``model`` on a set."""
+    if len(labels) == 0:
+        raise ValueError("cannot evaluate on an empty set")
+    proba = predict_proba(model, images, batch_size)
+    proba = proba / proba.sum(axis=1, keepdims=True)  # float32/bfloat16 softmax rows can miss 1 by ~1e-7
+    pred = proba.argmax(1)
+    k = range(len(class_names))
+    report = classification_report(labels, pred, labels=list(k), target_names=list(class_names), output_dict=True, zero_division=0)
+    return {
+        "n": int(len(labels)),
+        "accuracy": float(np.mean(pred == labels)),
+        "loss": float(log_loss(labels, np.clip(proba, 1e-7, 1.0), labels=list(k))),
+        "per_class": {name: {m: float(report[name][m]) for m in ("precision", "recall", "f1-score", "support")} for name in class_names},
+        "macro_f1": float(report["macro avg"]["f1-score"]),
+        "weighted_f1": float(report["weighted avg"]["f1-score"]),
+        "confusion_matrix": confusion_matrix(labels, pred, labels=list(k)).tolist(),
+    }

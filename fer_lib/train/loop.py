@@ -1,0 +1,190 @@
+"""The paper's training recipe, deterministic and resumable, on any Keras backend.
+
+Nadam (lr 1e-3, beta_1 0.9, beta_2 0.999), batch 64, up to 100 epochs, categorical
+cross-entropy with class weights, ReduceLROnPlateau on validation accuracy
+(patience 15, min_lr 1e-7; the paper gives no factor: ours is 0.5), EarlyStopping
+(patience 30), a checkpoint of the best validation accuracy and the history as CSV.
+
+A run folder holds::
+
+    history.csv          one row per epoch (metrics, learning rate, epoch time)
+    best.weights.h5      weights of the best validation accuracy so far
+    state/               everything needed to resume: model + optimizer, RNG
+                         states, callback counters, the next epoch
+    model.keras          the trained network (best weights), when training ends
+    run.json             provenance: configuration, data, versions, device, times
+
+Resuming (``train`` on a folder that has ``state/``) continues from the last
+finished epoch and ends where an uninterrupted run would have ended.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from fer_lib.data.classes import FER_CLASSES
+from fer_lib.model.augment import build_augmentation
+from fer_lib.model.networks import build_model, parameter_counts
+from fer_lib.model.preprocess import preprocess
+from fer_lib.train.callbacks import Budget, EpochClock, TrainingState
+from fer_lib.train.class_weights import class_weights
+from fer_lib.train.config import TrainConfig
+from fer_lib.train.stream import BatchStream
+
+
+def set_determinism(seed: int) -> None:
+    """Seed Python, NumPy and the backend; make TensorFlow's kernels deterministic."""
+    keras.utils.set_random_seed(seed)
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+
+
+def _distribution_scope(kind: str):
+    """A context in which to build the model for ``kind``, and the number of replicas."""
+    import contextlib
+
+    if kind == "none":
+        return contextlib.nullcontext(), 1
+    if kind == "mirrored":
+        if keras.backend.backend() != "tensorflow":
+            raise ValueError("distribution='mirrored' needs KERAS_BACKEND=tensorflow; use 'data_parallel' under JAX")
+        import tensorflow as tf
+
+        strategy = tf.distribute.MirroredStrategy()
+        return strategy.scope(), strategy.num_replicas_in_sync
+    if kind == "data_parallel":
+        if keras.backend.backend() != "jax":
+            raise ValueError("distribution='data_parallel' needs KERAS_BACKEND=jax; use 'mirrored' under TensorFlow")
+        distribution = keras.distribution.DataParallel()
+        keras.distribution.set_distribution(distribution)
+        return contextlib.nullcontext(), int(np.prod(distribution.device_mesh.shape))
+    raise ValueError(f"unknown distribution {kind!r}; expected none, mirrored or data_parallel")
+
+
+def build_trainer(config: TrainConfig, n_classes: int) -> tuple[keras.Model, keras.Model]:
+    """The compiled training model (augmentation + network) and the bare network inside it."""
+    keras.mixed_precision.set_global_policy(config.precision)
+    net = build_model(config.arch, n_classes=n_classes, width=config.width, seed=config.seed)
+    trainer = keras.Sequential([keras.Input((48, 48, 1)), build_augmentation(config.augment, seed=config.seed), net], name="trainer")
+    trainer.compile(
+        optimizer=keras.optimizers.Nadam(learning_rate=config.learning_rate, beta_1=config.beta_1, beta_2=config.beta_2),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return trainer, net
+
+
+def _truncate_history(path: Path, next_epoch: int) -> None:
+    """Drop rows of epochs that a resumed run will redo (killed after logging, before saving)."""
+    if not path.exists():
+        return
+    with path.open() as f:
+        rows = list(csv.reader(f))
+    if not rows:
+        return
+    kept = [rows[0]] + [r for r in rows[1:] if r and int(r[0]) < next_epoch]
+    with path.open("w", newline="") as f:
+        csv.writer(f).writerows(kept)
+
+
+def train(
+    config: TrainConfig,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_val: np.ndarray,
+    y_val: np.ndarray,
+    out_dir: str | Path,
+    *,
+    class_names: tuple[str, ...] = FER_CLASSES,
+    verbose: int = 0,
+    extra_callbacks: list | None = None,
+) -> dict:
+    """Train (or resume) in ``out_dir``; returns a record of how training went.
+
+    ``x_*`` are uint8 faces (N x 48 x 48), ``y_*`` class indices. The record has
+    ``status`` ("completed", "early_stopped" or "paused"), the epochs run, the best
+    epoch and validation accuracy, wall time and training images per second.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    state_file = out / "state" / "state.json"
+    resume = json.loads(state_file.read_text()) if state_file.exists() else None
+    if resume and resume["recipe"] != json.loads(json.dumps(config.recipe())):
+        raise ValueError(f"{out} holds a run with a different recipe; use another folder or delete {out / 'state'}")
+    if config.class_weights not in ("balanced", "none"):
+        raise ValueError(f"class_weights must be 'balanced' or 'none', got {config.class_weights!r}")
+    set_determinism(config.seed)
+    n_classes = len(class_names)
+    class_weight = class_weights(y_train, class_names) if config.class_weights == "balanced" else None
+    val = (preprocess(x_val), keras.utils.to_categorical(y_val, n_classes))
+
+    scope, replicas = _distribution_scope(config.distribution)
+    with scope:
+        if resume:
+            keras.mixed_precision.set_global_policy(config.precision)
+            trainer = keras.models.load_model(out / "state" / "model.keras")
+            _truncate_history(out / "history.csv", resume["next_epoch"])
+        else:
+            trainer, _ = build_trainer(config, n_classes)
+    initial_epoch = resume["next_epoch"] if resume else 0
+    stream = BatchStream(x_train, y_train, n_classes, config.batch_size, config.seed, class_weight, start_epoch=initial_epoch, epochs=config.epochs)
+
+    others = [
+        keras.callbacks.ReduceLROnPlateau(monitor="val_accuracy", mode="max", factor=config.reduce_lr_factor, patience=config.reduce_lr_patience, min_lr=config.min_lr),
+        keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=config.early_stopping_patience),
+        keras.callbacks.ModelCheckpoint(out / "best.weights.h5", monitor="val_accuracy", mode="max", save_best_only=True, save_weights_only=True),
+    ]
+    budget = Budget(config.max_epochs_per_session, config.time_budget_s)
+    callbacks = [EpochClock(), *others, keras.callbacks.CSVLogger(out / "history.csv", append=True), budget, *(extra_callbacks or [])]
+    callbacks.append(TrainingState(out / "state", others, config.recipe(), resume))
+
+    start = time.perf_counter()
+    if initial_epoch < config.epochs:
+        trainer.fit(stream, validation_data=val, epochs=config.epochs, initial_epoch=initial_epoch, steps_per_epoch=stream.steps, shuffle=False, callbacks=callbacks, verbose=verbose)
+    wall = time.perf_counter() - start
+
+    history = read_history(out / "history.csv")
+    early = others[1].stopped_epoch > 0
+    status = "paused" if budget.paused and not early and history and history[-1]["epoch"] + 1 < config.epochs else ("early_stopped" if early else "completed")
+    record = {
+        "status": status,
+        "epochs_run": len(history),
+        "session_wall_s": wall,
+        "train_images_per_s": _images_per_s(history, len(y_train)),
+        "class_weight": class_weight,
+        "replicas": replicas,
+    }
+    if history:
+        best = max(history, key=lambda r: r["val_accuracy"])
+        record |= {"best_epoch": int(best["epoch"]) + 1, "best_val_accuracy": best["val_accuracy"], "train_wall_s": sum(r["epoch_time_s"] for r in history)}
+    if history and (out / "best.weights.h5").exists():
+        # A paused run also exports its best checkpoint so far, so it can be evaluated
+        # (as an interim result); the resumable state in ``state/`` is left untouched.
+        trainer.load_weights(out / "best.weights.h5")
+        net = trainer.layers[-1]
+        net.save(out / "model.keras")
+        record["parameters"] = parameter_counts(net)
+    return record
+
+
+def read_history(path: Path) -> list[dict]:
+    """history.csv as a list of dicts with numbers."""
+    if not Path(path).exists():
+        return []
+    with open(path) as f:
+        return [{k: (int(v) if k == "epoch" else float(v)) for k, v in row.items()} for row in csv.DictReader(f)]
+
+
+def _images_per_s(history: list[dict], n_train: int) -> float | None:
+    """Median training throughput over epochs, leaving out the first (it includes tracing)."""
+    times = [r["train_time_s"] for r in history if "train_time_s" in r]
+    times = times[1:] if len(times) > 1 else times
+    return float(n_train / np.median(times)) if times else None
