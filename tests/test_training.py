@@ -7,7 +7,7 @@ import pytest
 from fer_lib.data.synthetic import generate_faces
 from fer_lib.model.preprocess import preprocess
 from fer_lib.train.config import TrainConfig
-from fer_lib.train.loop import _truncate_history, read_history, train
+from fer_lib.train.loop import StateMismatch, _truncate_history, read_history, train
 from fer_lib.train.stream import BatchStream
 
 TINY = dict(arch="residual", width=0.125, epochs=4, batch_size=32, seed=5, reduce_lr_patience=1, reduce_lr_factor=0.5, early_stopping_patience=10)
@@ -111,3 +111,16 @@ def test_history_rows_of_redone_epochs_are_dropped(tmp_path):
     path.write_text("epoch,loss\n0,1.0\n1,0.9\n2,0.8\n")
     _truncate_history(path, 2)
     assert [r["epoch"] for r in csv.DictReader(path.open())] == ["0", "1"]
+
+
+def test_resuming_on_other_faces_is_refused(tmp_path, data):
+    cfg = TrainConfig.from_dict(TINY | {"width": 0.0625, "epochs": 2, "max_epochs_per_session": 1, "bn_refresh_faces": 0})
+    x, y, xv, yv = data
+    assert train(cfg, x, y, xv, yv, tmp_path)["status"] == "paused"
+    other = x.copy()
+    other[0, 0, 0] ^= 1  # one pixel of one face
+    with pytest.raises(StateMismatch, match="trained on other faces"):
+        train(cfg, other, y, xv, yv, tmp_path)
+    with pytest.raises(StateMismatch, match="other faces"):
+        train(cfg, x, y, xv[::-1], yv[::-1], tmp_path)  # same faces, another order of the validation split
+    assert train(cfg, x, y, xv, yv, tmp_path)["status"] == "completed"  # the same inputs resume

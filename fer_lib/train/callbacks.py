@@ -73,9 +73,10 @@ class TrainingState(keras.callbacks.Callback):
     counters after their own ``on_train_begin`` has reset them.
     """
 
-    def __init__(self, state_dir: Path, callbacks: list, recipe: dict, resume: dict | None):
+    def __init__(self, state_dir: Path, callbacks: list, recipe: dict, resume: dict | None, inputs_sha256: str | None = None):
         super().__init__()
         self.state_dir, self.others, self.recipe, self.resume = Path(state_dir), callbacks, recipe, resume
+        self.inputs_sha256 = inputs_sha256
 
     def on_train_begin(self, logs=None):
         if not self.resume:
@@ -97,6 +98,7 @@ class TrainingState(keras.callbacks.Callback):
         state = {
             "next_epoch": epoch + 1,
             "recipe": self.recipe,
+            "inputs_sha256": self.inputs_sha256,
             "seed_states": _seed_states(self.model),
             "callbacks": {type(cb).__name__: {k: _plain(getattr(cb, k)) for k in _COUNTERS.get(type(cb), ())} for cb in self.others},
         }
@@ -109,3 +111,20 @@ def _plain(value):
     if hasattr(value, "item"):
         return value.item()
     return value
+
+
+class RefreshBatchNorm(keras.callbacks.Callback):
+    """Before each validation, refreshes the BatchNorm statistics of ``net`` on a fixed
+    sample of training faces with dropout off (:func:`fer_lib.train.batchnorm.refresh_batchnorm`),
+    so that validation, the best-epoch checkpoint, ReduceLROnPlateau and EarlyStopping
+    judge the network as it will be used. Training steps never read the moving
+    statistics, so the weights' trajectory is unchanged."""
+
+    def __init__(self, net: keras.Model, sample: np.ndarray, batch_size: int = 256):
+        super().__init__()
+        self.net, self.sample, self.batch_size = net, sample, batch_size
+
+    def on_test_begin(self, logs=None):
+        from fer_lib.train.batchnorm import refresh_batchnorm
+
+        refresh_batchnorm(self.net, self.sample, self.batch_size)

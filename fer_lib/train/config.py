@@ -25,6 +25,10 @@ class TrainConfig:
     reduce_lr_patience: int = 15
     min_lr: float = 1e-7
     early_stopping_patience: int = 30
+    # Not in the paper: BatchNorm's moving statistics are re-estimated on this many training
+    # faces, dropout off, before every validation (0: Keras' moving averages, as the paper had).
+    # See fer_lib.train.batchnorm and the deviations page.
+    bn_refresh_faces: int = 1024
     seed: int = 0
     precision: str = "float32"  # or "mixed_bfloat16" (CPUs with AMX, recent GPUs)
     distribution: str = "none"  # "none", "mirrored" (TensorFlow, several GPUs) or "data_parallel" (JAX)

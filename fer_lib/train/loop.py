@@ -21,6 +21,7 @@ finished epoch and ends where an uninterrupted run would have ended.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -32,7 +33,8 @@ from fer_lib.data.classes import FER_CLASSES
 from fer_lib.model.augment import build_augmentation
 from fer_lib.model.networks import build_model, parameter_counts
 from fer_lib.model.preprocess import preprocess
-from fer_lib.train.callbacks import Budget, EpochClock, TrainingState
+from fer_lib.train.batchnorm import refresh_sample
+from fer_lib.train.callbacks import Budget, EpochClock, RefreshBatchNorm, TrainingState
 from fer_lib.train.class_weights import class_weights
 from fer_lib.train.config import TrainConfig
 from fer_lib.train.stream import BatchStream
@@ -69,16 +71,38 @@ def _distribution_scope(kind: str):
     raise ValueError(f"unknown distribution {kind!r}; expected none, mirrored or data_parallel")
 
 
+def _compile_step(trainer: keras.Model) -> None:
+    """Make the whole training step one compiled function where the backend allows it.
+
+    Keras marks RandomRotation, RandomTranslation and RandomZoom ``supports_jit = False``
+    because of a TensorFlow XLA limitation; ``jit_compile="auto"`` then turns jit off for
+    the whole model, and under JAX every step runs op by op. Under JAX these layers are
+    plain jax.numpy code (affine_transform is map_coordinates) and compile, so there the
+    flag is set on every layer and jit is required, not hoped for. Under TensorFlow the
+    step stays a tf.function without XLA: faster on the CPU, and XLA is off anyway with
+    TensorFlow's deterministic kernels.
+    """
+    if keras.backend.backend() == "jax":
+        for layer in trainer._flatten_layers():
+            layer.supports_jit = True
+        trainer.jit_compile = True
+        if not trainer.jit_compile:
+            raise RuntimeError("the JAX training step could not be compiled")
+
+
 def build_trainer(config: TrainConfig, n_classes: int) -> tuple[keras.Model, keras.Model]:
-    """The compiled training model (augmentation + network) and the bare network inside it."""
+    """The compiled training model (augmentation, when enabled, + network) and the bare network inside it."""
     keras.mixed_precision.set_global_policy(config.precision)
     net = build_model(config.arch, n_classes=n_classes, width=config.width, seed=config.seed)
-    trainer = keras.Sequential([keras.Input((48, 48, 1)), build_augmentation(config.augment, seed=config.seed), net], name="trainer")
+    augmentation = build_augmentation(config.augment, seed=config.seed)
+    stages = [augmentation, net] if augmentation.layers else [net]
+    trainer = keras.Sequential([keras.Input((48, 48, 1)), *stages], name="trainer")
     trainer.compile(
         optimizer=keras.optimizers.Nadam(learning_rate=config.learning_rate, beta_1=config.beta_1, beta_2=config.beta_2),
         loss="categorical_crossentropy",
         metrics=["accuracy"],
     )
+    _compile_step(trainer)
     return trainer, net
 
 
@@ -93,6 +117,30 @@ def _truncate_history(path: Path, next_epoch: int) -> None:
     kept = [rows[0]] + [r for r in rows[1:] if r and int(r[0]) < next_epoch]
     with path.open("w", newline="") as f:
         csv.writer(f).writerows(kept)
+
+
+def inputs_sha256(*arrays: np.ndarray) -> str:
+    """One SHA-256 over the arrays' shapes, dtypes and bytes: which faces, labels and split a training saw."""
+    h = hashlib.sha256()
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.dtype.str}{a.shape}".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+class StateMismatch(ValueError):
+    """A run folder's saved training state belongs to another recipe or other faces."""
+
+
+def _check_resume(out: Path, resume: dict, config: TrainConfig, inputs: str) -> None:
+    if resume["recipe"] != json.loads(json.dumps(config.recipe())):
+        saved, now = resume["recipe"], json.loads(json.dumps(config.recipe()))
+        diff = sorted(k for k in set(saved) | set(now) if saved.get(k) != now.get(k))
+        raise StateMismatch(f"{out} holds a run with a different recipe (differs in {diff}); use another folder or delete {out / 'state'}")
+    if resume.get("inputs_sha256") != inputs:
+        raise StateMismatch(f"{out / 'state'} was trained on other faces, labels or split (inputs sha256 {str(resume.get('inputs_sha256'))[:12]}, "
+                            f"now {inputs[:12]}); resuming would mix two data sets: use another folder or delete {out / 'state'}")
 
 
 def train(
@@ -111,14 +159,17 @@ def train(
 
     ``x_*`` are uint8 faces (N x 48 x 48), ``y_*`` class indices. The record has
     ``status`` ("completed", "early_stopped" or "paused"), the epochs run, the best
-    epoch and validation accuracy, wall time and training images per second.
+    epoch and validation accuracy, wall time, training images per second, whether the
+    step was compiled and ``inputs_sha256`` (the faces, labels and split it saw). A
+    saved state is resumed only with the same recipe and the same inputs.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     state_file = out / "state" / "state.json"
     resume = json.loads(state_file.read_text()) if state_file.exists() else None
-    if resume and resume["recipe"] != json.loads(json.dumps(config.recipe())):
-        raise ValueError(f"{out} holds a run with a different recipe; use another folder or delete {out / 'state'}")
+    inputs = inputs_sha256(x_train, y_train, x_val, y_val)
+    if resume:
+        _check_resume(out, resume, config, inputs)
     if config.class_weights not in ("balanced", "none"):
         raise ValueError(f"class_weights must be 'balanced' or 'none', got {config.class_weights!r}")
     set_determinism(config.seed)
@@ -131,9 +182,11 @@ def train(
         if resume:
             keras.mixed_precision.set_global_policy(config.precision)
             trainer = keras.models.load_model(out / "state" / "model.keras")
+            _compile_step(trainer)
             _truncate_history(out / "history.csv", resume["next_epoch"])
         else:
             trainer, _ = build_trainer(config, n_classes)
+    net = trainer.layers[-1]
     initial_epoch = resume["next_epoch"] if resume else 0
     stream = BatchStream(x_train, y_train, n_classes, config.batch_size, config.seed, class_weight, start_epoch=initial_epoch, epochs=config.epochs)
 
@@ -143,8 +196,13 @@ def train(
         keras.callbacks.ModelCheckpoint(out / "best.weights.h5", monitor="val_accuracy", mode="max", save_best_only=True, save_weights_only=True),
     ]
     budget = Budget(config.max_epochs_per_session, config.time_budget_s)
-    callbacks = [EpochClock(), *others, keras.callbacks.CSVLogger(out / "history.csv", append=True), budget, *(extra_callbacks or [])]
-    callbacks.append(TrainingState(out / "state", others, config.recipe(), resume))
+    refresh = []
+    if config.bn_refresh_faces:
+        sample = preprocess(x_train[refresh_sample(len(x_train), config.bn_refresh_faces, config.seed)])
+        refresh = [RefreshBatchNorm(net, sample)]
+    # EpochClock first (the refresh counts as validation time), TrainingState last (it restores the others' counters)
+    callbacks = [EpochClock(), *refresh, *others, keras.callbacks.CSVLogger(out / "history.csv", append=True), budget, *(extra_callbacks or [])]
+    callbacks.append(TrainingState(out / "state", others, config.recipe(), resume, inputs_sha256=inputs))
 
     start = time.perf_counter()
     if initial_epoch < config.epochs:
@@ -161,6 +219,8 @@ def train(
         "train_images_per_s": _images_per_s(history, len(y_train)),
         "class_weight": class_weight,
         "replicas": replicas,
+        "jit_compile": bool(trainer.jit_compile),
+        "inputs_sha256": inputs,
     }
     if history:
         best = max(history, key=lambda r: r["val_accuracy"])
@@ -168,8 +228,8 @@ def train(
     if history and (out / "best.weights.h5").exists():
         # A paused run also exports its best checkpoint so far, so it can be evaluated
         # (as an interim result); the resumable state in ``state/`` is left untouched.
+        # The checkpoint holds the BatchNorm statistics refreshed before that epoch's validation.
         trainer.load_weights(out / "best.weights.h5")
-        net = trainer.layers[-1]
         net.save(out / "model.keras")
         record["parameters"] = parameter_counts(net)
     return record
