@@ -30,22 +30,44 @@ def _replicate(args) -> int:
 
 
 def _train(args) -> int:
-    from fer_lib.pipeline.experiment import run_training
+    from fer_lib.pipeline.experiment import run_training, summary_line
     from fer_lib.pipeline.profiles import load_profile, merge, parse_overrides
 
     params = merge(load_profile(args.profile), parse_overrides(args.set))
-    result = run_training(params, Path(args.out), verbose=args.verbose)
-    t = result["training"]
-    line = f"{result['params'].get('dataset')}: {t['status']} after {t['epochs_run']} epochs"
-    if "best_val_accuracy" in t:
-        line += f", best val accuracy {t['best_val_accuracy']:.3f} (epoch {t['best_epoch']})"
-    if result.get("metrics", {}).get("test"):
-        line += f", test accuracy {result['metrics']['test']['accuracy']:.3f}" + (" (interim: best epoch so far)" if result.get("interim") else "")
-    if t.get("train_images_per_s"):
-        line += f", {t['train_images_per_s']:.0f} training images/s"
-    print(line + f"; {args.out}/run.json")
-    if t["status"] == "paused":
-        print(f"paused by its budget: run the same command again to resume from epoch {t['epochs_run'] + 1}")
+    record = run_training(params, Path(args.out), verbose=args.verbose)
+    print(summary_line(record) + f"; {args.out}/run.json")
+    if record.training.status == "paused":
+        print(f"paused by its budget: run the same command again to resume from epoch {record.training.epochs_run + 1}")
+    return 0
+
+
+def _trainings(args) -> int:
+    from fer_lib.pipeline import trainings
+    from fer_lib.pipeline.profiles import load_profile, merge, parse_overrides
+
+    params = merge(load_profile(args.profile), parse_overrides(args.set))
+    if args.list:
+        for s in trainings.plan(params):
+            print(f"{s.name:<28} {s.page:<20} {s.dataset:<18} {s.split:<16} {s.train.get('epochs')} epochs{'  (exported)' if s.export else ''}")
+        return 0
+    if args.import_from:
+        names = trainings.import_export(args.import_from, args.run or args.out)
+        print(f"brought {len(names)} trainings into {args.run or args.out}: {', '.join(names)}")
+        return 0
+    if args.export:
+        if not (args.run or args.out):
+            print("error: --export needs --run RUN_DIR", file=sys.stderr)
+            return 2
+        files = trainings.export(params, args.run or args.out, args.export)
+        print(f"exported {len(files)} files, {sum(f.stat().st_size for f in files) / 1e6:.1f} MB, to {args.export}")
+        return 0
+    if not args.out:
+        print("error: --out RUN_DIR is required to run trainings", file=sys.stderr)
+        return 2
+    records = trainings.run_all(params, args.out, only=args.only, time_budget_s=args.time_budget, verbose=args.verbose)
+    waiting = [n for n, r in records.items() if r is None or r.training.status == "paused"]
+    if waiting:
+        print(f"not finished: {', '.join(waiting)}; run the same command again to continue")
     return 0
 
 
@@ -207,6 +229,19 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a value, e.g. train.epochs=3 (repeatable)")
     tr.add_argument("--verbose", type=int, default=2, choices=(0, 1, 2), help="Keras progress output")
     tr.set_defaults(func=_train)
+
+    trs = sub.add_parser("trainings", help="run a profile's trainings without the notebooks (any backend), or export/import them")
+    trs.add_argument("--profile", default="demo", help="profile name (profiles/NAME.yaml) or a YAML path")
+    trs.add_argument("--out", help="run folder whose training/ receives them, e.g. runs/reference")
+    trs.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter (repeatable)")
+    trs.add_argument("--only", nargs="*", help="only these trainings (see --list), in the profile's order")
+    trs.add_argument("--time-budget", type=float, default=None, metavar="SECONDS", help="stop (resumably) before this much wall time is spent")
+    trs.add_argument("--list", action="store_true", help="list the profile's trainings, most important first")
+    trs.add_argument("--export", metavar="DIR", help="write the run's training records (and the residual and basic networks, in parts) to DIR")
+    trs.add_argument("--import", dest="import_from", metavar="DIR", help="bring an export back into --run")
+    trs.add_argument("--run", help="run folder to export from or import into")
+    trs.add_argument("--verbose", type=int, default=2, choices=(0, 1, 2), help="Keras progress output (2: a line per epoch)")
+    trs.set_defaults(func=_trainings)
 
     model = sub.add_parser("model", help="model tools")
     model_sub = model.add_subparsers(dest="model_command", required=True)

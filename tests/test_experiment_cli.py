@@ -38,7 +38,7 @@ def test_train_cli_writes_a_complete_provenance_record(tmp_path):
     assert env["keras_backend"] == "tensorflow" and env["device"].startswith("CPU") and "keras" in env["packages"]
     t = run["training"]
     assert t["status"] == "completed" and t["epochs_run"] == 2 and 1 <= t["best_epoch"] <= 2 and t["train_images_per_s"] > 0
-    test = run["metrics"]["test"]
+    test = run["test"]
     assert test["n"] == run["data"]["split_sizes"]["test"] and 0 <= test["accuracy"] <= 1 and len(test["confusion_matrix"]) == 7
     assert set(test["per_class"]) == {"angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"}
     assert (tmp_path / "run" / "model.keras").is_file() and (tmp_path / "run" / "history.csv").is_file()
@@ -58,7 +58,7 @@ def test_a_paused_run_is_evaluated_as_interim_and_resumes_to_completion(tmp_path
     assert first.returncode == 0, first.stderr[-2000:]
     run = json.loads((tmp_path / "run" / "run.json").read_text())
     assert run["training"]["status"] == "paused" and run["interim"] is True and run["training"]["epochs_run"] == 1
-    assert run["metrics"]["test"]["n"] == run["data"]["split_sizes"]["test"]  # evaluated on its best epoch so far
+    assert run["test"]["n"] == run["data"]["split_sizes"]["test"]  # evaluated on its best epoch so far
     assert "resume from epoch 2" in first.stdout
     second = _cli(*args)
     assert second.returncode == 0, second.stderr[-2000:]

@@ -1,75 +1,194 @@
-"""One training run from a profile: data -> split -> train -> evaluate -> run.json."""
+"""One training from a profile's parameters: data -> split -> train -> evaluate -> run.json.
+
+A run folder's ``training/<name>/`` holds one training. Calling :func:`run_training`
+again on it
+
+- reuses a finished training (or, with ``reuse_only``, any exported one) as it is,
+  after checking that its recipe, its data's SHA-256 and its split match what is asked:
+  anything else is a :class:`TrainingMismatch` naming what differs;
+- resumes a paused one from ``state/`` (which checks the same, see ``train``);
+- otherwise trains from the first epoch.
+"""
 
 from __future__ import annotations
 
-import json
+import hashlib
+import os
 import time
 from pathlib import Path
 
-import keras
+import numpy as np
 
+from fer_lib.data.faceset import FaceSet
 from fer_lib.data.registry import load_dataset
-from fer_lib.data.splits import official_split, random_split
-from fer_lib.model.networks import build_model, training_gflop_per_image
-from fer_lib.pipeline.provenance import data_fingerprint, device_description, environment, json_default
+from fer_lib.data.splits import Split, fold_split, official_split, random_split, subject_folds
+from fer_lib.pipeline.provenance import data_fingerprint, device_description, environment
+from fer_lib.pipeline.records import DataInfo, Metrics, Outcome, Session, TrainingRecord, read_record, write_record
 from fer_lib.train.config import TrainConfig
-from fer_lib.train.evaluate import evaluate
-from fer_lib.train.loop import read_history, train
+
+REUSE_ENV = "FER_TRAININGS"  # "reuse": pages show the trainings a run folder holds and never train
 
 
-def split_faces(faces, protocol: str, seed: int, val: float = 0.05, test: float = 0.05):
-    """The split named ``protocol``: ``random`` (the paper's stratified 90/5/5) or ``official`` (FER-2013's)."""
+class TrainingMismatch(ValueError):
+    """A run folder holds a training of another recipe, other data or another split."""
+
+
+def make_split(faces: FaceSet, protocol: str, seed: int, *, n_folds: int | None = None, val: float = 0.05, test: float = 0.05) -> Split:
+    """The split named ``protocol``: ``random`` (the paper's stratified 90/5/5), ``official``
+    (FER-2013's Training / PublicTest / PrivateTest) or ``subject-fold-K`` (fold K of
+    ``n_folds`` subject-independent folds as test, the next fold as validation)."""
     if protocol == "random":
         return random_split(faces.labels, val=val, test=test, seed=seed)
     if protocol == "official":
         return official_split(faces.meta)
-    raise ValueError(f"unknown split protocol {protocol!r}; expected 'random' or 'official'")
+    if protocol.startswith("subject-fold-"):
+        if not n_folds:
+            raise ValueError(f"split {protocol!r} needs n_folds")
+        k = int(protocol.removeprefix("subject-fold-"))
+        if not 0 <= k < n_folds:
+            raise ValueError(f"split {protocol!r}: fold {k} is not among {n_folds} folds")
+        folds = subject_folds(faces.labels, faces.meta["subject"].to_numpy(), n_folds=n_folds, seed=seed)
+        return fold_split(folds, k)
+    raise ValueError(f"unknown split protocol {protocol!r}; expected 'random', 'official' or 'subject-fold-K'")
 
 
-def run_training(params: dict, out_dir: str | Path, verbose: int = 0, *, faces=None, split=None) -> dict:
-    """Train the model a profile describes and write ``run.json`` with its provenance.
+def hold_out(faces: FaceSet, split: Split, files: list[str] | tuple[str, ...]) -> Split:
+    """``split`` without the faces whose file name is in ``files`` on the training and
+    validation sides (the test side is unchanged). Each name must match a face."""
+    if not files:
+        return split
+    names = faces.meta["file"].astype(str).map(lambda f: f.replace("\\", "/").rsplit("/", 1)[-1]).to_numpy()
+    missing = sorted(set(files) - set(names))
+    if missing:
+        raise ValueError(f"hold-out files not in the data set {faces.source}: {missing}")
+    out = np.flatnonzero(np.isin(names, list(files)))
+    return Split(np.setdiff1d(split.train, out), np.setdiff1d(split.val, out), split.test)
 
-    ``params`` holds ``dataset``, ``data_root``, ``seed``, ``n_faces`` (synthetic),
-    ``split`` and a ``train`` mapping of TrainConfig values. A paused run (budget
-    reached) is evaluated on its best epoch so far (``interim`` is then true) and
-    can be continued by calling this again with the same ``out_dir``.
-    ``faces`` and ``split`` (a ``splits.Split``) may be given to skip loading and
-    splitting, e.g. for the folds of a cross-validation.
+
+def split_sha256(split: Split) -> str:
+    """SHA-256 of the split's three index arrays."""
+    h = hashlib.sha256()
+    for part in (split.train, split.val, split.test):
+        h.update(np.asarray(part, "<i8").tobytes())
+        h.update(b"|")
+    return h.hexdigest()
+
+
+def _reuse_check(record: TrainingRecord, config: TrainConfig, data: dict, split_hash: str, path: Path) -> None:
+    problems = []
+    saved, now = TrainConfig.from_dict(record.config).recipe(), config.recipe()
+    if saved != now:
+        problems.append(f"recipe differs in {sorted(k for k in set(saved) | set(now) if saved.get(k) != now.get(k))}")
+    if record.data.sha256 != data["sha256"]:
+        problems.append(f"data sha256 {record.data.sha256[:12]} is not this data's {data['sha256'][:12]} ({data['source']})")
+    if record.data.split_sha256 != split_hash:
+        problems.append(f"split sha256 {str(record.data.split_sha256)[:12]} is not this split's {split_hash[:12]}")
+    if problems:
+        raise TrainingMismatch(f"{path} holds another training: " + "; ".join(problems) + f". Use another run folder or delete {path.parent}.")
+
+
+def reuse_only() -> bool:
+    """Whether pages must show the trainings they find and never train (``$FER_TRAININGS=reuse``)."""
+    return os.environ.get(REUSE_ENV, "") == "reuse"
+
+
+def run_training(
+    params: dict,
+    out_dir: str | Path,
+    *,
+    faces: FaceSet | None = None,
+    split: Split | None = None,
+    verbose: int = 0,
+    reuse: bool | None = None,
+) -> TrainingRecord:
+    """Train (resume, or reuse) the model ``params`` describe in ``out_dir`` and write its record.
+
+    ``params`` holds ``dataset``, ``data_root``, ``seed``, ``n_faces`` and ``n_subjects``
+    (synthetic sets), ``split`` (see :func:`make_split`), ``n_folds``, ``holdout_files``
+    and a ``train`` mapping of TrainConfig values. ``faces`` and ``split`` may be given
+    to skip loading and splitting. A paused run (budget reached) is evaluated on its best
+    epoch so far (``interim``) and continues when called again. With ``reuse`` (default:
+    ``$FER_TRAININGS=reuse``) a training found in ``out_dir`` is returned as it is,
+    paused or not, and a missing one is an error.
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    path = out / "run.json"
+    reuse = reuse_only() if reuse is None else reuse
     seed = int(params.get("seed", 0))
     config = TrainConfig.from_dict({"seed": seed} | dict(params.get("train") or {}))
     start = time.perf_counter()
     if faces is None:
-        faces = load_dataset(params.get("dataset", "synthetic"), params.get("data_root"), seed=seed, n_faces=int(params.get("n_faces", 6000)), n_subjects=int(params.get("n_subjects", 40)))
+        faces = load_dataset(params.get("dataset", "synthetic"), params.get("data_root"), seed=seed,
+                             n_faces=int(params.get("n_faces", 6000)), n_subjects=int(params.get("n_subjects", 40)))
+    protocol = str(params.get("split", "random"))
     if split is None:
-        split = split_faces(faces, params.get("split", "random"), seed)
+        split = make_split(faces, protocol, seed, n_folds=params.get("n_folds"))
+    holdout = list(params.get("holdout_files") or [])
+    split = hold_out(faces, split, holdout)
     load_s = time.perf_counter() - start
+    data = data_fingerprint(faces)
+    split_hash = split_sha256(split)
+
+    previous = read_record(TrainingRecord, path) if path.exists() else None
+    if previous is not None:
+        _reuse_check(previous, config, data, split_hash, path)
+        if previous.finished or reuse:
+            return previous
+    if reuse:
+        raise FileNotFoundError(f"{path} does not exist: no training {out.name!r} in this run folder to reuse ($FER_TRAININGS=reuse); "
+                                f"run `python -m fer_lib trainings --out {out.parent.parent}` first")
+    return _train_and_record(params, config, faces, split, out, protocol, holdout, data, split_hash, load_s, previous, verbose, start)
+
+
+def _train_and_record(params, config, faces, split, out, protocol, holdout, data, split_hash, load_s, previous, verbose, start) -> TrainingRecord:
+    import keras
+
+    from fer_lib.model.networks import build_model, training_gflop_per_image
+    from fer_lib.train.evaluate import evaluate
+    from fer_lib.train.loop import read_history, train
+
     x, y = faces.images, faces.labels
-    record = train(config, x[split.train], y[split.train], x[split.val], y[split.val], out, class_names=faces.class_names, verbose=verbose)
-    result = {
-        "profile": params.get("profile"),
-        "params": params,
-        "config": config.to_dict(),
-        "data": data_fingerprint(faces) | {"split_protocol": str(params.get("split", "random")), "split_sizes": split.sizes(), "load_s": load_s},
-        "environment": environment() | {"device": device_description()},
-        "training": record,
-    }
-    if record.get("train_images_per_s"):
+    outcome = train(config, x[split.train], y[split.train], x[split.val], y[split.val], out, class_names=faces.class_names, verbose=verbose)
+    if outcome.get("class_weight") is not None:
+        outcome["class_weight"] = {str(k): float(v) for k, v in outcome["class_weight"].items()}
+    if outcome.get("train_images_per_s"):
         gflop = training_gflop_per_image(build_model(config.arch, n_classes=len(faces.class_names), width=config.width))
-        result["training"] |= {"gflop_per_train_image": gflop, "achieved_gflop_s": record["train_images_per_s"] * gflop}
-    if record.get("parameters"):  # set when train() exported model.keras (best epoch so far)
-        # paused runs are evaluated too: their metrics are interim (best epoch so far)
-        result["interim"] = record["status"] == "paused"
+        outcome |= {"gflop_per_train_image": gflop, "achieved_gflop_s": outcome["train_images_per_s"] * gflop}
+    metrics = {}
+    if outcome.get("parameters"):  # train() exported model.keras (the best epoch so far)
         model = keras.models.load_model(out / "model.keras")
-        result["metrics"] = {
-            "val": evaluate(model, x[split.val], y[split.val], faces.class_names),
-            "test": evaluate(model, x[split.test], y[split.test], faces.class_names) if len(split.test) else None,
-        }
-    result["history"] = read_history(out / "history.csv")
-    previous = json.loads((out / "run.json").read_text()) if (out / "run.json").exists() else {}
-    result["sessions"] = previous.get("sessions", []) + [{"wall_s": time.perf_counter() - start, "status": record["status"], "epochs_run": record["epochs_run"]}]
-    result["total_wall_s"] = sum(s["wall_s"] for s in result["sessions"])
-    (out / "run.json").write_text(json.dumps(result, indent=2, default=json_default) + "\n")
-    return result
+        metrics["val"] = Metrics(**evaluate(model, x[split.val], y[split.val], faces.class_names))
+        if len(split.test):
+            metrics["test"] = Metrics(**evaluate(model, x[split.test], y[split.test], faces.class_names))
+    env = environment() | {"device": device_description()}
+    sessions = (previous.sessions if previous else []) + [
+        Session(wall_s=time.perf_counter() - start, status=outcome["status"], epochs_run=outcome["epochs_run"], device=env["device"])]
+    record = TrainingRecord(
+        name=out.name,
+        profile=params.get("profile"),
+        params=params,
+        config=config.to_dict(),
+        data=DataInfo(**data, split_protocol=protocol, split_sizes=split.sizes(), split_sha256=split_hash, holdout=holdout, load_s=load_s),
+        environment=env,
+        training=Outcome(**outcome),
+        history=read_history(out / "history.csv"),
+        sessions=sessions,
+        total_wall_s=sum(s.wall_s for s in sessions),
+        interim=outcome["status"] == "paused",
+        **metrics,
+    )
+    write_record(record, out / "run.json")
+    return record
+
+
+def summary_line(record: TrainingRecord) -> str:
+    """One line on a training: status, epochs, best epoch, test accuracy, speed."""
+    t = record.training
+    line = f"{record.name}: {t.status} after {t.epochs_run}/{record.config.get('epochs')} epochs"
+    if t.best_epoch:
+        line += f", best epoch {t.best_epoch} (val accuracy {t.best_val_accuracy:.3f})"
+    if record.test:
+        line += f", test accuracy {record.test.accuracy:.3f}" + (" (interim: best epoch so far)" if record.interim else "")
+    if t.train_images_per_s:
+        line += f", {t.train_images_per_s:.0f} training images/s" + ("" if t.jit_compile or record.environment.get("keras_backend") != "jax" else " (NOT compiled)")
+    return line

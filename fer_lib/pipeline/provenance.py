@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from importlib import metadata
 
 from fer_lib.data.faceset import FaceSet
-from fer_lib.settings import REPO_ROOT
+from fer_lib.settings import REPO_ROOT, shown
 
 PACKAGES = ("fer_lib", "numpy", "keras", "tensorflow-cpu", "tensorflow", "jax", "scikit-learn", "opencv-python-headless", "papermill", "jupyter-book")
 
@@ -69,7 +69,7 @@ def data_fingerprint(faces: FaceSet) -> dict:
     h.update(faces.images.tobytes())
     h.update(faces.labels.astype("<i8").tobytes())
     return {
-        "source": faces.source,
+        "source": shown(faces.source),
         "synthetic": faces.is_synthetic,
         "n": len(faces),
         "classes": list(faces.class_names),

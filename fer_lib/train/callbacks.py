@@ -32,18 +32,24 @@ class EpochClock(keras.callbacks.Callback):
 
 
 class Budget(keras.callbacks.Callback):
-    """Pauses training (resumably) after a number of epochs or a wall-time budget."""
+    """Pauses training (resumably) after a number of epochs, or before an epoch that would
+    end past a wall-time budget (judged by the longest epoch so far)."""
 
     def __init__(self, max_epochs: int | None, seconds: float | None):
         super().__init__()
         self.max_epochs, self.seconds, self.paused = max_epochs, seconds, False
 
     def on_train_begin(self, logs=None):
-        self._start, self._done = time.perf_counter(), 0
+        self._start, self._done, self._longest = time.perf_counter(), 0, 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
         self._done += 1
-        over_time = self.seconds is not None and time.perf_counter() - self._start >= self.seconds
+        now = time.perf_counter()
+        self._longest = max(self._longest, now - self._epoch_start)
+        over_time = self.seconds is not None and now - self._start + self._longest > self.seconds
         if (self.max_epochs is not None and self._done >= self.max_epochs) or over_time:
             self.paused = True
             self.model.stop_training = True

@@ -20,6 +20,7 @@ def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray, class_n
     if len(labels) == 0:
         raise ValueError("cannot evaluate on an empty set")
     proba = predict_proba(model, images, batch_size)
+    proba = np.clip(proba, 1e-7, 1.0)
     proba = proba / proba.sum(axis=1, keepdims=True)  # float32/bfloat16 softmax rows can miss 1 by ~1e-7
     pred = proba.argmax(1)
     k = range(len(class_names))
@@ -27,9 +28,11 @@ def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray, class_n
     return {
         "n": int(len(labels)),
         "accuracy": float(np.mean(pred == labels)),
-        "loss": float(log_loss(labels, np.clip(proba, 1e-7, 1.0), labels=list(k))),
+        "balanced_accuracy": float(report["macro avg"]["recall"]),
+        "loss": float(log_loss(labels, proba, labels=list(k))),
         "per_class": {name: {m: float(report[name][m]) for m in ("precision", "recall", "f1-score", "support")} for name in class_names},
         "macro_f1": float(report["macro avg"]["f1-score"]),
         "weighted_f1": float(report["weighted avg"]["f1-score"]),
         "confusion_matrix": confusion_matrix(labels, pred, labels=list(k)).tolist(),
+        "n_predicted_classes": int(len(np.unique(pred))),
     }

@@ -1,0 +1,199 @@
+"""Every training a profile's pages show, by name, and a runner that trains them apart from the notebooks.
+
+:func:`plan` turns a profile's parameters into :class:`TrainingSpec` records, most
+important first. A page gets its trainings with :func:`run` (which reuses, resumes or
+trains, see :func:`fer_lib.pipeline.experiment.run_training`), and
+``python -m fer_lib trainings`` runs them all, or some, inside a time budget, on any
+Keras backend, without papermill, Jupyter, myst-nb or TensorFlow: train on a GPU box,
+bring the records back, render the pages here (``$FER_TRAININGS=reuse``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from fer_lib.data.faceset import FaceSet
+from fer_lib.data.registry import load_dataset
+from fer_lib.pipeline.experiment import run_training, summary_line
+from fer_lib.pipeline.records import TrainingRecord, read_training
+
+
+@dataclass(frozen=True)
+class TrainingSpec:
+    """One training: its folder name, the page that shows it, its data, split and recipe."""
+
+    name: str
+    page: str
+    title: str
+    dataset: str
+    split: str
+    train: dict
+    holdout_files: tuple[str, ...] = ()
+    export: bool = False  # the networks `predict` and the book's downloads use travel back from a GPU box
+    n_folds: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    def params(self, profile: dict) -> dict:
+        """The parameters run_training takes for this training under ``profile``."""
+        keep = ("profile", "data_root", "seed", "n_faces", "n_subjects")
+        return {k: profile[k] for k in keep if k in profile} | {
+            "dataset": self.dataset, "split": self.split, "n_folds": self.n_folds,
+            "holdout_files": list(self.holdout_files), "train": dict(self.train)}
+
+
+def _merge(*dicts: dict | None) -> dict:
+    out: dict = {}
+    for d in dicts:
+        for k, v in (d or {}).items():
+            out[k] = _merge(out.get(k), v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def plan(params: dict) -> list[TrainingSpec]:
+    """The trainings of a profile, most important first (the paper's residual CNN on FERGIT)."""
+    train = dict(params.get("train") or {})
+    dataset, split = params.get("dataset", "synthetic"), params.get("split", "random")
+    specs = [
+        TrainingSpec("residual", "04_residual_cnn", "Residual CNN", dataset, split, _merge(train, {"arch": "residual"}), export=True),
+        TrainingSpec("basic", "03_basic_cnn", "Basic CNN", dataset, split, _merge(train, {"arch": "basic"}), export=True),
+    ]
+    ck = params.get("ckplus_dataset")
+    if ck:
+        ck_train = _merge(train, {"arch": "residual", "epochs": params.get("ckplus_epochs", train.get("epochs"))}, params.get("ckplus_train"))
+        n_folds = int(params.get("n_folds", 10))
+        specs.append(TrainingSpec("ckplus-random", "05_ckplus", "Residual CNN, CK+ random split", ck, "random", ck_train))
+        specs += [TrainingSpec(f"ckplus-fold{k}", "05_ckplus", f"Residual CNN, CK+ subject fold {k}", ck, f"subject-fold-{k}", ck_train, n_folds=n_folds)
+                  for k in range(n_folds)]
+    specs.append(TrainingSpec("residual-unweighted", "02_class_weighting", "Residual CNN without class weights", dataset, split,
+                              _merge(train, {"arch": "residual", "class_weights": "none"})))
+    official = params.get("official_dataset")
+    if official:
+        specs.append(TrainingSpec(f"residual-{official}-official", "04_residual_cnn", f"Residual CNN, {official} official split",
+                                  official, "official", _merge(train, {"arch": "residual"}, params.get("official_train"))))
+    if params.get("posed_holdout"):
+        specs.append(TrainingSpec("residual-holdout", "06_posed_images", "Residual CNN, the posed person held out", dataset, split,
+                                  _merge(train, {"arch": "residual"}), holdout_files=tuple(params["posed_holdout"])))
+    if ck and params.get("ablations"):
+        base = next(s for s in specs if s.name == "ckplus-random")
+        specs.append(TrainingSpec("ckplus-random-keras-bn", "08_deviations", "CK+ random split, Keras' BatchNorm averages only", ck, "random",
+                                  _merge(base.train, {"bn_refresh_faces": 0})))
+        specs.append(TrainingSpec("ckplus-random-float32", "08_deviations", "CK+ random split, float32", ck, "random",
+                                  _merge(base.train, {"precision": "float32"})))
+    return specs
+
+
+def spec(params: dict, name: str) -> TrainingSpec:
+    """The training ``name`` of a profile; KeyError listing the known names."""
+    for s in plan(params):
+        if s.name == name:
+            return s
+    raise KeyError(f"no training {name!r} in this profile; it has {[s.name for s in plan(params)]}")
+
+
+@lru_cache(maxsize=2)
+def _faces(dataset: str, data_root: str | None, seed: int, n_faces: int, n_subjects: int) -> FaceSet:
+    return load_dataset(dataset, data_root, seed=seed, n_faces=n_faces, n_subjects=n_subjects)
+
+
+def faces_for(s: TrainingSpec, params: dict) -> FaceSet:
+    """The faces of training ``s`` (loaded once per data set and kept for the next training)."""
+    return _faces(s.dataset, params.get("data_root"), int(params.get("seed", 0)), int(params.get("n_faces", 6000)), int(params.get("n_subjects", 40)))
+
+
+def run(name: str, params: dict, run_dir: str | Path, *, verbose: int = 0, time_budget_s: float | None = None, reuse: bool | None = None) -> TrainingRecord:
+    """Training ``name`` of profile ``params`` in ``run_dir/training/name``: reused, resumed or trained."""
+    s = spec(params, name)
+    p = s.params(params)
+    if time_budget_s is not None:
+        p["train"]["time_budget_s"] = min(time_budget_s, p["train"].get("time_budget_s") or float("inf"))
+    return run_training(p, Path(run_dir) / "training" / name, faces=faces_for(s, params), verbose=verbose, reuse=reuse)
+
+
+def run_all(params: dict, run_dir: str | Path, *, only: list[str] | None = None, time_budget_s: float | None = None, verbose: int = 2, log=print) -> dict[str, TrainingRecord | None]:
+    """Run the profile's trainings (or those named in ``only``) in order, inside ``time_budget_s``.
+
+    A training cut by the budget pauses resumably; the ones after it wait for the next
+    call. Returns each training's record (None for those not reached).
+    """
+    chosen = [s for s in plan(params) if not only or s.name in only]
+    unknown = sorted(set(only or []) - {s.name for s in plan(params)})
+    if unknown:
+        raise KeyError(f"unknown trainings {unknown}; this profile has {[s.name for s in plan(params)]}")
+    start, done = time.perf_counter(), {}
+    for s in chosen:
+        left = None if time_budget_s is None else time_budget_s - (time.perf_counter() - start)
+        if left is not None and left <= 0:
+            done[s.name] = None
+            log(f"{s.name}: not started, the time budget is spent")
+            continue
+        log(f"== {s.name}: {s.title} ({s.dataset}, split {s.split})", flush=True)
+        record = run(s.name, params, run_dir, verbose=verbose, time_budget_s=left, reuse=False)
+        done[s.name] = record
+        log(summary_line(record), flush=True)
+    return done
+
+
+MAX_EXPORT_FILE = 15_000_000
+MAX_EXPORT_TOTAL = 60_000_000
+PART_SUFFIX = ".part"
+
+
+def export(params: dict, run_dir: str | Path, dest: str | Path) -> list[Path]:
+    """Copy what the book needs of each training in ``run_dir`` to ``dest/training/<name>/``:
+    ``run.json`` and ``history.csv``, plus ``model.keras`` for the networks marked ``export``
+    (split into parts of at most 15 MB); no ``state/``. Refuses to exceed 60 MB in all."""
+    run_dir, dest = Path(run_dir), Path(dest)
+    written: list[Path] = []
+    for s in plan(params):
+        src = run_dir / "training" / s.name
+        if not (src / "run.json").exists():
+            continue
+        read_training(run_dir, s.name)  # refuses a record that does not match the schema
+        target = dest / "training" / s.name
+        target.mkdir(parents=True, exist_ok=True)
+        for f in ("run.json", "history.csv"):
+            if (src / f).exists():
+                written.append(Path(shutil.copyfile(src / f, target / f)))
+        if s.export and (src / "model.keras").exists():
+            written += split_file(src / "model.keras", target, MAX_EXPORT_FILE)
+    total = sum(p.stat().st_size for p in written)
+    if total > MAX_EXPORT_TOTAL:
+        raise ValueError(f"the export of {run_dir} is {total:,} bytes, over the {MAX_EXPORT_TOTAL:,} that can travel back")
+    return written
+
+
+def split_file(src: Path, dest_dir: Path, part_bytes: int) -> list[Path]:
+    """``src`` as ``dest_dir/<name>.part000``, ``.part001``, ... of at most ``part_bytes`` each."""
+    data, parts = src.read_bytes(), []
+    for i in range(0, max(len(data), 1), part_bytes):
+        part = dest_dir / f"{src.name}{PART_SUFFIX}{i // part_bytes:03d}"
+        part.write_bytes(data[i : i + part_bytes])
+        parts.append(part)
+    return parts
+
+
+def import_export(src: str | Path, run_dir: str | Path) -> list[str]:
+    """Bring an export (``src/training/<name>/``) into ``run_dir``: records copied, model
+    parts joined back into ``model.keras``. Returns the names of the trainings brought in."""
+    src, run_dir = Path(src), Path(run_dir)
+    names = []
+    for folder in sorted(p for p in (src / "training").iterdir() if p.is_dir()):
+        target = run_dir / "training" / folder.name
+        target.mkdir(parents=True, exist_ok=True)
+        for f in ("run.json", "history.csv"):
+            if (folder / f).exists():
+                shutil.copyfile(folder / f, target / f)
+        parts = sorted(folder.glob(f"model.keras{PART_SUFFIX}*"))
+        if parts:
+            tmp = target / "model.keras.tmp"
+            with tmp.open("wb") as out:
+                for part in parts:
+                    out.write(part.read_bytes())
+            tmp.replace(target / "model.keras")
+        read_training(run_dir, folder.name)
+        names.append(folder.name)
+    return names
