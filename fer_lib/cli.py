@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -13,14 +14,18 @@ def _replicate(args) -> int:
     from fer_lib.pipeline.profiles import load_profile, merge, parse_overrides
 
     params = merge(load_profile(args.profile), parse_overrides(args.set))
+    if args.reuse:
+        from fer_lib.pipeline.experiment import REUSE_ENV
+
+        os.environ[REUSE_ENV] = "reuse"  # the notebooks' kernels inherit it
     if args.seeds:
         from fer_lib.pipeline.notebooks import run_seeds
 
         record = run_seeds(params, Path(args.out), [int(s) for s in args.seeds.split(",")], only=args.only)
     else:
         record = run_notebooks(params, Path(args.out), only=args.only)
-    failed = [name for name, r in record["notebooks"].items() if r["status"] != "ok"]
-    if not record["notebooks"]:
+    failed = [name for name, r in record.notebooks.items() if r.status != "ok"]
+    if not record.notebooks:
         print("no notebook matched", file=sys.stderr)
         return 2
     if failed:
@@ -221,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter (repeatable)")
     rep.add_argument("--only", nargs="*", help="run only notebooks whose name contains one of these")
     rep.add_argument("--seeds", help="comma-separated seeds: one run per seed in OUT/seed-N, then a scorecard over all of them in OUT")
+    rep.add_argument("--reuse", action="store_true", help="show the trainings the run folder holds, never train (for trainings run elsewhere)")
     rep.set_defaults(func=_replicate)
 
     tr = sub.add_parser("train", help="train a model on a profile's data (resumes a paused run in the same --out)")

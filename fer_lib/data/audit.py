@@ -126,3 +126,14 @@ def deduplicate(images: np.ndarray, labels: np.ndarray | None = None, *, conflic
     if conflicts == "drop" and report.conflicting_groups:
         keep = np.setdiff1d(keep, np.concatenate(report.conflicting_groups))
     return keep.astype(np.int64), report
+
+
+def split_overlap(meta, split: Split, columns: tuple[str, ...] = ("subject",)) -> dict[str, float]:
+    """Share of test faces whose value of each column (e.g. subject, or subject and sequence
+    together) also appears among the training faces: how much a split lets a network see
+    the test people, or the test sequences, in training."""
+    import pandas as pd
+
+    key = meta[list(columns)].astype(str).agg("/".join, axis=1).to_numpy() if isinstance(meta, pd.DataFrame) else np.asarray(meta)
+    seen = np.isin(key[split.test], key[split.train])
+    return {"share": float(seen.mean()) if len(seen) else 0.0, "n_test": int(len(seen)), "n_seen": int(seen.sum())}

@@ -2,87 +2,122 @@
 
 from __future__ import annotations
 
-import json
 import os
+import re
 import time
 from pathlib import Path
 
-from fer_lib.pipeline.profiles import merge
 from fer_lib.pipeline.provenance import environment
+from fer_lib.pipeline.records import NotebookRun, RunRecord, read_record, write_record
+from fer_lib.report.pages import PROFILE_ENV
 from fer_lib.settings import NOTEBOOK_DIR, REPO_ROOT
 
-PROFILE_ENV = "FER_RUN_PROFILE"  # the runner names the profile here; every page's provenance box shows it
+NATIVE_LOG = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\)|[IWEF]\d{4} [\d:. ]+\d+ \S+:\d+\]).*$")
+"""Lines TensorFlow's C++ runtime writes to the kernel's stderr (oneDNN notes, graph attribute notices)."""
+
 
 def notebooks(directory: Path = NOTEBOOK_DIR) -> list[Path]:
     """The replication notebooks, in reading order (by file name)."""
     return sorted(p for p in directory.glob("[0-9][0-9]_*.ipynb"))
 
-def run_notebooks(params: dict, out: Path, only: list[str] | None = None, source_dir: Path = NOTEBOOK_DIR) -> dict:
+
+def _relative(path: Path) -> str:
+    """``path`` relative to the repository when inside it (the notebooks run there), so that
+    no machine's absolute path is written into an executed notebook."""
+    try:
+        return str(path.resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def run_notebooks(params: dict, out: Path, only: list[str] | None = None, source_dir: Path = NOTEBOOK_DIR) -> RunRecord:
     """Execute each notebook into ``out/notebooks`` with the parameters it declares.
 
-    ``params["notebook_params"]`` may map a notebook's name (``03_basic_cnn``) to
-    parameters merged over the others for that notebook only (say, its own epoch cap).
-    A failing notebook does not stop the others; the returned record (also written
-    as ``out/run.json``) lists each notebook's status and wall time.
+    A failing notebook does not stop the others; the returned record (also written as
+    ``out/run.json``) lists each notebook's status, parameters and wall time. TensorFlow's
+    native log lines are moved out of the executed notebooks into ``out/logs/``.
     """
     import papermill as pm
 
     out = Path(out).resolve()
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
-    record = {"params": params, "environment": environment(), "notebooks": {}}
-    os.environ[PROFILE_ENV] = f"{params.get('profile', 'custom')} (run folder {out.name})"  # shown on every page
+    runs: dict[str, NotebookRun] = {}
+    os.environ[PROFILE_ENV] = f"{params.get('profile', 'custom')} (run folder {_relative(out)})"  # shown on every page
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     for nb in notebooks(source_dir):
         if only and not any(key in nb.stem for key in only):
             continue
         declared = pm.inspect_notebook(str(nb))
-        own = merge(params, (params.get("notebook_params") or {}).get(nb.stem, {}))
-        given = {k: v for k, v in own.items() if k in declared} | ({"out_dir": str(out)} if "out_dir" in declared else {})
+        given = {k: v for k, v in params.items() if k in declared} | ({"out_dir": _relative(out)} if "out_dir" in declared else {})
         start = time.perf_counter()
         status = "ok"
         try:
             pm.execute_notebook(str(nb), str(out / "notebooks" / nb.name), parameters=given, kernel_name="python3", cwd=str(REPO_ROOT), progress_bar=False)
-            _fold_parameter_cells(out / "notebooks" / nb.name)
         except Exception as exc:  # papermill raises PapermillExecutionError with the cell's traceback
             status = f"failed: {type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
-        record["notebooks"][nb.stem] = {"status": status, "parameters": given, "wall_s": round(time.perf_counter() - start, 1)}
-        print(f"{nb.stem}: {status} ({record['notebooks'][nb.stem]['wall_s']} s)", flush=True)
+        if (out / "notebooks" / nb.name).exists():
+            tidy_executed(out / "notebooks" / nb.name, out / "logs" / f"{nb.stem}.stderr.txt")
+        runs[nb.stem] = NotebookRun(status=status, parameters=given, wall_s=round(time.perf_counter() - start, 1))
+        print(f"{nb.stem}: {status} ({runs[nb.stem].wall_s} s)", flush=True)
     if only and (out / "run.json").exists():  # a partial rerun updates the run's record, keeping the other notebooks
-        previous = json.loads((out / "run.json").read_text())
-        record["notebooks"] = previous.get("notebooks", {}) | record["notebooks"]
-    (out / "run.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
+        runs = read_record(RunRecord, out / "run.json").notebooks | runs
+    record = RunRecord(params=params, environment=environment(), notebooks=runs)
+    write_record(record, out / "run.json")
     return record
+
 
 SCORECARD = "07_scorecard"
 
-def run_seeds(params: dict, out: Path, seeds: list[int], only: list[str] | None = None, source_dir: Path = NOTEBOOK_DIR) -> dict:
+
+def run_seeds(params: dict, out: Path, seeds: list[int], only: list[str] | None = None, source_dir: Path = NOTEBOOK_DIR) -> RunRecord:
     """Run every notebook once per seed into ``out/seed-N``, then the scorecard over all seeds into ``out``.
 
     The returned record lists each seed's notebooks as ``seed-N/NAME`` and the
     scorecard, whose table then holds the mean and standard deviation over seeds.
     """
     out = Path(out)
-    record = {"params": params, "seeds": seeds, "notebooks": {}}
-    dirs = []
+    runs, dirs = {}, []
     for seed in seeds:
         run = run_notebooks(params | {"seed": seed}, out / f"seed-{seed}", only=only, source_dir=source_dir)
-        dirs.append(str((out / f"seed-{seed}").resolve()))
-        record["notebooks"] |= {f"seed-{seed}/{k}": v for k, v in run["notebooks"].items()}
+        dirs.append(_relative(out / f"seed-{seed}"))
+        runs |= {f"seed-{seed}/{k}": v for k, v in run.notebooks.items()}
     card = run_notebooks(params | {"seed_dirs": dirs}, out, only=[SCORECARD], source_dir=source_dir)
-    record["notebooks"] |= card["notebooks"]
-    record["environment"] = card["environment"]
-    (out / "run.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
+    record = RunRecord(params=params, environment=card.environment, notebooks=runs | card.notebooks, seeds=seeds)
+    write_record(record, out / "run.json")
     return record
 
-def _fold_parameter_cells(path: Path) -> None:
-    """Tag the default and injected parameter cells ``hide-cell`` so the book folds them."""
+
+def tidy_executed(path: Path, log: Path) -> list[str]:
+    """Prepare an executed notebook for the book: its parameter cells are removed from the
+    page (the provenance box shows the parameters), and TensorFlow's native log lines move
+    from its stderr outputs to ``log``. Returns the lines moved."""
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
+    moved = []
     for cell in nb.cells:
         tags = cell.metadata.setdefault("tags", [])
-        if ("parameters" in tags or "injected-parameters" in tags) and "hide-cell" not in tags:
-            tags.append("hide-cell")
+        if ("parameters" in tags or "injected-parameters" in tags) and "remove-cell" not in tags:
+            tags.append("remove-cell")
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.outputs:
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                lines = output["text"].splitlines(keepends=True)
+                native = [line for line in lines if NATIVE_LOG.match(line.rstrip("\n"))]
+                moved += native
+                output["text"] = "".join(line for line in lines if line not in native)
+                if not output["text"]:
+                    continue
+            kept.append(output)
+        cell.outputs = kept
     nbformat.write(nb, path)
+    if moved:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text("".join(moved))
+    return moved
+
 
 CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from fer_lib.data.faceset import FaceSet
 from fer_lib.data.registry import load_dataset
+from fer_lib.data.splits import Split
 from fer_lib.pipeline.experiment import run_training, summary_line
 from fer_lib.pipeline.records import TrainingRecord, read_training
 
@@ -197,3 +198,20 @@ def import_export(src: str | Path, run_dir: str | Path) -> list[str]:
         read_training(run_dir, folder.name)
         names.append(folder.name)
     return names
+
+
+def split_for(name: str, params: dict) -> tuple[FaceSet, Split]:
+    """The faces and the split (hold-outs applied) that training ``name`` uses."""
+    from fer_lib.pipeline.experiment import hold_out, make_split
+
+    s = spec(params, name)
+    faces = faces_for(s, params)
+    split = make_split(faces, s.split, int(params.get("seed", 0)), n_folds=s.n_folds)
+    return faces, hold_out(faces, split, list(s.holdout_files))
+
+
+def network(name: str, run_dir: str | Path):
+    """The exported network of training ``name`` in ``run_dir`` (loaded safely)."""
+    from fer_lib.model.files import load_model
+
+    return load_model(Path(run_dir) / "training" / name / "model.keras")

@@ -118,17 +118,85 @@ def per_class_bars(values: dict[str, dict[str, float]], ylabel: str = "recall", 
 
 
 def gradcam_figure(images: np.ndarray, cams: np.ndarray, titles: list[str]) -> Figure:
-    """Faces (top row) and their Grad-CAM heat maps over them (bottom row)."""
+    """Faces (top row) and their Grad-CAM heat maps over them (bottom row), with the colour scale."""
     n = len(images)
-    fig, axes = plt.subplots(2, n, figsize=(1.3 * n, 2.9))
-    axes = np.asarray(axes).reshape(2, n)
+    fig, axes = plt.subplots(2, n, figsize=(1.45 * n + 0.8, 3.6), squeeze=False)
+    heat = None
     for i in range(n):
         axes[0, i].imshow(images[i], cmap="gray", vmin=0, vmax=255)
         axes[1, i].imshow(images[i], cmap="gray", vmin=0, vmax=255)
-        axes[1, i].imshow(cams[i], cmap="jet", alpha=0.45, vmin=0, vmax=1)
-        axes[0, i].set_title(titles[i], fontsize=7)
+        heat = axes[1, i].imshow(cams[i], cmap="jet", alpha=0.45, vmin=0, vmax=1)
+        axes[0, i].set_title(titles[i], fontsize=9)
         for ax in axes[:, i]:
             ax.set_xticks([])
             ax.set_yticks([])
+    axes[0, 0].set_ylabel("face", fontsize=9)
+    axes[1, 0].set_ylabel("Grad-CAM", fontsize=9)
+    fig.tight_layout(rect=(0, 0, 0.93, 1))
+    if heat is not None:
+        bar = fig.colorbar(heat, cax=fig.add_axes((0.945, 0.08, 0.015, 0.38)))
+        bar.set_label("evidence\n(scaled per face)", fontsize=8)
+        bar.ax.tick_params(labelsize=8)
+    return fig
+
+
+def confusion_pair(left, right, class_names: tuple[str, ...], titles: tuple[str, str]) -> Figure:
+    """Two row-normalised confusion matrices side by side (the paper's Figure 5); ``right`` may be None."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
+    confusion_figure(left, class_names, title=titles[0], ax=axes[0])
+    if right is not None:
+        confusion_figure(right, class_names, title=titles[1], ax=axes[1])
+    else:
+        axes[1].set_axis_off()
+        axes[1].text(0.5, 0.5, f"{titles[1]}: not run in this run folder", ha="center", va="center")
     fig.tight_layout()
+    return fig
+
+
+def posed_figure(rows: list[dict]) -> Figure:
+    """One row per photo: the photo with the face box, then each model's class probabilities.
+
+    ``rows`` items: ``{"photo": RGB array, "box": (x, y, w, h) or None, "title": str,
+    "probs": {model label: {class: p}}}``.
+    """
+    models = list(rows[0]["probs"]) if rows else []
+    n = len(rows)
+    fig, axes = plt.subplots(n, 1 + len(models), figsize=(3.2 + 3.6 * len(models), 2.9 * n), squeeze=False,
+                             gridspec_kw={"width_ratios": [1.1] + [1.4] * len(models)})
+    for i, row in enumerate(rows):
+        ax = axes[i, 0]
+        ax.imshow(row["photo"])
+        if row["box"] is not None:
+            x, y, w, h = row["box"]
+            ax.add_patch(plt.Rectangle((x, y), w, h, fill=False, edgecolor="#e4572e", linewidth=2))
+        ax.set_title(row["title"], fontsize=10)
+        ax.set_axis_off()
+        for j, model in enumerate(models):
+            bars = axes[i, 1 + j]
+            probs = row["probs"].get(model)
+            if not probs:
+                bars.set_axis_off()
+                bars.text(0.5, 0.5, "no face found", ha="center", va="center", fontsize=10)
+                continue
+            names = list(probs)
+            values = np.array([probs[c] for c in names])
+            top = names[int(values.argmax())]
+            bars.barh(names, values, color=["#e4572e" if c == top else "#9aa5b1" for c in names])
+            for k, v in enumerate(values):
+                bars.text(min(v + 0.02, 0.86), k, f"{v:.0%}", va="center", fontsize=9)
+            bars.set_xlim(0, 1)
+            bars.invert_yaxis()
+            bars.tick_params(labelsize=10)
+            bars.set_xlabel("probability", fontsize=9)
+            bars.set_title(f"{model}: {top} ({probs[top]:.0%})", fontsize=10)
+            bars.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def placeholder(text: str) -> Figure:
+    """A small figure that only says ``text`` (a figure slot of a section that did not run)."""
+    fig, ax = plt.subplots(figsize=(6, 1.2))
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=11)
     return fig

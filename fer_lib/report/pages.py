@@ -1,150 +1,279 @@
-"""What notebooks show and save about a run: a provenance banner, figures, metrics."""
+"""What a page shows and saves about its run: provenance boxes, figures, glued numbers, its record.
+
+Notebooks tell the story and call these; everything they compute goes through the typed
+records of :mod:`fer_lib.pipeline.records`.
+"""
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 from matplotlib.figure import Figure
 
 from fer_lib.data.faceset import FaceSet
-from fer_lib.pipeline.provenance import data_fingerprint, environment, json_default
+from fer_lib.pipeline.provenance import data_fingerprint, environment
+from fer_lib.pipeline.records import DataInfo, PageRecord, TrainingRecord, page_path, write_record
+from fer_lib.settings import REPO_ROOT, shown
+
+OUT_DIR_ENV = "FER_OUT_DIR"  # where pages run alone (nbval, Jupyter) keep their run folder
+PROFILE_ENV = "FER_RUN_PROFILE"  # set by the notebook runner: the profile and run folder of a page
 
 SYNTHETIC_WARNING = (
     "**Synthetic data.** Every number on this page comes from faces that `fer_lib` generates "
     "itself (the embedded default). They show that the pipeline works; they are **not comparable** "
     "to the paper's results, which come from FERGIT and CK+."
 )
+SYNTHETIC_ONLY = ("n_faces", "n_subjects")  # parameters that shape generated faces only
 
-def provenance_markdown(data: dict, params: dict, env: dict) -> str:
-    """A Markdown admonition naming the data, parameters and machine behind a page."""
-    kind = "warning" if data.get("synthetic") else "tip"
-    device = f"; computed on {env['device']}" if env.get("device") else ""
-    head = SYNTHETIC_WARNING if data.get("synthetic") else f"**Real data** from `{data['source']}`."
-    pk = env["packages"]
-    rows = [
-        ("run", os.environ.get("FER_RUN_PROFILE", "none: executed by hand (nbval, Jupyter) with the notebook's own parameters")),
-        ("data", f"{data['source']} ({data['n']:,} faces, sha256 `{data['sha256'][:12]}`)"),
-        ("parameters", ", ".join(f"`{k}={v!r}`" for k, v in params.items())),
-        ("machine", f"{env['cpu']} ({env['cpu_count']} cores), {env['platform']}{device}"),
-        ("software", f"Python {env['python']}, " + ", ".join(f"{k} {v}" for k, v in pk.items())),
-        ("code", f"git `{env['git_commit'] or 'not a git checkout'}`, run at {env['time_utc']}"),
-    ]
-    table = "\n".join(f"| {k} | {v} |" for k, v in rows)
-    return f":::{{admonition}} Provenance of this page\n:class: {kind}\n\n{head}\n\n| what | value |\n|---|---|\n{table}\n:::\n"
+STOP_WORDS = {
+    "completed": "it ran all its planned epochs",
+    "early_stopped": "EarlyStopping ended it",
+    "paused": "it is paused at the session's cap, an interim result that resumes from its saved state",
+}
 
-def resolve_out_dir(out_dir: str | Path | None) -> Path:
-    """A notebook's run folder: ``out_dir``, or ``runs/default`` in the repository when None.
 
-    Notebooks run alone (nbval, Jupyter) share ``runs/default``, so later notebooks
-    find what earlier ones saved, and a finished training there is reused, not redone.
+def run_folder(out_dir: str | Path | None) -> Path:
+    """A page's run folder: ``out_dir``; else ``$FER_OUT_DIR``; else ``runs/default``.
+
+    Pages run alone share that folder, so later pages find what earlier ones saved and a
+    finished training there is reused, not redone.
     """
-    from fer_lib.settings import REPO_ROOT
-
-    path = Path(out_dir) if out_dir else REPO_ROOT / "runs" / "default"
+    path = Path(out_dir or os.environ.get(OUT_DIR_ENV) or REPO_ROOT / "runs" / "default")
     path.mkdir(parents=True, exist_ok=True)
     return path
 
-def show_run_provenance(result: dict):
-    """Display the provenance banner of a training run's record (see ``experiment.run_training``)."""
+
+def _admonition(kind: str, head: str, rows: list[tuple[str, str]]) -> str:
+    table = "\n".join(f"| {k} | {v} |" for k, v in rows)
+    return f":::{{admonition}} Provenance of this page\n:class: {kind}\n\n{head}\n\n| what | value |\n|---|---|\n{table}\n:::\n"
+
+
+def _software(env: dict) -> str:
+    return f"Python {env['python']}, " + ", ".join(f"{k} {v}" for k, v in env.get("packages", {}).items()) + f"; Keras backend {env.get('keras_backend')}"
+
+
+def _run_row() -> tuple[str, str]:
+    return ("run", os.environ.get(PROFILE_ENV, "none: executed by hand (nbval, Jupyter) with the notebook's own parameters"))
+
+
+def _params_text(params: dict, synthetic: bool) -> str:
+    shown_params = {k: v for k, v in params.items() if synthetic or k not in SYNTHETIC_ONLY}
+    return ", ".join(f"`{k}={v!r}`" for k, v in shown_params.items())
+
+
+def data_provenance(faces: FaceSet, params: dict) -> str:
+    """The provenance box of a page about a data set (no training): data, parameters, code."""
+    data, env = data_fingerprint(faces), environment()
+    head = SYNTHETIC_WARNING if data["synthetic"] else f"**Real data** from `{data['source']}`."
+    rows = [_run_row(), ("data", f"{data['source']} ({data['n']:,} faces, sha256 `{data['sha256'][:12]}`)"),
+            ("parameters", _params_text(params, data["synthetic"])), ("machine", f"{env['cpu']} ({env['cpu_count']} cores)"),
+            ("software", _software(env)), ("code", f"git `{env['git_commit']}`, run at {env['time_utc']}")]
+    return _admonition("warning" if data["synthetic"] else "tip", head, rows)
+
+
+def training_provenance(*records: TrainingRecord) -> str:
+    """The provenance box of a page that shows trainings: each one's data, split, recipe,
+    device and code, and the code of the page itself."""
+    first = records[0]
+    synthetic = any(r.data.synthetic for r in records)
+    head = SYNTHETIC_WARNING if synthetic else f"**Real data** from `{first.data.source}`."
+    rows = [_run_row()]
+    for r in records:
+        c, d = r.config, r.data
+        held = f"; {len(d.holdout)} faces held out of training and validation" if d.holdout else ""
+        sizes = ", ".join(f"{k} {v:,}" for k, v in (d.split_sizes or {}).items())
+        width = "" if c["width"] == 1 else f" at width {c['width']}"
+        rows += [
+            (f"{r.name}: data", f"{d.source} ({d.n:,} faces, sha256 `{d.sha256[:12]}`); split {d.split_protocol} ({sizes}){held}"),
+            (f"{r.name}: recipe", f"{c['arch']} CNN{width}, "
+                                  f"{r.training.epochs_run} of {c['epochs']} planned epochs ({r.training.status}), best epoch {r.training.best_epoch}, "
+                                  f"batch {c['batch_size']}, {c['precision']}, class weights {c['class_weights']}, seed {c['seed']}, "
+                                  (f"BatchNorm statistics refreshed on up to {c['bn_refresh_faces']:,} training faces" if c.get("bn_refresh_faces") else "Keras' BatchNorm averages")),
+            (f"{r.name}: computed on", f"{r.environment.get('device')} ({r.environment.get('cpu_count')} cores), "
+                                       f"{len(r.sessions)} session(s), {r.total_wall_s / 60:.0f} min in all; code git `{r.environment.get('git_commit')}`"),
+        ]
+    env = environment()
+    rows += [("software", _software(first.environment)), ("page code", f"git `{env['git_commit']}`, run at {env['time_utc']}")]
+    return _admonition("warning" if synthetic else "tip", head, rows)
+
+
+def show(markdown: str) -> None:
+    """Display Markdown (a provenance box, a sentence) in the notebook."""
     from IPython.display import Markdown, display
 
-    display(Markdown(provenance_markdown(result["data"], _flat(result["params"]), result["environment"])))
+    display(Markdown(markdown))
 
-def _flat(params: dict, prefix: str = "") -> dict:
-    out = {}
-    for k, v in params.items():
-        if isinstance(v, dict):
-            out |= _flat(v, f"{prefix}{k}.")
-        else:
-            out[f"{prefix}{k}"] = v
-    return out
 
-def show_provenance(faces: FaceSet, params: dict):
-    """Display the provenance banner in a notebook and return its record."""
-    from IPython.display import Markdown, display
+def figure(fig: Figure, name: str, out_dir: str | Path) -> Figure:
+    """Save ``fig`` as ``out_dir/figures/name.png`` and return it, closed, so that the cell
+    shows it once (its caption and name come from the cell's ``mystnb.figure`` metadata)."""
+    import matplotlib.pyplot as plt
 
-    record = {"data": data_fingerprint(faces), "params": params, "environment": environment()}
-    display(Markdown(provenance_markdown(record["data"], params, record["environment"])))
-    return record
-
-def save_figure(fig: Figure, out_dir: str | Path, name: str) -> Path:
-    """Save ``fig`` as ``out_dir/figures/name.png`` and return the path."""
     path = Path(out_dir) / "figures" / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120, bbox_inches="tight")
-    return path
+    plt.close(fig)
+    return fig
 
-def publish_figure(fig: Figure, name: str, out_dir: str | Path | None = None) -> None:
-    """Glue ``fig`` under ``name`` for a ``{glue:figure}`` caption, save it to the run
-    folder when there is one, and close it so the notebook does not show it twice."""
-    import matplotlib.pyplot as plt
+
+def glue_values(prefix: str, values: dict) -> None:
+    """Glue each value as ``prefix_key`` for ``{glue:text}`` in the page's prose (None as NaN)."""
     from myst_nb import glue
 
-    glue(name, fig, display=False)
-    if out_dir:
-        save_figure(fig, out_dir, name)
-    plt.close(fig)
+    for key, value in values.items():
+        glue(f"{prefix}_{key}" if prefix else key, float("nan") if value is None else value, display=False)
 
-def save_metrics(out_dir: str | Path, notebook: str, metrics: dict) -> Path:
-    """Write one notebook's metrics as ``out_dir/metrics/notebook.json``."""
-    path = Path(out_dir) / "metrics" / f"{notebook}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(metrics, indent=2, sort_keys=True, default=json_default) + "\n")
-    return path
 
-def training_summary(result: dict) -> dict:
-    """The headline numbers of a training run: test/val/train accuracy, losses, epochs, time, speed."""
-    t, m = result["training"], result.get("metrics") or {}
-    history = result.get("history") or []
-    best = max(history, key=lambda r: r["val_accuracy"]) if history else {}
-    test = m.get("test") or {}
+def glue_markdown(name: str, text: str) -> None:
+    """Glue a Markdown sentence for ``{glue:md}``."""
+    from IPython.display import Markdown
+    from myst_nb import glue
+
+    glue(name, Markdown(text), display=False)
+
+
+def training_summary(r: TrainingRecord) -> dict:
+    """The headline numbers of a training: test, validation and training accuracy, epochs, time, speed."""
+    best = r.history[r.training.best_epoch - 1] if r.training.best_epoch else {}
     return {
-        "test_accuracy": test.get("accuracy"),
-        "test_loss": test.get("loss"),
-        "macro_f1": test.get("macro_f1"),
-        "weighted_f1": test.get("weighted_f1"),
-        "val_accuracy": (m.get("val") or {}).get("accuracy"),
+        "test_accuracy": r.test.accuracy if r.test else None,
+        "test_balanced_accuracy": r.test.balanced_accuracy if r.test else None,
+        "test_loss": r.test.loss if r.test else None,
+        "macro_f1": r.test.macro_f1 if r.test else None,
+        "val_accuracy": r.val.accuracy if r.val else None,
         "train_accuracy": best.get("accuracy"),
-        "best_epoch": t.get("best_epoch"),
-        "epochs_run": t.get("epochs_run"),
-        "epochs_planned": (result.get("config") or {}).get("epochs"),
-        "status": t.get("status"),
-        "train_minutes": (t.get("train_wall_s") or 0) / 60,
-        "images_per_s": t.get("train_images_per_s"),
-        "n_test": test.get("n"),
+        "best_epoch": r.training.best_epoch,
+        "epochs_run": r.training.epochs_run,
+        "epochs_planned": r.config["epochs"],
+        "status": r.training.status,
+        "train_minutes": (r.training.train_wall_s or 0) / 60,
+        "images_per_s": r.training.train_images_per_s,
+        "n_test": r.test.n if r.test else None,
+        "n_predicted_classes": r.test.n_predicted_classes if r.test else None,
     }
 
-def glue_summary(prefix: str, result: dict) -> dict:
-    """Glue each number of ``training_summary`` as ``prefix_name`` (for ``{glue:text}`` in prose)."""
-    from myst_nb import glue
 
-    summary = training_summary(result)
-    for key, value in summary.items():
-        glue(f"{prefix}_{key}", value if value is not None else float("nan"), display=False)
-    return summary
+def run_sentence(r: TrainingRecord, title: str, test_name: str = "the test faces") -> str:
+    """One Markdown sentence: test accuracy, best epoch, epochs run of planned, how it stopped, minutes."""
+    s = training_summary(r)
+    speed = f" at {s['images_per_s']:.0f} images/s" if s["images_per_s"] else ""
+    return (f"{title} reached **{s['test_accuracy']:.1%}** on {test_name} ({s['n_test']:,} faces) with the network of its best "
+            f"epoch, {s['best_epoch']}, after {s['epochs_run']} of {s['epochs_planned']} planned epochs ({STOP_WORDS.get(s['status'], s['status'])}); "
+            f"{s['train_minutes']:.0f} minutes of training{speed} on {r.environment.get('device')}. "
+            f"Its predictions fall in {s['n_predicted_classes']} of the {len(r.test.per_class)} classes.")
 
-def save_run_metrics(out_dir: str | Path, notebook: str, result: dict, **extra) -> Path:
-    """Save a training run's metrics, summary and provenance for the scorecard."""
-    keep = {k: result.get(k) for k in ("params", "config", "data", "environment", "training", "metrics", "history", "total_wall_s", "interim", "sessions")}
-    return save_metrics(out_dir, notebook, keep | {"summary": training_summary(result)} | extra)
 
-def load_metrics(out_dir: str | Path, notebook: str) -> dict | None:
-    """A notebook's saved metrics from the run folder, or None when it has not run there."""
-    path = Path(out_dir) / "metrics" / f"{notebook}.json"
-    return json.loads(path.read_text()) if path.exists() else None
+def save_page(out_dir: str | Path, page: str, values: dict, *, faces: FaceSet | None = None, trainings: list = ()) -> Path:
+    """Write the page's record (``metrics/<page>.json``): its own numbers, its data and the
+    trainings it shows (records or names)."""
+    data = DataInfo(**data_fingerprint(faces)) if faces is not None else None
+    names = [t.name if isinstance(t, TrainingRecord) else str(t) for t in trainings]
+    record = PageRecord(page=page, values=values, data=data, environment=environment(), trainings=names)
+    return write_record(record, page_path(out_dir, page))
 
-_STATUS_WORDS = {
-    "completed": "all its epochs",
-    "early_stopped": "stopped early by EarlyStopping",
-    "paused": "paused by the session's epoch or time cap: an interim result, resumable from its saved state",
-}
 
-def run_sentence(name: str, summary: dict, test_name: str = "the test split") -> str:
-    """One Markdown sentence on a training run: test accuracy, epochs run of planned, why it stopped, minutes."""
-    s = summary
-    return (f"{name} reached **{s['test_accuracy']:.1%}** on {test_name} ({s['n_test']:,} faces) with its best epoch, "
-            f"{s['best_epoch']}, after {s['epochs_run']} of {s['epochs_planned']} planned epochs "
-            f"({_STATUS_WORDS.get(s['status'], s['status'])}), in {s['train_minutes']:.0f} minutes of training "
-            f"at {s['images_per_s']:.0f} images/s.")
+def shown_path(path: str | Path) -> str:
+    """A path as a reader should see it: relative to the repository, or under ``$FER_DATA_ROOT``."""
+    return shown(Path(path).resolve())
+
+
+def table(values: dict, name: str = "value"):
+    """A mapping shown as a one-column table."""
+    import pandas as pd
+
+    return pd.Series(values, name=name).to_frame()
+
+
+def wide_table(df):
+    """A table of long text cells for reading: the page's full width, fixed layout, wrapping, left-aligned, no index."""
+    return df.style.hide(axis="index").set_table_styles(
+        [{"selector": "", "props": [("table-layout", "fixed"), ("width", "100%")]},
+         {"selector": "td, th", "props": [("text-align", "left"), ("vertical-align", "top"), ("white-space", "normal"), ("font-size", "0.9em")]}])
+
+
+def makeup_markdown(faces: FaceSet, paper_total: int) -> str:
+    """FERGIT's make-up by origin and class beside the paper's total, or why there is none."""
+    import pandas as pd
+
+    if "origin" not in faces.meta:
+        return f"This run uses `{faces.source}`, not FERGIT: its make-up table appears when the page runs on `fergit`."
+    makeup = pd.crosstab(faces.meta["origin"], pd.Categorical.from_codes(faces.labels, faces.class_names),
+                         margins=True, margins_name="total", colnames=["class"])
+    return (f"Our FERGIT: **{len(faces):,}** faces; the paper's: **{paper_total:,}** (difference {len(faces) - paper_total:+,}).\n\n"
+            + makeup.to_markdown())
+
+
+def origin_markdown(model, faces: FaceSet, split) -> str:
+    """Test accuracy by where each face comes from (FERGIT's origin), with the copies of test faces in training."""
+    from fer_lib.data.audit import leakage_report
+    from fer_lib.infer.predict import classify_faces
+    from fer_lib.report.claims import origin_sentence
+    from fer_lib.report.tables import accuracy_by_group
+
+    if "origin" not in faces.meta:
+        return f"*Only for FERGIT*: this run's faces (`{faces.source}`) have no origin to split by."
+    test = split.test
+    pred = classify_faces(model, faces.images[test]).argmax(1)
+    by_origin = accuracy_by_group(faces.labels[test], pred, faces.meta["origin"].to_numpy()[test])
+    leaked = leakage_report(faces.images, split)["test_leaked"]
+    shown_table = by_origin.assign(accuracy=by_origin["accuracy"].map("{:.1%}".format)).to_markdown()
+    return (f"{shown_table}\n\n{origin_sentence(by_origin)} {leaked:,} of the {len(test):,} test faces "
+            f"({leaked / max(len(test), 1):.1%}) have an identical copy among the training or validation faces. "
+            f"FER-2013's official split, by contrast, is the same for every published result.")
+
+
+def posed_models(used: dict[str, TrainingRecord], run_dir: str | Path, model_path: str | Path | None) -> dict:
+    """The networks that label the posed photos: each training's exported network, or the file ``model_path``."""
+    from fer_lib.model.files import load_model
+
+    if model_path:
+        return {Path(model_path).name: load_model(model_path)}
+    return {label: load_model(Path(run_dir) / "training" / r.name / "model.keras") for label, r in used.items()}
+
+
+def posed_provenance(where: str, n_photos: int, used: dict[str, TrainingRecord], model_path: str | Path | None) -> str:
+    """The posed-photo page's provenance box: the photos, and each network with how it trained."""
+    synthetic = any(r.data.synthetic for r in used.values()) or "generated" in where
+    head = SYNTHETIC_WARNING if synthetic else f"**Real photos** from `{where}`."
+    rows = [_run_row(), ("photos", f"`{where}` ({n_photos} files)")]
+    if model_path:
+        rows.append(("network", f"`{shown(Path(model_path).resolve())}`, given as a parameter"))
+    else:
+        for label, r in used.items():
+            held = f", {len(r.data.holdout)} faces held out" if r.data.holdout else ""
+            rows.append((f"network, {label}", f"`{r.name}`: {r.data.source}, split {r.data.split_protocol}{held}; {r.training.epochs_run} of "
+                                              f"{r.config['epochs']} epochs ({r.training.status}), best epoch {r.training.best_epoch}, "
+                                              f"test accuracy {r.test.accuracy:.1%}"))
+    env = environment()
+    rows += [("software", _software(env)), ("page code", f"git `{env['git_commit']}`, run at {env['time_utc']}")]
+    return _admonition("warning" if synthetic else "tip", head, rows)
+
+
+def posed_values(summaries: dict[str, dict], where: str, n_photos: int) -> dict:
+    """The posed page's record values: the paper-split network's count and confidences, the held-out one's count."""
+    first = next(iter(summaries.values()), None)
+    values = {"n_photos": n_photos, "photos": where, "protocol": f"{n_photos} posed photos from {where}; the network of the paper's split"}
+    if first:
+        values |= {k: first[k] for k in ("n_right", "confidence_right", "confidence_wrong", "errors")} | {"n_photos": first["n_photos"]}
+    held = summaries.get("the person held out")
+    values["n_right_heldout"] = f"{held['n_right']} of {held['n_photos']}" if held else None
+    return values
+
+
+def peer_markdown(photos) -> None:
+    """The `fer` package's label for each photo's largest face, when it is installed; else why not."""
+    from fer_lib.infer.detect import load_photo_rgb
+    from fer_lib.infer.peer import load_peer, peer_faces
+    from fer_lib.infer.posed import largest_face
+
+    peer, desc = load_peer()
+    if peer is None:
+        show(f"The `fer` package, a peer to compare with, is not installed here ({desc}).")
+        return
+    lines = []
+    for photo in photos:
+        face = largest_face(peer_faces(peer, load_photo_rgb(photo)))
+        label = f"{face['label']} ({face['probs'][face['label']]:.0%})" if face else "no face found"
+        lines.append(f"- `{Path(str(photo)).name}`: {label}")
+    show(f"The `fer` package ({desc}) labels the same photos:\n\n" + "\n".join(lines))

@@ -1,238 +1,354 @@
-"""The scorecard: each number of the paper beside ours, from the metrics a run saved."""
+"""The scorecard: each number of the paper beside ours, read from a run folder's typed records.
+
+One row per number in :data:`fer_lib.paper.PAPER_NUMBERS`: the paper's value, ours
+(the mean over run folders when there are several seeds), the difference, the protocol
+behind ours and a reason, specific to the row and read from the records that produced
+it, why the two differ. A number whose training or page has not run in the folder is
+left empty and says so; a record that does not match its schema stops with an error.
+"""
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from fer_lib.model.networks import build_model, parameter_counts
-from fer_lib.paper import PAPER_EPOCHS, PAPER_NUMBERS
-from fer_lib.report.pages import load_metrics
+from fer_lib.paper import PAPER_DEVICE, PAPER_EPOCHS, PAPER_NUMBERS, PAPER_POSED_ERROR
+from fer_lib.pipeline.records import PageRecord, TrainingRecord, read_page, read_training
+
+SYNTHETIC = "Synthetic faces: shows that the pipeline runs; not comparable to the paper."
 
 
-def _per_class(m: dict, cls: str, metric: str):
-    return m["metrics"]["test"]["per_class"].get(cls, {}).get(metric)
+@dataclass
+class RunView:
+    """The records of one run folder, read once each."""
+
+    run_dir: Path
+    _trainings: dict = field(default_factory=dict)
+    _pages: dict = field(default_factory=dict)
+
+    def training(self, name: str) -> TrainingRecord | None:
+        if name not in self._trainings:
+            self._trainings[name] = read_training(self.run_dir, name)
+        return self._trainings[name]
+
+    def page(self, page: str) -> PageRecord | None:
+        if page not in self._pages:
+            self._pages[page] = read_page(self.run_dir, page)
+        return self._pages[page]
 
 
-# paper key -> (notebook whose metrics hold ours, how to read ours from them)
-EXTRACTORS = {
-    "fergit_faces": ("01_data_exploration", lambda m: m["n_faces"]),
-    "fergit_train": ("04_residual_cnn", lambda m: m["data"]["split_sizes"]["train"]),
-    "fergit_val": ("04_residual_cnn", lambda m: m["data"]["split_sizes"]["val"]),
-    "fergit_test": ("04_residual_cnn", lambda m: m["data"]["split_sizes"]["test"]),
-    "basic_test_accuracy": ("03_basic_cnn", lambda m: m["summary"]["test_accuracy"]),
-    "basic_train_accuracy": ("03_basic_cnn", lambda m: m["summary"]["train_accuracy"]),
-    "basic_val_accuracy": ("03_basic_cnn", lambda m: m["summary"]["val_accuracy"]),
-    "basic_test_loss": ("03_basic_cnn", lambda m: m["summary"]["test_loss"]),
-    "basic_run_time_min": ("03_basic_cnn", lambda m: m["summary"]["train_minutes"]),
-    "residual_test_accuracy": ("04_residual_cnn", lambda m: m["summary"]["test_accuracy"]),
-    "residual_train_accuracy": ("04_residual_cnn", lambda m: m["summary"]["train_accuracy"]),
-    "residual_val_accuracy": ("04_residual_cnn", lambda m: m["summary"]["val_accuracy"]),
-    "residual_test_loss": ("04_residual_cnn", lambda m: m["summary"]["test_loss"]),
-    "residual_run_time_min": ("04_residual_cnn", lambda m: m["summary"]["train_minutes"]),
-    "f1": ("04_residual_cnn", lambda m: m["summary"]["macro_f1"]),
-    "basic_f1": ("03_basic_cnn", lambda m: m["summary"]["macro_f1"]),
-    "happy_recall": ("04_residual_cnn", lambda m: _per_class(m, "happy", "recall")),
-    "basic_happy_recall": ("03_basic_cnn", lambda m: _per_class(m, "happy", "recall")),
-    "residual_min_precision": ("04_residual_cnn", lambda m: _min_precision(m)),
-    "basic_min_precision": ("03_basic_cnn", lambda m: _min_precision(m)),
-    "fear_recall_residual": ("04_residual_cnn", lambda m: _per_class(m, "fear", "recall")),
-    "ckplus_test_accuracy": ("05_ckplus", lambda m: m["random"]["test_accuracy"]),
-    "ckplus_run_time_min": ("05_ckplus", lambda m: m["random"]["train_minutes"]),
+# ---- reading one number -------------------------------------------------------------
+
+def best_row(r: TrainingRecord) -> dict:
+    """The history row of the best epoch (the exported network's)."""
+    return r.history[r.training.best_epoch - 1] if r.training.best_epoch else {}
+
+
+def minutes_per_epoch(r: TrainingRecord) -> float | None:
+    times = [h["epoch_time_s"] for h in r.history if "epoch_time_s" in h]
+    return float(np.median(times)) / 60 if times else None
+
+
+def minutes_for_100(r: TrainingRecord) -> float | None:
+    m = minutes_per_epoch(r)
+    return None if m is None else m * PAPER_EPOCHS
+
+
+def _test(name: str, read: Callable) -> Callable:
+    return lambda v: (read(t), t) if (t := v.training(name)) is not None and t.test is not None else None
+
+
+def _training(name: str, read: Callable) -> Callable:
+    return lambda v: (read(t), t) if (t := v.training(name)) is not None else None
+
+
+def _gain(v: RunView):
+    res, basic = v.training("residual"), v.training("basic")
+    if res is None or basic is None or res.test is None or basic.test is None:
+        return None
+    return res.test.accuracy - basic.test.accuracy, res
+
+
+def _total(v: RunView):
+    parts = [v.training(n) for n in ("basic", "residual", "ckplus-random")]
+    if any(p is None for p in parts):
+        return None
+    return sum(minutes_for_100(p) or 0 for p in parts), parts[1]
+
+
+def _posed(key: str) -> Callable:
+    def read(v: RunView):
+        page = v.page("06_posed_images")
+        if page is None or page.values.get(key) is None:
+            return None
+        return page.value(key), page
+    return read
+
+
+def _page_value(page: str, key: str) -> Callable:
+    return lambda v: (p.value(key), p) if (p := v.page(page)) is not None else None
+
+
+def _min_precision(t: TrainingRecord) -> float:
+    return min(c["precision"] for c in t.test.per_class.values())
+
+
+READERS: dict[str, Callable[[RunView], tuple | None]] = {
+    "fergit_faces": _page_value("01_data_exploration", "n_faces"),
+    "fergit_train": _training("residual", lambda t: t.data.split_sizes["train"]),
+    "fergit_val": _training("residual", lambda t: t.data.split_sizes["val"]),
+    "fergit_test": _training("residual", lambda t: t.data.split_sizes["test"]),
+    "posed_right": _posed("n_right"),
+    "posed_confidence": _posed("confidence_right"),
+    "posed_wrong_confidence": _posed("confidence_wrong"),
+    "residual_gain": _gain,
+    "total_run_time_min": _total,
+    "ckplus_test_accuracy": _test("ckplus-random", lambda t: t.test.accuracy),
+    "ckplus_run_time_min": _training("ckplus-random", minutes_for_100),
 }
+for net in ("basic", "residual"):
+    READERS |= {
+        f"{net}_test_accuracy": _test(net, lambda t: t.test.accuracy),
+        f"{net}_train_accuracy": _training(net, lambda t: best_row(t).get("accuracy")),
+        f"{net}_val_accuracy": _training(net, lambda t: t.val.accuracy if t.val else None),
+        f"{net}_train_loss": _training(net, lambda t: best_row(t).get("loss")),
+        f"{net}_val_loss": _training(net, lambda t: t.val.loss if t.val else None),
+        f"{net}_test_loss": _test(net, lambda t: t.test.loss),
+        f"{net}_f1": _test(net, lambda t: t.test.macro_f1),
+        f"{net}_happy_recall": _test(net, lambda t: t.test.per_class["happy"]["recall"]),
+        f"{net}_fear_recall": _test(net, lambda t: t.test.per_class["fear"]["recall"]),
+        f"{net}_min_precision": _test(net, _min_precision),
+        f"{net}_run_time_min": _training(net, minutes_for_100),
+    }
 
 
-def _min_precision(m: dict) -> float:
-    return min(v["precision"] for v in m["metrics"]["test"]["per_class"].values())
+# ---- protocol and reason ------------------------------------------------------------
+
+_STOPS = {"paused": "paused by its session cap, interim", "early_stopped": "stopped early by EarlyStopping", "completed": "ran all its epochs"}
 
 
-def _training_why(m: dict, n_runs: int = 1, fergit: bool = True) -> str:
-    """Why a trained network's numbers differ: data, epochs against the paper's 100, device."""
-    if (m.get("data") or {}).get("synthetic"):
-        return "Synthetic faces (demo profile): shows the pipeline runs, not comparable to the paper."
-    s = m.get("summary") or {}
-    run, planned, status = s.get("epochs_run"), s.get("epochs_planned"), s.get("status")
-    stop = {"paused": f"paused at the session's cap, an interim result of a {planned}-epoch plan",
-            "early_stopped": "stopped early by EarlyStopping"}.get(status, "ran all its planned epochs")
-    device = (m.get("environment") or {}).get("device", "this machine")
-    return (f"Budget: {run} of the paper's {PAPER_EPOCHS} epochs ({stop}) on {device}, {n_runs} seed(s)"
-            + ("; FERGIT's make-up differs from the paper's (unpublished)." if fergit else "."))
+def device(t: TrainingRecord) -> str:
+    return str(t.environment.get("device", "an unrecorded device"))
 
 
-def _time_why(m: dict) -> str:
-    s = m.get("summary") or {}
-    if not s.get("epochs_run"):
-        return ""
-    per_epoch = s["train_minutes"] / s["epochs_run"]
-    total = per_epoch * PAPER_EPOCHS
-    device = (m.get("environment") or {}).get("device", "this machine")
-    return (f"Hardware and budget: ours is {s['epochs_run']} epochs on {device} ({per_epoch:.1f} min an epoch, "
-            f"about {f'{total / 60:.0f} h' if total >= 90 else f'{total:.0f} min'} for {PAPER_EPOCHS}); "
-            f"the paper's is {PAPER_EPOCHS} epochs on a K80 GPU.")
+def protocol(t: TrainingRecord) -> str:
+    """Data, split, epochs run of planned, batch, precision, seed and device of a training."""
+    c, d = t.config, t.data
+    split = {"random": "random 90/5/5", "official": "official split"}.get(d.split_protocol or "", d.split_protocol or "")
+    held = f", {len(d.holdout)} faces held out" if d.holdout else ""
+    return (f"{t.params.get('dataset')}, {split}{held}; {t.training.epochs_run}/{c['epochs']} epochs ({t.training.status}), "
+            f"batch {c['batch_size']}, {c['precision']}, seed {c['seed']}; {device(t)}")
 
 
-def why_differ(key: str, m: dict | None, difference: float | None, n_runs: int = 1) -> str:
-    """One sentence on why our number for paper key ``key`` differs from the paper's, from run metrics ``m``."""
+def budget(t: TrainingRecord) -> str:
+    return (f"{t.training.epochs_run} of the paper's {PAPER_EPOCHS} epochs ({_STOPS.get(t.training.status, t.training.status)}), "
+            f"best epoch {t.training.best_epoch}")
+
+
+def _class_share(t: TrainingRecord, cls: str) -> float:
+    support = {k: v["support"] for k, v in t.test.per_class.items()}
+    return support[cls] / max(sum(support.values()), 1)
+
+
+def _top_confusion(t: TrainingRecord, cls: str) -> str:
+    classes = list(t.test.per_class)
+    row = np.asarray(t.test.confusion_matrix[classes.index(cls)], float)
+    row[classes.index(cls)] = -1
+    j = int(row.argmax())
+    total = sum(t.test.confusion_matrix[classes.index(cls)])
+    return f"{classes[j]} ({row[j] / max(total, 1):.0%} of the {cls} faces)"
+
+
+def why(key: str, source, value) -> str:
+    """Why our number for ``key`` differs from the paper's, read from the record behind it."""
+    data = getattr(source, "data", None)
+    if data is not None and data.synthetic:
+        return SYNTHETIC
     if key.startswith("residual_params_"):
-        return "Same architecture, counted from the model: equal." if difference == 0 else "The layer table differs from the paper's Table 1."
-    if not m:
-        return "Not run in this run folder."
+        return "Counted from the model built layer by layer after Table 1: equal."
+    if key == "fergit_faces":
+        return "Our FERGIT is all of FER-2013 and muxspace minus contempt and one image with conflicting labels; the paper's make-up is unpublished."
     if key.startswith("fergit_"):
-        if (m.get("data") or {}).get("synthetic"):
-            return "Synthetic faces: the set's size is a profile setting."
-        return ("FERGIT's make-up is unpublished: our union of FER-2013 and muxspace (contempt and conflicting labels left out) "
-                "has a different count, and the 90/5/5 split follows it.")
-    if key.endswith("run_time_min") and not key.startswith("ckplus"):
-        return _time_why(m)
-    if key.startswith("ckplus"):
-        if (m.get("data") or {}).get("synthetic"):
-            return "Synthetic CK+-like faces: not comparable."
-        r = m.get("random") or {}
-        head = _time_why({"summary": r, "environment": m.get("environment")}) if key.endswith("min") else (
-            f"{r.get('epochs_run')} of {PAPER_EPOCHS} epochs; the random split, like the paper's, puts "
-            f"{m.get('subject_overlap_random', float('nan')):.0%} of test faces' subjects in training too: the "
-            f"subject-independent {m.get('n_folds')}-fold gives {m.get('fold_mean', float('nan')):.1%}.")
-        return head
-    why = _training_why(m, n_runs)
-    if key.endswith("train_accuracy"):
-        why += " Ours is on augmented training faces at the best epoch; the paper's after 100 epochs."
-    return why
+        return f"The paper's 90/5/5 shares of our {data.n:,} faces (stratified by class)."
+    if key.startswith("posed"):
+        v = source.values
+        return (f"{v.get('n_photos')} photos of one person; the network trained on the paper's split, which puts the person's "
+                f"48x48 faces among the training faces, as the paper's did. Held out of training: {v.get('n_right_heldout', 'not run')} right.")
+    if key == "total_run_time_min":
+        return f"Ours: each training's minutes per epoch on {device(source)} times {PAPER_EPOCHS}; the paper's on {PAPER_DEVICE}."
+    t: TrainingRecord = source
+    if key.endswith("run_time_min"):
+        return (f"{minutes_per_epoch(t):.2f} min per epoch on {device(t)} (median of {t.training.epochs_run} epochs) times "
+                f"{PAPER_EPOCHS}: an extrapolation; the paper's {PAPER_EPOCHS} epochs ran on {PAPER_DEVICE}.")
+    if key == "ckplus_test_accuracy":
+        return f"{budget(t)}; random split of frames as in the paper: near-identical frames of one sequence fall on both sides."
+    if key.endswith("train_accuracy") or key.endswith("train_loss"):
+        return f"Ours on augmented, class-weighted training batches with dropout, at the best epoch ({t.training.best_epoch} of {t.training.epochs_run}); the paper's after {PAPER_EPOCHS} epochs."
+    if key.endswith("val_accuracy") or key.endswith("val_loss"):
+        return f"The validation faces also chose the best epoch ({t.training.best_epoch} of {t.training.epochs_run}, {_STOPS.get(t.training.status)})."
+    if key.endswith("happy_recall"):
+        return f"{budget(t)}; happy is the largest class, {_class_share(t, 'happy'):.0%} of our test faces."
+    if key.endswith("fear_recall"):
+        return f"{budget(t)}; fear is most often taken for {_top_confusion(t, 'fear')}."
+    if key.endswith("min_precision"):
+        worst = min(t.test.per_class, key=lambda c: t.test.per_class[c]["precision"])
+        return f"{budget(t)}; lowest for {worst} ({int(t.test.per_class[worst]['support'])} test faces)."
+    if key.endswith("_f1"):
+        return f"{budget(t)}; ours is the macro average over the classes (the paper does not say which average)."
+    return f"{budget(t)}; the paper's after {PAPER_EPOCHS} epochs."
 
 
-def _protocol(m: dict | None) -> str:
-    if not m:
-        return ""
-    data = m.get("data") or {}
-    params = m.get("params") or {}
-    source = params.get("dataset") or data.get("source", "")
-    bits = [source + (" (synthetic)" if data.get("synthetic") and "synthetic" not in source else "")]
-    if data.get("split_protocol"):
-        bits.append(f"split {data['split_protocol']}")
-    cfg = m.get("config") or {}
-    if cfg:
-        bits.append(f"{(m.get('summary') or {}).get('epochs_run', '?')}/{cfg.get('epochs')} epochs, seed {cfg.get('seed')}")
-    device = (m.get("environment") or {}).get("device")
-    if device:
-        bits.append(device)
-    return "; ".join(b for b in bits if b)
-
-
-def build_scorecard(run_dirs: list[str | Path]) -> tuple[pd.DataFrame, dict]:
-    """One row per paper number: the paper's value, ours (mean over run folders), sd, difference, protocol.
-
-    Also returns, per notebook, the provenance of the metrics that were read.
-    """
-    metrics = {d: {nb: load_metrics(d, nb) for nb in {nb for nb, _ in EXTRACTORS.values()}} for d in map(str, run_dirs)}
-    params = {"residual": parameter_counts(build_model("residual"))}
+def build_scorecard(run_dirs: list[str | Path]) -> pd.DataFrame:
+    """One row per paper number: paper, ours (mean over run folders), sd, difference, unit, protocol, why."""
+    views = [RunView(Path(d)) for d in run_dirs]
+    counted = parameter_counts(build_model("residual"))
     rows = []
     for entry in PAPER_NUMBERS:
         key = entry["key"]
+        found = []
         if key.startswith("residual_params_"):
-            values = [params["residual"][key.removeprefix("residual_params_")]]
-            protocol, source, first = "counted from fer_lib.model.networks.build_model('residual')", "models", None
+            found = [(counted[key.removeprefix("residual_params_")], None)]
         else:
-            nb, read = EXTRACTORS[key]
-            found = [metrics[d][nb] for d in metrics if metrics[d][nb]]
-            values = []
-            for m in found:
-                try:
-                    value = read(m)
-                except (KeyError, TypeError):
-                    value = None
-                if value is not None:
-                    values.append(float(value))
-            protocol, source, first = (_protocol(found[0]) if found else "not run in this run folder"), nb, (found[0] if found else None)
+            found = [got for v in views if (got := READERS[key](v)) is not None and got[0] is not None]
+        values = [float(v) for v, _ in found]
         ours = float(np.mean(values)) if values else None
-        sd = float(np.std(values, ddof=1)) if len(values) > 1 else None
-        difference = (ours - entry["value"]) if ours is not None else None
+        source = found[0][1] if found else None
+        if key == "residual_gain" and source is not None:
+            proto = _gain_protocol(views[0])
+        elif key.startswith("residual_params_"):
+            proto = "fer_lib.model.networks.build_model('residual')"
+        elif isinstance(source, TrainingRecord):
+            proto = protocol(source)
+        elif isinstance(source, PageRecord):
+            proto = source.values.get("protocol", source.page)
+        else:
+            proto = "not run in this run folder"
+        ours_text = f"{ours:.0f} of {source.value('n_photos')}" if key == "posed_right" and ours is not None and len(values) == 1 else None
         rows.append({
-            "what": entry["what"], "paper": entry["value"], "ours": ours, "sd": sd, "difference": difference,
-            "unit": entry["unit"], "paper's source": entry["where"], "our protocol": protocol, "page": source,
-            "why they differ": why_differ(key, first, difference, len(values)) if ours is not None or key.startswith("residual_params_") else "Not run in this run folder.",
+            "key": key, "what": entry["what"], "paper": entry["value"], "paper_text": entry.get("paper_text"), "ours": ours, "ours_text": ours_text,
+            "sd": float(np.std(values, ddof=1)) if len(values) > 1 else None,
+            "difference": (ours - entry["value"]) if ours is not None and entry["value"] is not None else None,
+            "unit": entry["unit"], "paper's source": entry["where"], "our protocol": proto,
+            "why they differ": (_gain_reason(views[0]) if key == "residual_gain" else why(key, source, ours)) if found else "Not run in this run folder.",
         })
-    card = pd.DataFrame(rows)
-    sources = {nb: {d: {"data": (m or {}).get("data", {}).get("source"), "synthetic": (m or {}).get("data", {}).get("synthetic"),
-                        "sha256": (m or {}).get("data", {}).get("sha256"), "git": ((m or {}).get("environment") or {}).get("git_commit")}
-                    for d, per_nb in metrics.items() for m in [per_nb[nb]] if m}
-               for nb in sorted({nb for nb, _ in EXTRACTORS.values()})}
-    return card, sources
+    return pd.DataFrame(rows)
 
 
-def describe_sources(sources: dict, n_dirs: int) -> str:
-    """A Markdown admonition: which data the collected metrics come from, flagging synthetic data."""
-    synthetic = any(v.get("synthetic") for per_dir in sources.values() for v in per_dir.values())
-    lines = [f"- `{nb}`: " + ", ".join(f"{v['data']} (sha256 `{(v['sha256'] or '')[:12]}`, git `{v['git']}`)" for v in per_dir.values())
-             if per_dir else f"- `{nb}`: not run" for nb, per_dir in sources.items()]
+def _gain_protocol(v: RunView) -> str:
+    res, basic = v.training("residual"), v.training("basic")
+    return f"residual: {protocol(res)} | basic: {basic.training.epochs_run}/{basic.config['epochs']} epochs"
+
+
+def _gain_reason(v: RunView) -> str:
+    res, basic = v.training("residual"), v.training("basic")
+    if res.data.synthetic:
+        return SYNTHETIC
+    er, eb = res.training.epochs_run, basic.training.epochs_run
+    budgets = (f"Equal budgets: both networks ran {er} epochs on the same split and seed" if er == eb else
+               f"Unequal budgets ({er} epochs for the residual, {eb} for the basic): not a fair comparison")
+    return f"{budgets}; one seed, so a difference of a point is within what another seed could change."
+
+
+def describe_sources(run_dirs: list[str | Path]) -> str:
+    """A Markdown admonition: which data and code the collected trainings come from (grouped), flagging synthetic data."""
+    groups: dict[tuple, list[str]] = {}
+    synthetic = False
+    for d in map(Path, run_dirs):
+        for path in sorted((d / "training").glob("*/run.json")):
+            t = read_training(d, path.parent.name)
+            synthetic |= t.data.synthetic
+            key = (d.name, t.data.source, t.data.sha256[:12], str(t.environment.get("git_commit")))
+            groups.setdefault(key, []).append(t.name)
+    lines = [f"- run folder `{run}`, {source} (sha256 `{sha}`), code `{commit}`: {', '.join(names)}" for (run, source, sha, commit), names in groups.items()]
     head = ("**Synthetic data.** Some or all of the numbers below come from synthetic faces: they show that the "
             "pipeline works and are **not comparable** to the paper's.") if synthetic else "**Real data.**"
-    kind = "warning" if synthetic else "tip"
-    return f":::{{admonition}} Provenance of this page\n:class: {kind}\n\n{head} Metrics collected from {n_dirs} run folder(s):\n\n" + "\n".join(lines) + "\n:::\n"
+    body = "\n".join(lines) if lines else "- no trainings in this run folder"
+    return f":::{{admonition}} Provenance of this page\n:class: {'warning' if synthetic else 'tip'}\n\n{head} Trainings read:\n\n{body}\n:::\n"
 
 
 def _fmt(value, unit: str, signed: bool = False) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     sign = "+" if signed else ""
-    if unit in ("accuracy", "recall", "precision", "F1"):
+    if unit in ("accuracy", "recall", "precision", "F1", "probability"):
         return f"{value * 100:{sign}.1f}" + (" pp" if signed else "%")
     if unit in ("faces", "parameters"):
         return f"{value:{sign},.0f}"
     if unit == "minutes":
-        return f"{value:{sign}.1f} min"
-    return f"{value:{sign}.3f}"
+        return f"{value:{sign},.0f} min" if abs(value) >= 100 else f"{value:{sign}.1f} min"
+    if unit == "photos":
+        return f"{value:{sign}.0f}"
+    return f"{value:{sign}.2f}"
 
 
 def display_table(card: pd.DataFrame) -> pd.DataFrame:
-    """The scorecard with each number written in its unit (percent, count, minutes), for reading."""
+    """The scorecard written for reading: numbers in their units; the protocol behind ours and the reason they differ."""
     rows = []
     for r in card.to_dict("records"):
-        ours = _fmt(r["ours"], r["unit"]) + (f" ± {_fmt(r['sd'], r['unit']).rstrip('%')}" if r["sd"] is not None and not pd.isna(r["sd"]) else "")
-        rows.append({"what": r["what"], "paper": _fmt(r["paper"], r["unit"]), "ours": ours, "difference": _fmt(r["difference"], r["unit"], signed=True),
-                     "paper's source": r["paper's source"], "our protocol": r["our protocol"], "why they differ": r.get("why they differ", "")})
+        ours = r.get("ours_text") if isinstance(r.get("ours_text"), str) else _fmt(r["ours"], r["unit"])
+        if r["sd"] is not None and not pd.isna(r["sd"]) and ours:
+            ours += f" ± {_fmt(r['sd'], r['unit']).rstrip('%')}"
+        paper = r["paper_text"] if isinstance(r.get("paper_text"), str) else _fmt(r["paper"], r["unit"])
+        rows.append({"what": r["what"], "paper": paper, "ours": ours, "difference": _fmt(r["difference"], r["unit"], signed=True),
+                     "our protocol": r["our protocol"], "why they differ": r["why they differ"]})
     return pd.DataFrame(rows)
 
 
+def styled_scorecard(shown: pd.DataFrame):
+    """The display table as one HTML table that fits a page: the protocol (in italics) and the
+    reason share the last column."""
+    table = shown[["what", "paper", "ours", "difference"]].copy()
+    table["our protocol, and why they differ"] = [f"<i>{p}</i><br>{w}" for p, w in zip(shown["our protocol"], shown["why they differ"])]
+    widths = {"what": "20%", "paper": "9%", "ours": "9%", "difference": "8%", "our protocol, and why they differ": "54%"}
+    styles = [{"selector": f"th.col{i}, td.col{i}", "props": [("width", w)]} for i, w in enumerate(widths.values())]
+    return table.style.hide(axis="index").set_table_styles(
+        [{"selector": "", "props": [("table-layout", "fixed"), ("width", "100%")]},
+         {"selector": "td, th", "props": [("text-align", "left"), ("vertical-align", "top"), ("white-space", "normal"), ("font-size", "0.9em")]}] + styles)
+
+
 def other_protocols(run_dirs: list[str | Path]) -> pd.DataFrame:
-    """Our results under protocols the paper did not use, beside the best published result for each:
-    FER-2013's official split (PrivateTest) and CK+ with subject-independent folds."""
-    from fer_lib.paper import FER2013_PUBLISHED, PEERS_CKPLUS
+    """Our results under protocols the paper did not use: FER-2013's official split (beside
+    published PrivateTest results) and CK+'s subject-independent folds (mean ± sd)."""
+    from fer_lib.paper import FER2013_PUBLISHED
 
     rows = []
-    for d in map(str, run_dirs):
-        official, ck = load_metrics(d, "04_residual_cnn_official"), load_metrics(d, "05_ckplus")
-        if official:
+    for d in map(Path, run_dirs):
+        v = RunView(d)
+        official = next((t for p in sorted((d / "training").glob("*-official/run.json")) if (t := v.training(p.parent.name))), None)
+        if official is not None and official.test is not None:
             best = max(FER2013_PUBLISHED, key=FER2013_PUBLISHED.get)
-            rows.append({"what": "Residual CNN, FER-2013 PrivateTest accuracy", "ours": official["summary"]["test_accuracy"],
-                         "published": FER2013_PUBLISHED[best], "published by": best, "our protocol": _protocol(official),
-                         "why they differ": _training_why(official, fergit=False)})
-        if ck and ck.get("folds"):
-            best = max(PEERS_CKPLUS, key=PEERS_CKPLUS.get)
-            rows.append({"what": f"Residual CNN, CK+ subject-independent {ck['n_folds']}-fold mean accuracy", "ours": ck["fold_mean"],
-                         "published": PEERS_CKPLUS[best], "published by": best + " (its own protocol)",
-                         "our protocol": f"{ck['n_folds']} folds grouped by subject, {ck['random'].get('epochs_run')} epochs each",
-                         "why they differ": "No subject is both trained on and tested: harder than a random split of CK+'s "
-                                            "sequences, whose neighbouring frames are near copies."})
+            rows.append({"what": f"Residual CNN, {official.params.get('dataset')} PrivateTest accuracy", "ours": f"{official.test.accuracy:.1%}",
+                         "published": f"{FER2013_PUBLISHED[best]:.1%} ({best})", "our protocol": protocol(official)})
+        folds = [t for p in sorted((d / "training").glob("ckplus-fold*/run.json")) if (t := v.training(p.parent.name)) and t.test]
+        if folds:
+            acc = np.array([t.test.accuracy for t in folds])
+            sd = f" ± {acc.std(ddof=1):.1%}" if len(acc) > 1 else ""
+            rows.append({"what": f"Residual CNN, CK+ subject-independent {len(folds)}-fold accuracy (mean ± sd)", "ours": f"{acc.mean():.1%}{sd}",
+                         "published": "none comparable (the peers' protocols are random or unstated)",
+                         "our protocol": f"{len(folds)} folds grouped by subject; {folds[0].training.epochs_run}/{folds[0].config['epochs']} epochs each; {device(folds[0])}"})
     return pd.DataFrame(rows)
 
 
 def compute_table(run_dir: str | Path) -> pd.DataFrame:
-    """One row per training in ``run_dir/training``: data, epochs run of planned, why it
-    stopped, training minutes, wall minutes over all sessions, images per second, device."""
+    """One row per training of ``run_dir``: data, split, epochs run of planned, how it stopped,
+    best epoch, minutes of training, minutes per epoch, images per second, compiled, device."""
     rows = []
     for path in sorted(Path(run_dir, "training").glob("*/run.json")):
-        r = json.loads(path.read_text())
-        t, history = r.get("training") or {}, r.get("history") or []
+        t = read_training(run_dir, path.parent.name)
         rows.append({
-            "training": path.parent.name, "data": (r.get("params") or {}).get("dataset") or (r.get("data") or {}).get("source"),
-            "split": (r.get("data") or {}).get("split_protocol"),
-            "epochs": f"{len(history)}/{(r.get('config') or {}).get('epochs')}", "status": t.get("status"),
-            "sessions": len(r.get("sessions") or []),
-            "train min": sum(h.get("epoch_time_s", 0) for h in history) / 60,
-            "wall min": (r.get("total_wall_s") or 0) / 60,
-            "images/s": t.get("train_images_per_s"),
-            "device": (r.get("environment") or {}).get("device"),
+            "training": t.name, "data": t.params.get("dataset"), "split": t.data.split_protocol,
+            "epochs": f"{t.training.epochs_run}/{t.config['epochs']}", "status": t.training.status, "best epoch": t.training.best_epoch,
+            "sessions": len(t.sessions), "train min": (t.training.train_wall_s or 0) / 60, "min/epoch": minutes_per_epoch(t),
+            "images/s": t.training.train_images_per_s, "device": device(t),
         })
     return pd.DataFrame(rows)
+
+
+def posed_paper_error() -> str:
+    posed, predicted = PAPER_POSED_ERROR
+    return f"{posed} taken for {predicted}"

@@ -1,26 +1,66 @@
-"""Tables the pages show: per-class results as the paper's Tables 2-4, published results beside ours."""
+"""Tables the pages show, each a pandas object ready to display (rounded, percentages where they read better)."""
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 
-def classification_table(metrics: dict):
-    """Per-class precision, recall, F1 and support, then accuracy and macro F1 (the paper's Tables 2-4)."""
-    import pandas as pd
+from fer_lib.pipeline.records import Metrics, TrainingRecord
 
-    table = pd.DataFrame(metrics["per_class"]).T.rename(columns={"f1-score": "f1"})
+
+def classification_table(m: Metrics) -> pd.DataFrame:
+    """Per-class precision, recall, F1 and support, then accuracy and the macro average (the paper's Tables 2-4)."""
+    table = pd.DataFrame(m.per_class).T.rename(columns={"f1-score": "f1"})[["precision", "recall", "f1", "support"]]
     table["support"] = table["support"].astype(int)
-    table.loc["accuracy"] = [None, None, metrics["accuracy"], metrics["n"]]
-    table.loc["macro avg"] = [
-        table.iloc[:-1]["precision"].mean(),
-        table.iloc[:-1]["recall"].mean(),
-        metrics["macro_f1"],
-        metrics["n"],
-    ]
-    return table.round(3)
+    table.loc["accuracy"] = [np.nan, np.nan, m.accuracy, m.n]
+    table.loc["macro avg"] = [table.iloc[:-1]["precision"].mean(), m.balanced_accuracy, m.macro_f1, m.n]
+    table["support"] = table["support"].astype(int)
+    return table
 
-def peer_table(accuracies: dict[str, float], column: str = "accuracy"):
-    """Accuracies by method, best first, formatted as percentages (a pandas Styler)."""
-    import pandas as pd
 
-    table = pd.Series(accuracies, name=column).sort_values(ascending=False).to_frame()
-    return table.style.format("{:.1%}")
+def styled(table: pd.DataFrame, digits: int = 3, percent: tuple[str, ...] = ()):
+    """A Styler with numbers rounded, chosen columns as percentages and empty cells blank."""
+    styler = table.style.format(precision=digits, na_rep="", thousands=",")
+    fmt = {c: "{:.1%}" for c in percent if c in table.columns}
+    return styler.format(fmt, na_rep="") if fmt else styler
+
+
+def peer_table(accuracies: dict[str, float], column: str = "accuracy") -> pd.DataFrame:
+    """Accuracies by method, best first."""
+    return pd.Series(accuracies, name=column).sort_values(ascending=False).to_frame()
+
+
+def comparison_table(records: dict[str, TrainingRecord]) -> pd.DataFrame:
+    """Trainings side by side: test accuracy, balanced accuracy, macro F1, epochs run, best epoch, how each stopped."""
+    rows = {}
+    for label, r in records.items():
+        rows[label] = {"test accuracy": r.test.accuracy, "balanced accuracy": r.test.balanced_accuracy, "macro F1": r.test.macro_f1,
+                       "classes predicted": r.test.n_predicted_classes, "epochs run": r.training.epochs_run,
+                       "best epoch": r.training.best_epoch, "status": r.training.status}
+    return pd.DataFrame(rows).T
+
+
+def recall_table(records: dict[str, TrainingRecord]) -> pd.DataFrame:
+    """Test recall per class (rows) for each training (columns), with each class's share of the test faces."""
+    first = next(iter(records.values()))
+    support = pd.Series({c: v["support"] for c, v in first.test.per_class.items()})
+    table = pd.DataFrame({label: {c: v["recall"] for c, v in r.test.per_class.items()} for label, r in records.items()})
+    table.insert(0, "share of test faces", support / support.sum())
+    return table
+
+
+def fold_table(records: list[TrainingRecord]) -> pd.DataFrame:
+    """One row per subject-independent fold: test faces, subjects, accuracy, best epoch, epochs run, status."""
+    return pd.DataFrame([{"fold": k, "test faces": r.test.n, "test accuracy": r.test.accuracy, "balanced accuracy": r.test.balanced_accuracy,
+                          "classes predicted": r.test.n_predicted_classes, "best epoch": r.training.best_epoch,
+                          "epochs run": r.training.epochs_run, "status": r.training.status} for k, r in enumerate(records)]).set_index("fold")
+
+
+def accuracy_by_group(y_true: np.ndarray, y_pred: np.ndarray, groups: np.ndarray) -> pd.DataFrame:
+    """Test faces and accuracy per group (e.g. FERGIT's origin: FER-2013 or muxspace), and overall."""
+    rows = {}
+    for g in sorted(set(groups.tolist())):
+        mask = groups == g
+        rows[g] = {"test faces": int(mask.sum()), "accuracy": float(np.mean(y_true[mask] == y_pred[mask]))}
+    rows["all"] = {"test faces": len(y_true), "accuracy": float(np.mean(y_true == y_pred))}
+    return pd.DataFrame(rows).T.astype({"test faces": int})

@@ -19,7 +19,7 @@ DEFAULT_LAYER = "activation_4"
 def _split(model: keras.Model, layer: str) -> tuple[keras.Model, keras.Model]:
     """The model cut at ``layer``: a body (input -> maps) and a head (maps -> probabilities)."""
     target = model.get_layer(layer).output
-    return keras.Model(model.inputs, target), keras.Model(target, model.outputs)
+    return keras.Model(model.inputs[0], target), keras.Model(target, model.outputs[0])
 
 
 def _gradient(fn, x):
@@ -79,3 +79,14 @@ def region_shares(cams: np.ndarray) -> dict[str, float]:
     total = cams.sum(axis=(1, 2)) + 1e-9
     bands = {"brows and eyes": (8, 22), "nose": (22, 31), "mouth": (31, 44)}
     return {name: float((cams[:, a:b, :].sum(axis=(1, 2)) / total).mean()) for name, (a, b) in bands.items()}
+
+
+def explain_test_faces(model: keras.Model, images: np.ndarray, labels: np.ndarray, class_names: tuple[str, ...], seed: int = 0, layer: str = DEFAULT_LAYER) -> dict:
+    """Grad-CAM over a set of test faces: one face per class (chosen at random, seeded) to
+    show, with its true and predicted class, and the heat-map shares over all faces."""
+    cams = grad_cam(model, images, layer=layer)
+    rng = np.random.default_rng(seed)
+    picked = [int(rng.choice(np.flatnonzero(labels == c))) for c in range(len(class_names)) if (labels == c).any()]
+    probs = keras.ops.convert_to_numpy(model(preprocess(images[picked]), training=False))
+    titles = [f"{class_names[labels[i]]}\n→ {class_names[p]}" for i, p in zip(picked, probs.argmax(1))]
+    return {"images": images[picked], "cams": cams[picked], "titles": titles, "shares": region_shares(cams)}

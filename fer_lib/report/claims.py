@@ -1,0 +1,94 @@
+"""Sentences that say only what the numbers beside them show.
+
+Each function reads records and returns one Markdown sentence whose every claim (which
+is larger, whether budgets were equal, how many photos were right) is computed, so a
+page cannot say "the same budget" when the epochs differ, or "lower" when it is higher.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fer_lib.paper import PAPER, PAPER_POSED_ERROR
+from fer_lib.pipeline.records import TrainingRecord
+
+
+def pp(x: float) -> str:
+    """A difference of two shares in percentage points, signed."""
+    return f"{x * 100:+.1f} pp"
+
+
+def _higher(a: float, b: float) -> str:
+    return "higher than" if a > b else ("lower than" if a < b else "equal to")
+
+
+def budget_sentence(a: TrainingRecord, b: TrainingRecord, a_name: str, b_name: str) -> str:
+    """Whether two trainings had the same budget (epochs run, split, seed), in one sentence."""
+    ea, eb = a.training.epochs_run, b.training.epochs_run
+    same_split = a.data.split_sha256 == b.data.split_sha256 and a.config["seed"] == b.config["seed"]
+    where = "on the same faces, split and seed" if same_split else "on different splits or seeds"
+    if ea == eb:
+        return f"Both networks trained {ea} epochs {where}: an equal budget."
+    return f"The {a_name} trained {ea} epochs and the {b_name} {eb}, {where}: **not an equal budget**, so the comparison below is not a fair one."
+
+
+def ablation_sentence(residual: TrainingRecord, basic: TrainingRecord) -> str:
+    """The residual blocks' effect on test accuracy against the paper's +1 point."""
+    gain = residual.test.accuracy - basic.test.accuracy
+    return (f"{budget_sentence(residual, basic, 'residual CNN', 'basic CNN')} The residual CNN's test accuracy is "
+            f"{residual.test.accuracy:.1%}, {_higher(residual.test.accuracy, basic.test.accuracy)} the basic CNN's "
+            f"{basic.test.accuracy:.1%} ({pp(gain)}); the paper reports {pp(PAPER['residual_gain'])} after 100 epochs each. "
+            f"With one seed, a difference of a point or two is within what another seed could give.")
+
+
+def weighting_sentence(weighted: TrainingRecord, unweighted: TrainingRecord) -> str:
+    """What balanced class weights changed: accuracy, balanced accuracy, and recall per class."""
+    w, u = weighted.test, unweighted.test
+    classes = list(w.per_class)
+    gains = {c: w.per_class[c]["recall"] - u.per_class[c]["recall"] for c in classes}
+    up = [c for c in classes if gains[c] > 0]
+    support = {c: w.per_class[c]["support"] for c in classes}
+    rare = min(classes, key=support.get)
+    common = max(classes, key=support.get)
+    head = budget_sentence(weighted, unweighted, "weighted run", "unweighted run")
+    return (f"{head} With balanced weights the network reached {w.accuracy:.1%} accuracy and {w.balanced_accuracy:.1%} balanced "
+            f"accuracy (the mean of the per-class recalls); without them, {u.accuracy:.1%} and {u.balanced_accuracy:.1%}: "
+            f"{pp(w.accuracy - u.accuracy)} in accuracy and {pp(w.balanced_accuracy - u.balanced_accuracy)} in balanced accuracy. "
+            f"Recall rose for {len(up)} of the {len(classes)} classes; for the rarest, {rare}, it went from "
+            f"{u.per_class[rare]['recall']:.1%} to {w.per_class[rare]['recall']:.1%}, and for the most common, {common}, from "
+            f"{u.per_class[common]['recall']:.1%} to {w.per_class[common]['recall']:.1%}. "
+            f"This is one seed: the page does not measure how much these numbers move from seed to seed.")
+
+
+def folds_sentence(random: TrainingRecord, folds: list[TrainingRecord]) -> str:
+    """Subject-independent folds against the random split, with the direction read from the numbers."""
+    acc = np.array([f.test.accuracy for f in folds])
+    sd = acc.std(ddof=1) if len(acc) > 1 else 0.0
+    r = random.test.accuracy
+    return (f"Across {len(folds)} subject-independent folds the network reached {acc.mean():.1%} ± {sd:.1%} (mean ± standard "
+            f"deviation over folds; lowest {acc.min():.1%}, highest {acc.max():.1%}), {_higher(acc.mean(), r)} the "
+            f"{r:.1%} of the random split ({pp(acc.mean() - r)}).")
+
+
+def origin_sentence(table) -> str:
+    """FERGIT's test accuracy by origin (a DataFrame from ``tables.accuracy_by_group``)."""
+    rows = {k: v for k, v in table.iterrows() if k != "all"}
+    if len(rows) < 2:
+        return "All test faces come from one origin here, so accuracy by origin says nothing more."
+    parts = [f"{int(v['test faces']):,} {k} faces at {v['accuracy']:.1%}" for k, v in rows.items()]
+    best = max(rows, key=lambda k: rows[k]["accuracy"])
+    worst = min(rows, key=lambda k: rows[k]["accuracy"])
+    return ("On this run's FERGIT test split the network scored " + "; ".join(parts) +
+            f": {best} faces are {pp(rows[best]['accuracy'] - rows[worst]['accuracy'])} easier than {worst} faces.")
+
+
+def posed_sentence(summaries: dict[str, dict]) -> str:
+    """How many posed photos each network got right, beside what the paper reports."""
+    parts = []
+    for label, s in summaries.items():
+        conf = f", {s['confidence_right']:.0%} on average for the right ones" if s.get("confidence_right") is not None else ""
+        errors = "; ".join(f"{p} taken for {g}" for p, g in s["errors"].items()) or "no errors"
+        parts.append(f"the network trained on {label}: **{s['n_right']} of {s['n_photos']}** right{conf} ({errors})")
+    posed, predicted = PAPER_POSED_ERROR
+    return ("Of the posed photos, " + "; ".join(parts) + f". The paper does not count its photos; it reports the right ones at "
+            f"{PAPER['posed_confidence']:.0%} and one error, {posed} taken for {predicted}.")
