@@ -89,3 +89,35 @@ def marked_faces(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
         r, c = (k // 4) * 20 + 4, (k % 4) * 11 + 2
         images[i, r : r + 14, c : c + 9] = 230
     return images, labels
+
+
+CLASSES7 = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+
+
+def training_record(run_dir: Path, name: str, *, accuracy: float = 0.6, synthetic: bool = False, epochs_run: int = 5, epochs: int = 100,
+                    status: str = "paused", dataset: str = "fergit", split: str = "random", seed: int = 0, minutes_per_epoch: float = 5.0):
+    """Write a TrainingRecord whose test set of 100 faces scores ``accuracy``, into ``run_dir/training/name``."""
+    from fer_lib.pipeline.records import DataInfo, Metrics, Outcome, Session, TrainingRecord, write_record
+    from fer_lib.train.evaluate import metrics_from_proba
+
+    labels = np.arange(100) % 7
+    right = int(round(accuracy * 100))
+    pred = np.where(np.arange(100) < right, labels, (labels + 1) % 7)
+    metrics = Metrics(**metrics_from_proba(np.eye(7)[pred], labels, CLASSES7))
+    history = [{"epoch": e, "accuracy": 0.5 + e / 100, "loss": 1.5 - e / 10, "val_accuracy": 0.5 + e / 200, "val_loss": 1.2,
+                "epoch_time_s": minutes_per_epoch * 60, "train_time_s": minutes_per_epoch * 55} for e in range(epochs_run)]
+    record = TrainingRecord(
+        name=name, profile="test", params={"dataset": dataset, "split": split},
+        config={"arch": "basic" if name == "basic" else "residual", "width": 1.0, "epochs": epochs, "batch_size": 64, "precision": "mixed_bfloat16",
+                "class_weights": "balanced", "seed": seed, "bn_refresh_faces": 1024},
+        data=DataInfo(source="synthetic" if synthetic else "fergit($FER_DATA_ROOT/fer2013 + $FER_DATA_ROOT/muxspace)", synthetic=synthetic, n=1000,
+                      classes=list(CLASSES7), counts={c: 100 for c in CLASSES7}, sha256="ab" * 32, split_protocol=split,
+                      split_sizes={"train": 800, "val": 100, "test": 100}, split_sha256="cd" * 32),
+        environment={"device": "CPU: test", "git_commit": "abc1234", "cpu_count": 2},
+        training=Outcome(status=status, epochs_run=epochs_run, session_wall_s=1.0, train_images_per_s=150.0, class_weight=None, replicas=1,
+                         jit_compile=False, inputs_sha256="ef" * 32, best_epoch=epochs_run, best_val_accuracy=0.5 + (epochs_run - 1) / 200,
+                         train_wall_s=epochs_run * minutes_per_epoch * 60),
+        history=history, sessions=[Session(wall_s=1.0, status=status, epochs_run=epochs_run)], total_wall_s=1.0,
+        interim=status == "paused", val=metrics, test=metrics)
+    write_record(record, Path(run_dir) / "training" / name / "run.json")
+    return record

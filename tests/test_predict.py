@@ -8,6 +8,7 @@ import cv2
 import keras
 import numpy as np
 import pytest
+from datafixtures import training_record
 from test_faces import scene
 
 from fer_lib.cli import main
@@ -154,25 +155,13 @@ def test_tflite_export_matches_keras(tiny, tiny_path, tmp_path, capsys):
     assert "within tolerance" in capsys.readouterr().out
 
 
-@pytest.mark.realdata
-def test_the_posed_photos_each_give_one_labelled_face(tiny, real_data_root):
-    files = expand_inputs([real_data_root / "posed"])
-    assert len(files) == 4
-    records = predict_photos(tiny, files)
-    assert all(r["error"] is None and len(r["faces"]) == 1 for r in records)
-
-
 def test_ship_models_copies_a_runs_networks_with_their_provenance(tiny_path, tmp_path, photos, capsys):
     import json
     import shutil
 
     run = tmp_path / "runs" / "ref"
-    (run / "training" / "residual").mkdir(parents=True)
+    training_record(run, "residual", accuracy=0.5, epochs_run=3, epochs=20)
     shutil.copyfile(tiny_path, run / "training" / "residual" / "model.keras")
-    (run / "training" / "residual" / "run.json").write_text(json.dumps({
-        "training": {"status": "paused", "epochs_run": 3}, "config": {"epochs": 20}, "interim": True,
-        "data": {"source": "fergit", "split_protocol": "random", "sha256": "ab" * 32},
-        "metrics": {"test": {"accuracy": 0.5, "n": 10}}, "environment": {"device": "CPU: test", "git_commit": "abc"}}))
     dest = tmp_path / "models"
     with pytest.raises(modelio.ModelNotFound, match="no trained 'basic' network"):
         ship_models(run, dest=dest)

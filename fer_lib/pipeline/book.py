@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,12 +27,63 @@ def stage_run(run_dir: Path, dest: Path = BOOK_RESULTS_DIR) -> list[Path]:
         shutil.copy2(run_dir / "run.json", dest / "run.json")
     return [dest / nb.name for nb in executed]
 
-def build_book(run_dir: Path, strict: bool = True) -> int:
-    """Stage ``run_dir`` and build the HTML book into ``_build/html``; returns the exit code."""
-    stage_run(run_dir)
+BOOK_SOURCES = ("_config.yml", "_toc.yml", "book")
+
+
+def build_book(run_dir: Path, strict: bool = True, workdir: Path | None = None) -> int:
+    """Stage ``run_dir`` and build the HTML book; returns the exit code.
+
+    By default the book builds in the repository (``_build/html``). With ``workdir`` the
+    book's sources are copied there first and it builds in ``workdir/_build/html``, leaving
+    the repository's own build alone (the test suite does this).
+    """
+    root = REPO_ROOT if workdir is None else Path(workdir)
+    if workdir is not None:
+        for name in BOOK_SOURCES:
+            src, dst = REPO_ROOT / name, root / name
+            if src.is_dir():
+                shutil.copytree(src, dst, dirs_exist_ok=True, ignore=shutil.ignore_patterns("results"))
+            else:
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(src, dst)
+    stage_run(run_dir, root / "book" / "results")
     exe = Path(sys.executable).parent / "jupyter-book"
-    cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(REPO_ROOT), "--path-output", str(REPO_ROOT)]
+    cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(root), "--path-output", str(root)]
     if strict:
         cmd += ["-W", "-n", "--keep-going"]
     env = os.environ | {"PYDEVD_DISABLE_FILE_VALIDATION": "1"}
     return subprocess.run(cmd, env=env).returncode
+
+
+ABSOLUTE_PATH = re.compile(r"(?<![\w$~.:/-])/(?:work|tmp|root|home|Users|mnt|var|opt|private)/[\w.-]+")
+
+
+def audit_book(html_dir: Path, run_dir: Path) -> list[str]:
+    """What a reader must not meet, in a built book and the run it renders: an absolute path,
+    a traceback, an unresolved glue reference, a "nan" in prose, a stderr output or an error
+    output in an executed notebook. Returns one line per problem (empty: clean)."""
+    import nbformat
+
+    problems = []
+    for page in sorted(Path(html_dir).rglob("*.html")):
+        if "_static" in page.parts or page.name in ("search.html", "genindex.html"):
+            continue
+        text = page.read_text(errors="replace")
+        body = re.sub(r"<script.*?</script>|<style.*?</style>", "", text, flags=re.S)
+        for pattern, what in ((ABSOLUTE_PATH, "an absolute path"), (re.compile(r"Traceback \(most recent call last\)"), "a traceback"),
+                              (re.compile(r"\{glue:[a-z]+\}"), "an unresolved glue reference"), (re.compile(r"\bnan%?\b"), "a nan")):
+            for m in pattern.finditer(re.sub(r"<[^>]+>", " ", body)):
+                problems.append(f"{page.relative_to(html_dir)}: {what}: {m.group(0)!r}")
+    for path in sorted(Path(run_dir, "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        for i, cell in enumerate(nb.cells):
+            text = cell.source + "".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", "")) + str(o.get("data", {}).get("text/markdown", ""))
+                                         for o in cell.get("outputs", []))
+            for m in ABSOLUTE_PATH.finditer(text):
+                problems.append(f"{path.name} cell {i}: an absolute path: {m.group(0)!r}")
+            for o in cell.get("outputs", []):
+                if o.get("output_type") == "error":
+                    problems.append(f"{path.name} cell {i}: an error output ({o.get('ename')})")
+                if o.get("output_type") == "stream" and o.get("name") == "stderr":
+                    problems.append(f"{path.name} cell {i}: stderr output: {o.get('text', '')[:120]!r}")
+    return problems

@@ -239,12 +239,14 @@ def _check(tp, value, path, where):
     if origin in (typing.Union, types.UnionType):
         if value is None and type(None) in args:
             return None
-        errors = []
-        for arg in (a for a in args if a is not type(None)):
+        options = [a for a in args if a is not type(None)]
+        if len(options) == 1:  # Optional[X]: X's own error says what is wrong inside
+            return _check(options[0], value, path, where)
+        for arg in options:
             try:
                 return _check(arg, value, path, where)
-            except RecordError as exc:
-                errors.append(str(exc))
+            except RecordError:
+                continue
         raise RecordError(path, where, f"expected {tp}, got {value!r:.80}")
     if dataclasses.is_dataclass(tp):
         return _build(tp, value, path, where + ".")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from os import PathLike
 from pathlib import Path
 
-from fer_lib.model.files import DEFAULT_MODEL_PATH, ModelNotFound, load_model, shown_path
+from fer_lib.model.files import DEFAULT_MODEL_PATH, ModelNotFound, load_model
+from fer_lib.pipeline.records import read_training
+from fer_lib.settings import shown
 
 MAX_SHIPPED_BYTES = 40_000_000  # models kept in the repository stay under 40 MB each
 
@@ -23,9 +25,13 @@ def ship_models(run_dir: str | PathLike, names: tuple[str, ...] = ("residual", "
 
     run_dir, dest = Path(run_dir), Path(dest) if dest else DEFAULT_MODEL_PATH.parent
     sources = {name: run_dir / "training" / name / "model.keras" for name in names}
+    records = {}
     for name, src in sources.items():
         if not src.is_file():
             raise ModelNotFound(f"{src} does not exist: run folder {run_dir} has no trained {name!r} network")
+        records[name] = read_training(run_dir, name)
+        if records[name] is None:
+            raise ModelNotFound(f"{src.parent / 'run.json'} does not exist: the {name!r} network has no training record to ship with")
         if src.stat().st_size > MAX_SHIPPED_BYTES:
             raise ValueError(f"{src} is {src.stat().st_size:,} bytes, over the {MAX_SHIPPED_BYTES:,} kept in the repository")
         load_model(src)  # refuses unsafe files before they are shipped
@@ -34,15 +40,14 @@ def ship_models(run_dir: str | PathLike, names: tuple[str, ...] = ("residual", "
     for name, src in sources.items():
         out = dest / f"{name}.keras"
         shutil.copyfile(src, out)
-        run = json.loads((src.parent / "run.json").read_text()) if (src.parent / "run.json").exists() else {}
-        t, data, test = run.get("training") or {}, run.get("data") or {}, ((run.get("metrics") or {}).get("test") or {})
+        r = records[name]
         manifest[name] = {
             "file": out.name, "bytes": out.stat().st_size, "sha256": hashlib.sha256(out.read_bytes()).hexdigest(),
-            "run": shown_path(src.parent), "data": data.get("source"), "data_sha256": data.get("sha256"), "split": data.get("split_protocol"),
-            "classes": data.get("classes"), "status": t.get("status"), "epochs_run": t.get("epochs_run"),
-            "epochs_planned": (run.get("config") or {}).get("epochs"), "interim": run.get("interim"),
-            "test_accuracy": test.get("accuracy"), "n_test": test.get("n"),
-            "device": (run.get("environment") or {}).get("device"), "git_commit": (run.get("environment") or {}).get("git_commit"),
+            "run": shown(src.parent.resolve()), "data": r.data.source, "data_sha256": r.data.sha256, "split": r.data.split_protocol,
+            "split_sha256": r.data.split_sha256, "classes": r.data.classes, "status": r.training.status, "epochs_run": r.training.epochs_run,
+            "epochs_planned": r.config["epochs"], "best_epoch": r.training.best_epoch, "interim": r.interim,
+            "test_accuracy": r.test.accuracy if r.test else None, "n_test": r.test.n if r.test else None,
+            "device": r.environment.get("device"), "git_commit": r.environment.get("git_commit"),
         }
     (dest / "models.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest

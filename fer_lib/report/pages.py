@@ -84,12 +84,12 @@ def training_provenance(*records: TrainingRecord) -> str:
         held = f"; {len(d.holdout)} faces held out of training and validation" if d.holdout else ""
         sizes = ", ".join(f"{k} {v:,}" for k, v in (d.split_sizes or {}).items())
         width = "" if c["width"] == 1 else f" at width {c['width']}"
+        refresh = f"BatchNorm statistics refreshed on up to {c['bn_refresh_faces']:,} training faces" if c.get("bn_refresh_faces") else "Keras' BatchNorm averages"
         rows += [
             (f"{r.name}: data", f"{d.source} ({d.n:,} faces, sha256 `{d.sha256[:12]}`); split {d.split_protocol} ({sizes}){held}"),
             (f"{r.name}: recipe", f"{c['arch']} CNN{width}, "
                                   f"{r.training.epochs_run} of {c['epochs']} planned epochs ({r.training.status}), best epoch {r.training.best_epoch}, "
-                                  f"batch {c['batch_size']}, {c['precision']}, class weights {c['class_weights']}, seed {c['seed']}, "
-                                  (f"BatchNorm statistics refreshed on up to {c['bn_refresh_faces']:,} training faces" if c.get("bn_refresh_faces") else "Keras' BatchNorm averages")),
+                                  f"batch {c['batch_size']}, {c['precision']}, class weights {c['class_weights']}, seed {c['seed']}, {refresh}"),
             (f"{r.name}: computed on", f"{r.environment.get('device')} ({r.environment.get('cpu_count')} cores), "
                                        f"{len(r.sessions)} session(s), {r.total_wall_s / 60:.0f} min in all; code git `{r.environment.get('git_commit')}`"),
         ]
@@ -172,10 +172,6 @@ def save_page(out_dir: str | Path, page: str, values: dict, *, faces: FaceSet | 
     record = PageRecord(page=page, values=values, data=data, environment=environment(), trainings=names)
     return write_record(record, page_path(out_dir, page))
 
-
-def shown_path(path: str | Path) -> str:
-    """A path as a reader should see it: relative to the repository, or under ``$FER_DATA_ROOT``."""
-    return shown(Path(path).resolve())
 
 
 def table(values: dict, name: str = "value"):

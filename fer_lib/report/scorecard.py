@@ -170,11 +170,13 @@ def why(key: str, source, value) -> str:
     if data is not None and data.synthetic:
         return SYNTHETIC
     if key.startswith("residual_params_"):
-        return "Counted from the model built layer by layer after Table 1: equal."
+        kind = key.removeprefix("residual_params_").replace("_", "-")
+        return f"The {kind} parameters counted from the model built layer by layer after Table 1: equal."
     if key == "fergit_faces":
         return "Our FERGIT is all of FER-2013 and muxspace minus contempt and one image with conflicting labels; the paper's make-up is unpublished."
     if key.startswith("fergit_"):
-        return f"The paper's 90/5/5 shares of our {data.n:,} faces (stratified by class)."
+        share = {"fergit_train": "90% training", "fergit_val": "5% validation", "fergit_test": "5% test"}[key]
+        return f"The paper's {share} share of our {data.n:,} faces, stratified by class; the paper's total differs."
     if key.startswith("posed"):
         v = source.values
         return (f"{v.get('n_photos')} photos of one person; the network trained on the paper's split, which puts the person's "
@@ -187,10 +189,16 @@ def why(key: str, source, value) -> str:
                 f"{PAPER_EPOCHS}: an extrapolation; the paper's {PAPER_EPOCHS} epochs ran on {PAPER_DEVICE}.")
     if key == "ckplus_test_accuracy":
         return f"{budget(t)}; random split of frames as in the paper: near-identical frames of one sequence fall on both sides."
-    if key.endswith("train_accuracy") or key.endswith("train_loss"):
-        return f"Ours on augmented, class-weighted training batches with dropout, at the best epoch ({t.training.best_epoch} of {t.training.epochs_run}); the paper's after {PAPER_EPOCHS} epochs."
-    if key.endswith("val_accuracy") or key.endswith("val_loss"):
+    if key.endswith("train_accuracy"):
+        return f"Ours on augmented training batches with dropout, at the best epoch ({t.training.best_epoch} of {t.training.epochs_run}); the paper's after {PAPER_EPOCHS} epochs."
+    if key.endswith("train_loss"):
+        return f"Class-weighted cross-entropy of the augmented training batches at the best epoch ({t.training.best_epoch} of {t.training.epochs_run}), falling while training goes on."
+    if key.endswith("val_accuracy"):
         return f"The validation faces also chose the best epoch ({t.training.best_epoch} of {t.training.epochs_run}, {_STOPS.get(t.training.status)})."
+    if key.endswith("val_loss"):
+        return f"Unweighted cross-entropy of the exported network on the {t.val.n:,} validation faces after {t.training.epochs_run} epochs."
+    if key.endswith("test_loss"):
+        return f"Unweighted cross-entropy on the {t.test.n:,} test faces; {budget(t)}."
     if key.endswith("happy_recall"):
         return f"{budget(t)}; happy is the largest class, {_class_share(t, 'happy'):.0%} of our test faces."
     if key.endswith("fear_recall"):

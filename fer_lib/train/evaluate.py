@@ -19,8 +19,18 @@ def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray, class_n
     """Accuracy, cross-entropy loss, per-class report and confusion matrix of ``model`` on a set."""
     if len(labels) == 0:
         raise ValueError("cannot evaluate on an empty set")
-    proba = predict_proba(model, images, batch_size)
-    proba = np.clip(proba, 1e-7, 1.0)
+    return metrics_from_proba(predict_proba(model, images, batch_size), labels, class_names)
+
+
+def metrics_from_proba(proba: np.ndarray, labels: np.ndarray, class_names: tuple[str, ...]) -> dict:
+    """The metrics of class probabilities ``proba`` (N x classes) against true ``labels``:
+    accuracy, balanced accuracy, cross-entropy, per-class precision/recall/F1/support,
+    macro and weighted F1, the confusion matrix (rows: true, columns: predicted) and how
+    many classes the predictions fall in."""
+    labels = np.asarray(labels)
+    if len(labels) == 0:
+        raise ValueError("cannot evaluate on an empty set")
+    proba = np.clip(np.asarray(proba, np.float64), 1e-7, 1.0)
     proba = proba / proba.sum(axis=1, keepdims=True)  # float32/bfloat16 softmax rows can miss 1 by ~1e-7
     pred = proba.argmax(1)
     k = range(len(class_names))

@@ -1,0 +1,42 @@
+"""Shared fixtures, for tests/ and for the notebooks under nbval. The notebooks under nbval and the smoke run of the book test share one
+fresh run folder per session (``$FER_OUT_DIR``), inside the repository so that pages show
+it as a relative path, and removed at the end: nothing from an earlier session is reused."""
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from fer_lib.settings import REPO_ROOT
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+SESSION_RUN = REPO_ROOT / "runs" / f".test-{uuid.uuid4().hex[:8]}"
+os.environ["FER_OUT_DIR"] = str(SESSION_RUN)  # nbval's kernels inherit it: notebooks run alone write here
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(SESSION_RUN, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def real_data_root() -> Path:
+    """The real-data root from $FER_DATA_ROOT; tests that need it skip when it is absent."""
+    from fer_lib.settings import data_root
+
+    root = data_root()
+    if root is None or not root.is_dir():
+        pytest.skip("real data not available: set FER_DATA_ROOT (CI points it at ../shared/data)")
+    return root
+
+
+@pytest.fixture(scope="session")
+def smoke_run() -> Path:
+    """Every notebook executed with papermill on the smoke profile into the session's run folder."""
+    run = subprocess.run([sys.executable, "-m", "fer_lib", "replicate", "--profile", "smoke", "--out", str(SESSION_RUN)],
+                         capture_output=True, text=True, cwd=REPO_ROOT, timeout=900)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return SESSION_RUN

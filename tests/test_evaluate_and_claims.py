@@ -1,0 +1,59 @@
+"""Metrics on known predictions, and sentences that follow the numbers they state."""
+
+import numpy as np
+import pytest
+from datafixtures import CLASSES7, training_record
+
+from fer_lib.pipeline.records import Metrics
+from fer_lib.report import claims, tables
+from fer_lib.train.evaluate import metrics_from_proba
+
+CLASSES3 = ("a", "b", "c")
+
+
+def test_metrics_of_known_predictions():
+    labels = np.array([0, 0, 0, 0, 1, 1, 2, 2])
+    pred = np.array([0, 0, 0, 1, 1, 0, 0, 0])  # a: 3 of 4, b: 1 of 2, c: 0 of 2
+    m = metrics_from_proba(np.eye(3)[pred] * 0.9 + 0.05, labels, CLASSES3)
+    assert m["n"] == 8 and m["accuracy"] == pytest.approx(4 / 8)
+    assert m["per_class"]["a"]["recall"] == pytest.approx(0.75) and m["per_class"]["a"]["precision"] == pytest.approx(3 / 6)
+    assert m["per_class"]["b"]["precision"] == pytest.approx(1 / 2) and m["per_class"]["c"]["precision"] == 0.0
+    assert m["balanced_accuracy"] == pytest.approx((0.75 + 0.5 + 0) / 3)
+    assert m["confusion_matrix"] == [[3, 1, 0], [1, 1, 0], [2, 0, 0]]
+    assert m["n_predicted_classes"] == 2 and m["loss"] > 0
+    with pytest.raises(ValueError, match="empty"):
+        metrics_from_proba(np.zeros((0, 3)), np.array([], int), CLASSES3)
+
+
+def test_a_network_that_predicts_one_class_shows_it():
+    m = metrics_from_proba(np.tile([0.1, 0.8, 0.1], (6, 1)), np.array([0, 1, 2, 0, 1, 2]), CLASSES3)
+    assert m["n_predicted_classes"] == 1 and m["balanced_accuracy"] == pytest.approx(1 / 3)
+
+
+def test_classification_table_matches_the_metrics():
+    m = Metrics(**metrics_from_proba(np.eye(7)[np.arange(70) % 7], np.arange(70) % 7, CLASSES7))
+    table = tables.classification_table(m)
+    assert list(table.index) == [*CLASSES7, "accuracy", "macro avg"] and table.loc["accuracy", "f1"] == 1.0
+    assert table.loc["happy", "support"] == 10
+
+
+def test_budget_and_direction_come_from_the_numbers(tmp_path):
+    res = training_record(tmp_path, "residual", accuracy=0.52, epochs_run=8)
+    basic = training_record(tmp_path, "basic", accuracy=0.53, epochs_run=4)
+    text = claims.ablation_sentence(res, basic)
+    assert "not an equal budget" in text and "lower than the basic CNN's 53.0% (-1.0 pp)" in text
+    res2 = training_record(tmp_path / "b", "residual", accuracy=0.55, epochs_run=4)
+    assert "an equal budget" in claims.ablation_sentence(res2, basic) and "higher than" in claims.ablation_sentence(res2, basic)
+
+
+def test_folds_sentence_says_higher_when_the_folds_score_higher(tmp_path):
+    random = training_record(tmp_path, "ckplus-random", accuracy=0.2)
+    folds = [training_record(tmp_path, f"ckplus-fold{k}", accuracy=a) for k, a in enumerate((0.3, 0.4))]
+    text = claims.folds_sentence(random, folds)
+    assert "35.0% ± 7.1%" in text and "higher than the 20.0% of the random split (+15.0 pp)" in text
+
+
+def test_posed_sentence_counts_right_photos_and_names_errors():
+    text = claims.posed_sentence({"the paper's split": {"n_photos": 4, "n_right": 2, "confidence_right": 0.7, "errors": {"disgust": "angry", "fear": "neutral"}}})
+    assert "**2 of 4** right, 70% on average for the right ones (disgust taken for angry; fear taken for neutral)" in text
+    assert "86%" in text and "disgust taken for neutral" in text

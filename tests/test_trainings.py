@@ -1,0 +1,103 @@
+"""Every training by name: the plan, safe reuse, export and import, and the runner on any backend."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from fer_lib.pipeline import trainings
+from fer_lib.pipeline.experiment import TrainingMismatch, run_training
+from fer_lib.pipeline.profiles import load_profile
+
+TINY = {"dataset": "synthetic", "n_faces": 160, "seed": 1, "split": "random",
+        "train": {"arch": "residual", "width": 0.0625, "epochs": 1, "batch_size": 32, "precision": "float32", "bn_refresh_faces": 64}}
+
+
+def test_the_cpu_profile_plans_every_training_most_important_first():
+    plan = trainings.plan(load_profile("cpu"))
+    names = [s.name for s in plan]
+    assert names[:3] == ["residual", "basic", "ckplus-random"] and names.count("ckplus-random") == 1
+    assert [n for n in names if n.startswith("ckplus-fold")] == [f"ckplus-fold{k}" for k in range(10)]
+    by = {s.name: s for s in plan}
+    assert by["residual"].train["epochs"] == by["basic"].train["epochs"] == 100  # equal budgets for the ablation
+    assert by["residual-unweighted"].train == by["residual"].train | {"class_weights": "none"}
+    assert by["ckplus-fold3"].split == "subject-fold-3" and by["ckplus-fold3"].train["epochs"] == 100
+    assert len(by["residual-holdout"].holdout_files) == 4 and by["residual-fer2013-official"].split == "official"
+    assert by["ckplus-random-keras-bn"].train["bn_refresh_faces"] == 0 and by["ckplus-random-float32"].train["precision"] == "float32"
+    assert [s.name for s in plan if s.export] == ["residual", "basic"]
+
+
+def test_a_finished_training_is_reused_and_other_data_is_refused(tmp_path):
+    first = run_training(TINY, tmp_path / "t")
+    stamp = (tmp_path / "t" / "run.json").stat().st_mtime_ns
+    again = run_training(TINY, tmp_path / "t")
+    assert again == first and (tmp_path / "t" / "run.json").stat().st_mtime_ns == stamp  # not retrained, not rewritten
+    with pytest.raises(TrainingMismatch, match="data sha256 .* is not this data's"):
+        run_training(TINY | {"n_faces": 170}, tmp_path / "t")
+    with pytest.raises(TrainingMismatch, match=r"recipe differs in \['batch_size'\]"):
+        run_training(TINY | {"train": TINY["train"] | {"batch_size": 16}}, tmp_path / "t")
+    with pytest.raises(TrainingMismatch, match="split sha256"):
+        run_training(TINY | {"holdout_files": ["synthetic_1_000003"]}, tmp_path / "t")
+    with pytest.raises(FileNotFoundError, match="no training 'other' in this run folder to reuse"):
+        run_training(TINY, tmp_path / "other", reuse=True)
+
+
+def test_run_training_takes_given_faces_and_split(tmp_path):
+    from fer_lib.data.splits import Split
+    from fer_lib.data.synthetic import generate_faces
+
+    faces = generate_faces(150, seed=4)
+    idx = np.arange(150)
+    split = Split(idx[:100], idx[100:130], idx[130:])
+    record = run_training(TINY, tmp_path / "given", faces=faces, split=split)
+    assert record.data.split_sizes == {"train": 100, "val": 30, "test": 20} and record.test.n == 20
+    assert record.data.n == 150 and record.training.epochs_run == 1
+
+
+def test_export_and_import_carry_records_and_networks_in_small_parts(tmp_path, monkeypatch):
+    params = TINY | {"profile": "test"}
+    trainings.run("residual", params, tmp_path / "run")
+    monkeypatch.setattr(trainings, "MAX_EXPORT_FILE", 50_000)  # a tiny network, so force several parts
+    files = trainings.export(params, tmp_path / "run", tmp_path / "export")
+    parts = sorted(p.name for p in files if ".part" in p.name)
+    assert len(parts) > 1 and all(p.stat().st_size <= 50_000 for p in files)
+    assert not any("state" in str(p) for p in files)
+    assert trainings.import_export(tmp_path / "export", tmp_path / "home") == ["residual"]
+    original = (tmp_path / "run" / "training" / "residual" / "model.keras").read_bytes()
+    assert (tmp_path / "home" / "training" / "residual" / "model.keras").read_bytes() == original
+    # the run folder that received it reuses the training as it is
+    assert trainings.run("residual", params, tmp_path / "home", reuse=True).test.accuracy == json.loads(
+        (tmp_path / "run" / "training" / "residual" / "run.json").read_text())["test"]["accuracy"]
+
+
+RUNNER = textwrap.dedent("""
+    # As on a GPU box: TensorFlow, papermill, Jupyter and myst-nb are not there (importing them fails).
+    import json, sys
+    ABSENT = ("tensorflow", "papermill", "nbformat", "nbclient", "myst_nb", "jupyter_client", "jupyter_core", "IPython", "ipykernel")
+
+    class Absent:
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] in ABSENT:
+                raise ModuleNotFoundError(f"No module named {name!r} (absent on this machine)")
+            return None
+
+    sys.meta_path.insert(0, Absent())
+    from fer_lib.cli import main
+    rc = main(["trainings", "--profile", "smoke", "--out", sys.argv[1], "--only", "basic", "--set", "train.epochs=1", "--verbose", "0"])
+    print(json.dumps({"rc": rc, "loaded": sorted(m for m in ABSENT if m in sys.modules)}))
+""")
+
+
+def test_the_runner_needs_no_tensorflow_papermill_or_jupyter(tmp_path):
+    pytest.importorskip("jax", reason="the [jax] extra is not installed")
+    env = os.environ | {"KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
+    run = subprocess.run([sys.executable, "-c", RUNNER, str(tmp_path / "run")], capture_output=True, text=True, env=env, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    got = json.loads(run.stdout.strip().splitlines()[-1])
+    assert got == {"rc": 0, "loaded": []}
+    record = json.loads((tmp_path / "run" / "training" / "basic" / "run.json").read_text())
+    assert record["environment"]["keras_backend"] == "jax" and record["training"]["jit_compile"] is True
