@@ -13,7 +13,7 @@ PROFILE ?= demo
 $(STAMP): pyproject.toml requirements/constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required; got " + sys.version.split()[0] + ". Run: make PYTHON=/path/to/python3.11 ...")'
-	$(PY) -m pip install --quiet -c requirements/constraints.txt -e .
+	$(PY) -m pip install --quiet -c requirements/constraints.txt -e ".[jax]"
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -152,6 +152,21 @@ def _data_summary(args) -> int:
     return 0
 
 
+def _data_pack(args) -> int:
+    from fer_lib.data import bundle
+    from fer_lib.data.registry import load_dataset
+
+    names = [n.strip() for n in args.dataset.split(",") if n.strip()]
+    sets = {name: load_dataset(name, args.root, bundle="") for name in names}
+    manifest = bundle.pack(sets, args.out, part_bytes=int(args.part_mb * 1_000_000))
+    for name in names:
+        e = manifest["datasets"][name]
+        size = sum(p["bytes"] for p in e["parts"])
+        print(f"{name}: {e['n']:,} faces in {len(e['parts'])} part(s), {size / 1e6:.1f} MB, sha256 {e['sha256'][:12]}")
+    print(f"read it with FER_DATA_BUNDLE={args.out}")
+    return 0
+
+
 def _refresh(args) -> int:
     from fer_lib.pipeline.notebooks import copy_checked_outputs, notebooks, refresh_checked_outputs
 
@@ -277,6 +292,13 @@ def build_parser() -> argparse.ArgumentParser:
     summ.add_argument("--lenient", action="store_true", help="skip and report bad items instead of stopping at the first")
     summ.add_argument("--no-cache", action="store_true", help="decode again instead of reading the cache")
     summ.set_defaults(func=_data_summary)
+
+    pack = data_sub.add_parser("pack", help="write real data sets as a portable, checked bundle (PNG parts of at most 40 MB)")
+    pack.add_argument("--dataset", required=True, help="comma-separated: fergit,fer2013,ckplus,muxspace,ferplus")
+    pack.add_argument("--out", required=True, help="bundle folder")
+    pack.add_argument("--root", default=None, help="data root (default: $FER_DATA_ROOT)")
+    pack.add_argument("--part-mb", type=float, default=40, help="largest part, MB")
+    pack.set_defaults(func=_data_pack)
 
     pred = sub.add_parser("predict", help="detect the faces in photos and classify their expressions")
     pred.add_argument("inputs", nargs="+", metavar="PHOTO_OR_DIR", help="photo files (any format, judged by content) or folders of them")

@@ -40,11 +40,14 @@ def load_dataset(
     n_subjects: int = 40,
     lenient: bool = False,
     use_cache: bool = True,
+    bundle: str | PathLike | None = None,
 ) -> FaceSet:
     """Load the data set ``name`` (one of DATASETS).
 
     ``seed``, ``n_faces`` and ``n_subjects`` only shape the synthetic sets;
-    ``lenient`` and ``use_cache`` only apply to the real ones.
+    ``lenient`` and ``use_cache`` only apply to the real ones. A real set is read from
+    the data bundle ``bundle`` (or ``$FER_DATA_BUNDLE``) when one is given, else from
+    the downloads under the data root.
     """
     if name == "synthetic":
         return generate_faces(n_faces, seed=seed)
@@ -52,6 +55,11 @@ def load_dataset(
         return generate_ckplus_like(n_subjects, seed=seed)
     if name not in REAL_DATASETS:
         raise ValueError(f"unknown data set {name!r}; expected one of {DATASETS}")
+    from fer_lib.data import bundle as bundles
+
+    folder = bundles.bundle_dir(bundle)
+    if folder is not None:
+        return bundles.load(folder, name)
     from fer_lib.data.fergit import load_fergit
     from fer_lib.data.loaders import load_ckplus, load_fer2013, load_ferplus, load_muxspace
 
