@@ -167,6 +167,13 @@ def _data_pack(args) -> int:
     return 0
 
 
+def _readme_table(args) -> int:
+    from fer_lib.report.readme import BEGIN, END, headline_table
+
+    print(f"{BEGIN}\n{headline_table(args.run)}\n{END}")
+    return 0
+
+
 def _refresh(args) -> int:
     from fer_lib.pipeline.notebooks import copy_checked_outputs, notebooks, refresh_checked_outputs
 
@@ -311,6 +318,10 @@ def build_parser() -> argparse.ArgumentParser:
     ship.add_argument("--run", required=True, help="run folder, e.g. runs/reference")
     ship.add_argument("--dest", default=None, help="destination folder (default: models/)")
     ship.set_defaults(func=_ship_models)
+
+    rt = sub.add_parser("readme-table", help="print the README's results table from a run folder's records")
+    rt.add_argument("--run", default="runs/reference", help="run folder")
+    rt.set_defaults(func=_readme_table)
 
     exp = sub.add_parser("export", help="export a .keras model to TFLite and check it against Keras")
     exp.add_argument("--model", default=None, help="a .keras model (default: models/residual.keras)")

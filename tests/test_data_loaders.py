@@ -89,13 +89,6 @@ def test_fer_folders_corrupt_file_strict_and_lenient(tmp_path):
     assert faces.info["problems"][0]["file"] == "train/happy/Training_9999.jpg"
 
 
-def test_fer_folders_webp_under_jpg_name_loads(tmp_path):
-    root = make_fer_folders(tmp_path / "fer")
-    write_image(root / "train" / "fear" / "Training_7777.jpg", face(77, size=90, colour=True), ext=".webp")
-    faces = load_fer2013(root)
-    assert len(faces) == 29 and "train/fear/Training_7777.jpg" in set(faces.meta.file)
-
-
 @pytest.mark.parametrize(
     "damage, message",
     [

@@ -10,7 +10,7 @@ def test_grad_cam_maps_are_face_sized_normalised_and_class_specific():
     faces = generate_faces(4, seed=2).images
     cams = grad_cam(model, faces)
     assert cams.shape == (4, 48, 48) and cams.min() >= 0 and cams.max() <= 1 + 1e-6
-    assert np.isclose(cams.reshape(4, -1).max(1), 1).all() or (cams.reshape(4, -1).max(1) == 0).any()
+    assert np.allclose(cams.reshape(4, -1).max(1), 1)  # every face has evidence, each map scaled to its own peak
     other = grad_cam(model, faces, classes=np.array([0, 1, 2, 3]))
     assert other.shape == cams.shape and not np.allclose(other, grad_cam(model, faces, classes=np.array([6, 6, 6, 6])))
 

@@ -1,6 +1,7 @@
 """The paper's two networks, layer for layer as its Table 1 lists them.
 
-Residual CNN (9,773,111 parameters): five plain convolutional blocks and three
+Residual CNN (9,773,111 parameters): six plain convolutional blocks of two
+convolutions each (the paper's twelve convolutional sub-blocks) and three
 identity-shortcut residual blocks, then global average pooling and Dense(7) +
 softmax. First two convolutions 5x5, the rest 3x3, ``same`` padding, he_normal,
 ReLU. Plain blocks apply batch normalisation *after* the activation; residual

@@ -1,0 +1,76 @@
+"""The README's first-screen results table, written from a run folder's records.
+
+``python -m fer_lib readme-table --run runs/reference`` prints it; the test suite checks
+that the table in README.md is the one the committed reference run gives, so the
+numbers on the project's front page are always the ones its records hold.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from fer_lib.model.networks import build_model, parameter_counts
+from fer_lib.paper import PAPER, PAPER_PARAMS
+from fer_lib.pipeline.records import read_page, read_training
+
+BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
+COMMAND = "python -m fer_lib trainings --profile cpu --out runs/reference --only {only}"
+
+
+def _acc(run_dir: Path, name: str) -> tuple[str, str]:
+    t = read_training(run_dir, name)
+    if t is None or t.test is None:
+        return "not run", ""
+    state = "" if t.finished else ", interim"
+    return f"{t.test.accuracy:.1%}", f"{t.training.epochs_run}/{t.config['epochs']} epochs{state}, {t.config['precision']}, seed {t.config['seed']}"
+
+
+def headline_rows(run_dir: str | Path) -> list[dict]:
+    """The paper's headline numbers beside ours, with the protocol and the commands that reproduce each."""
+    run_dir = Path(run_dir)
+    rows = []
+
+    def row(what, paper, ours, protocol, only):
+        rows.append({"what": what, "paper": paper, "ours": ours, "protocol": protocol, "reproduce": f"`{COMMAND.format(only=only)}`"})
+
+    ours, how = _acc(run_dir, "residual")
+    row("Residual CNN, FERGIT test accuracy", f"{PAPER['residual_test_accuracy']:.0%}", ours, f"random 90/5/5 split; {how}", "residual")
+    ours, how = _acc(run_dir, "basic")
+    row("Basic CNN, FERGIT test accuracy", f"{PAPER['basic_test_accuracy']:.0%}", ours, f"same split and seed; {how}", "basic")
+    res, basic = read_training(run_dir, "residual"), read_training(run_dir, "basic")
+    gain = f"{(res.test.accuracy - basic.test.accuracy) * 100:+.1f} pp" if res and basic and res.test and basic.test else "not run"
+    budget = (f"{res.training.epochs_run} and {basic.training.epochs_run} epochs" if res and basic else "")
+    row("Residual minus basic, FERGIT test accuracy", f"{PAPER['residual_gain'] * 100:+.0f} pp", gain, budget, "residual basic")
+    ours, how = _acc(run_dir, "ckplus-random")
+    row("Residual CNN, CK+ test accuracy", f"{PAPER['ckplus_test_accuracy']:.0%}", ours, f"random 90/5/5 split of frames, as the paper's; {how}", "ckplus-random")
+    folds = [t for k in range(10) if (t := read_training(run_dir, f"ckplus-fold{k}")) is not None and t.test is not None]
+    acc = np.array([t.test.accuracy for t in folds])
+    folds_text = f"{acc.mean():.1%} ± {acc.std(ddof=1):.1%}" if len(acc) > 1 else "not run"
+    row("Residual CNN, CK+ subject-independent folds", "not reported", folds_text, f"{len(folds)} folds, no person on both sides", " ".join(t.name for t in folds) or "ckplus-fold0")
+    ours, how = _acc(run_dir, "residual-fer2013-official")
+    row("Residual CNN, FER-2013 PrivateTest", "not reported", ours, f"official split; {how}", "residual-fer2013-official")
+    counted = parameter_counts(build_model("residual"))["total"]
+    row("Residual CNN parameters", f"{PAPER_PARAMS['residual']['total']:,}", f"{counted:,}", "Table 1 rebuilt from the model", "residual")
+    page = read_page(run_dir, "06_posed_images")
+    posed = f"{page.value('n_right')} of {page.value('n_photos')}" if page and page.values.get("n_right") is not None else "not run"
+    held = f"; {page.values['n_right_heldout']} with the person held out" if page and page.values.get("n_right_heldout") else ""
+    row("Posed photos labelled right", "most; disgust taken for neutral", posed + held, "four muxspace photos of one person", "residual residual-holdout")
+    return rows
+
+
+def headline_table(run_dir: str | Path) -> str:
+    """The rows as a Markdown table."""
+    rows = headline_rows(run_dir)
+    head = list(rows[0])
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(str(r[h]) for h in head) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def readme_section(readme: str) -> str:
+    """The table between the README's result markers."""
+    if BEGIN not in readme or END not in readme:
+        raise ValueError(f"README.md has no {BEGIN} ... {END} section")
+    return readme.split(BEGIN, 1)[1].split(END, 1)[0].strip()
