@@ -29,12 +29,14 @@ book-only: $(STAMP)
 	$(PY) -m fer_lib book --run $(RUN)
 
 # The reference replication on real data ($$FER_DATA_ROOT, or ../shared/data beside the
-# repository): every notebook on the `cpu` profile into runs/reference (run it again to
-# resume each training from its saved state), then ship its networks to models/.
+# repository): every training of the `cpu` profile into runs/reference (run it again to
+# resume each from its saved state), then every notebook on those trainings (never
+# training), then ship the residual and basic networks to models/.
 REF_DATA ?= $(or $(FER_DATA_ROOT),$(wildcard $(CURDIR)/../shared/data))
 reference: $(STAMP)
 	@test -n "$(REF_DATA)" || { echo "set FER_DATA_ROOT to the real data (see README: Real data)"; exit 2; }
-	FER_DATA_ROOT=$(REF_DATA) $(PY) -m fer_lib replicate --profile cpu --out runs/reference
+	FER_DATA_ROOT=$(REF_DATA) $(PY) -m fer_lib trainings --profile cpu --out runs/reference
+	FER_DATA_ROOT=$(REF_DATA) $(PY) -m fer_lib replicate --profile cpu --out runs/reference --reuse
 	$(PY) -m fer_lib ship-models --run runs/reference
 
 # Build the book from the committed reference run (real data), without re-running anything.

@@ -126,6 +126,27 @@ def test_ckplus_layout_and_subjects(tmp_path):
     assert faces.meta.frame.iloc[0] == 10
 
 
+def test_ckplus_labels_follow_their_folders_end_to_end(tmp_path):
+    """Each CK+48 folder's faces get the index of its canonical class (anger -> angry,
+    sadness -> sad, contempt where FER has neutral), the pixels stay with their label,
+    and a training reports its metrics under those names in that order."""
+    from datafixtures import CK_FOLDERS, face
+
+    from fer_lib.data.classes import canonical_name
+    from fer_lib.pipeline.experiment import run_training
+
+    faces = load_ckplus(make_ckplus(tmp_path / "ck", subjects=4))
+    for folder in CK_FOLDERS:
+        mine = faces.meta.file.str.startswith(folder + "/").to_numpy()
+        assert mine.sum() == 12 and set(faces.labels[mine]) == {CKPLUS_CLASSES.index(canonical_name(folder))}
+    k = list(faces.meta.file).index("sadness/S001_006_00000010.png")  # subject 1's 6th sequence, first frame
+    assert faces.labels[k] == CKPLUS_CLASSES.index("sad") and faces.images[k].shape == (48, 48)
+    assert abs(int(faces.images[k].astype(int).mean()) - int(face(500 + 5 * 3 + 1).astype(int).mean())) <= 2
+    record = run_training({"seed": 0, "split": "subject-fold-0", "n_folds": 4, "train": {"width": 0.0625, "epochs": 1, "batch_size": 8, "bn_refresh_faces": 16}},
+                          tmp_path / "run", faces=faces)
+    assert record.data.classes == list(CKPLUS_CLASSES) and list(record.test.per_class) == list(CKPLUS_CLASSES)
+
+
 def test_ckplus_bad_name_and_missing_class(tmp_path):
     root = make_ckplus(tmp_path / "ck", subjects=1)
     write_image(root / "fear" / "frame1.png", face(1))
