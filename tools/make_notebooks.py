@@ -241,10 +241,7 @@ def training_cells(name: str, prefix: str, title: str, table_no: str, figure_no:
     return [
         C(f"""
 {prefix} = trainings.run("{name}", params, out)
-pages.show(pages.training_provenance({prefix}))
-pages.glue_values("{prefix}", pages.training_summary({prefix}))
-pages.glue_markdown("{prefix}_sentence", pages.run_sentence({prefix}, "The {title}"))
-pages.glue_values("paper", {{{glue_paper}}})
+pages.training_page({prefix}, "{prefix}", "The {title}", {{{glue_paper}}})
 """, "hide-input"),
         M(f"""
 ## Test results ({table_no})

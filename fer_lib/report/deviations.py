@@ -22,20 +22,22 @@ def _result(r: TrainingRecord) -> str:
     return f"{r.test.accuracy:.1%} test accuracy, {r.test.n_predicted_classes} of {len(r.test.per_class)} classes predicted"
 
 
+def _ablation(run_dir: Path, base: str, other: str, describe) -> str:
+    """The effect of one change on CK+'s random split: the base training against the one that differs only by it."""
+    a, b = _ckplus(run_dir, base), _ckplus(run_dir, other)
+    return NOT_MEASURED if a is None or b is None else describe(a, b)
+
+
 def batchnorm_effect(run_dir: Path) -> str:
-    on, off = _ckplus(run_dir, "ckplus-random"), _ckplus(run_dir, "ckplus-random-keras-bn")
-    if on is None or off is None:
-        return NOT_MEASURED
-    return (f"CK+ random split, same recipe and {on.training.epochs_run} epochs: refreshed, {_result(on)} (best epoch "
-            f"{on.training.best_epoch}); Keras' averages only, {_result(off)} (best epoch {off.training.best_epoch}).")
+    return _ablation(run_dir, "ckplus-random", "ckplus-random-keras-bn", lambda on, off: (
+        f"CK+ random split, same recipe and {on.training.epochs_run} epochs: refreshed, {_result(on)} (best epoch "
+        f"{on.training.best_epoch}); Keras' averages only, {_result(off)} (best epoch {off.training.best_epoch})."))
 
 
 def precision_effect(run_dir: Path) -> str:
-    bf16, f32 = _ckplus(run_dir, "ckplus-random"), _ckplus(run_dir, "ckplus-random-float32")
-    if bf16 is None or f32 is None:
-        return NOT_MEASURED
-    return (f"CK+ random split: {bf16.config['precision']}, {_result(bf16)}, {minutes_per_epoch(bf16) * 60:.1f} s an epoch; "
-            f"float32, {_result(f32)}, {minutes_per_epoch(f32) * 60:.1f} s an epoch ({f32.environment.get('device')}).")
+    return _ablation(run_dir, "ckplus-random", "ckplus-random-float32", lambda bf16, f32: (
+        f"CK+ random split: {bf16.config['precision']}, {_result(bf16)}, {minutes_per_epoch(bf16) * 60:.1f} s an epoch; "
+        f"float32, {_result(f32)}, {minutes_per_epoch(f32) * 60:.1f} s an epoch ({f32.environment.get('device')})."))
 
 
 def budget_effect(run_dir: Path) -> str:

@@ -164,6 +164,15 @@ def run_sentence(r: TrainingRecord, title: str, test_name: str = "the test faces
             f"Its predictions fall in {s['n_predicted_classes']} of the {len(r.test.per_class)} classes.")
 
 
+def training_page(r: TrainingRecord, prefix: str, title: str, paper: dict) -> None:
+    """What a page shows first about one training: its provenance box, its numbers glued as
+    ``prefix_*``, its sentence as ``prefix_sentence`` and the paper's numbers as ``paper_*``."""
+    show(training_provenance(r))
+    glue_values(prefix, training_summary(r))
+    glue_markdown(f"{prefix}_sentence", run_sentence(r, title))
+    glue_values("paper", paper)
+
+
 def save_page(out_dir: str | Path, page: str, values: dict, *, faces: FaceSet | None = None, trainings: list = ()) -> Path:
     """Write the page's record (``metrics/<page>.json``): its own numbers, its data and the
     trainings it shows (records or names)."""

@@ -164,6 +164,32 @@ def _top_confusion(t: TrainingRecord, cls: str) -> str:
     return f"{classes[j]} ({row[j] / max(total, 1):.0%} of the {cls} faces)"
 
 
+def _worst_precision(t: TrainingRecord) -> str:
+    worst = min(t.test.per_class, key=lambda c: t.test.per_class[c]["precision"])
+    return f"{budget(t)}; lowest for {worst} ({int(t.test.per_class[worst]['support'])} test faces)."
+
+
+def _best(t: TrainingRecord) -> str:
+    return f"the best epoch ({t.training.best_epoch} of {t.training.epochs_run})"
+
+
+# (key suffix, reason) for the numbers read from one training, checked in this order
+_TRAINING_REASONS = [
+    ("run_time_min", lambda t: f"{minutes_per_epoch(t):.2f} min per epoch on {device(t)} (median of {t.training.epochs_run} epochs) times "
+                               f"{PAPER_EPOCHS}: an extrapolation; the paper's {PAPER_EPOCHS} epochs ran on {PAPER_DEVICE}."),
+    ("ckplus_test_accuracy", lambda t: f"{budget(t)}; random split of frames as in the paper: near-identical frames of one sequence fall on both sides."),
+    ("train_accuracy", lambda t: f"Ours on augmented training batches with dropout, at {_best(t)}; the paper's after {PAPER_EPOCHS} epochs."),
+    ("train_loss", lambda t: f"Class-weighted cross-entropy of the augmented training batches at {_best(t)}, falling while training goes on."),
+    ("val_accuracy", lambda t: f"The validation faces also chose {_best(t)}, {_STOPS.get(t.training.status)}."),
+    ("val_loss", lambda t: f"Unweighted cross-entropy of the exported network on the {t.val.n:,} validation faces after {t.training.epochs_run} epochs."),
+    ("test_loss", lambda t: f"Unweighted cross-entropy on the {t.test.n:,} test faces; {budget(t)}."),
+    ("happy_recall", lambda t: f"{budget(t)}; happy is the largest class, {_class_share(t, 'happy'):.0%} of our test faces."),
+    ("fear_recall", lambda t: f"{budget(t)}; fear is most often taken for {_top_confusion(t, 'fear')}."),
+    ("min_precision", _worst_precision),
+    ("_f1", lambda t: f"{budget(t)}; ours is the macro average over the classes (the paper does not say which average)."),
+]
+
+
 def why(key: str, source, value) -> str:
     """Why our number for ``key`` differs from the paper's, read from the record behind it."""
     data = getattr(source, "data", None)
@@ -184,30 +210,9 @@ def why(key: str, source, value) -> str:
     if key == "total_run_time_min":
         return f"Ours: each training's minutes per epoch on {device(source)} times {PAPER_EPOCHS}; the paper's on {PAPER_DEVICE}."
     t: TrainingRecord = source
-    if key.endswith("run_time_min"):
-        return (f"{minutes_per_epoch(t):.2f} min per epoch on {device(t)} (median of {t.training.epochs_run} epochs) times "
-                f"{PAPER_EPOCHS}: an extrapolation; the paper's {PAPER_EPOCHS} epochs ran on {PAPER_DEVICE}.")
-    if key == "ckplus_test_accuracy":
-        return f"{budget(t)}; random split of frames as in the paper: near-identical frames of one sequence fall on both sides."
-    if key.endswith("train_accuracy"):
-        return f"Ours on augmented training batches with dropout, at the best epoch ({t.training.best_epoch} of {t.training.epochs_run}); the paper's after {PAPER_EPOCHS} epochs."
-    if key.endswith("train_loss"):
-        return f"Class-weighted cross-entropy of the augmented training batches at the best epoch ({t.training.best_epoch} of {t.training.epochs_run}), falling while training goes on."
-    if key.endswith("val_accuracy"):
-        return f"The validation faces also chose the best epoch ({t.training.best_epoch} of {t.training.epochs_run}, {_STOPS.get(t.training.status)})."
-    if key.endswith("val_loss"):
-        return f"Unweighted cross-entropy of the exported network on the {t.val.n:,} validation faces after {t.training.epochs_run} epochs."
-    if key.endswith("test_loss"):
-        return f"Unweighted cross-entropy on the {t.test.n:,} test faces; {budget(t)}."
-    if key.endswith("happy_recall"):
-        return f"{budget(t)}; happy is the largest class, {_class_share(t, 'happy'):.0%} of our test faces."
-    if key.endswith("fear_recall"):
-        return f"{budget(t)}; fear is most often taken for {_top_confusion(t, 'fear')}."
-    if key.endswith("min_precision"):
-        worst = min(t.test.per_class, key=lambda c: t.test.per_class[c]["precision"])
-        return f"{budget(t)}; lowest for {worst} ({int(t.test.per_class[worst]['support'])} test faces)."
-    if key.endswith("_f1"):
-        return f"{budget(t)}; ours is the macro average over the classes (the paper does not say which average)."
+    for suffix, reason in _TRAINING_REASONS:
+        if key.endswith(suffix):
+            return reason(t)
     return f"{budget(t)}; the paper's after {PAPER_EPOCHS} epochs."
 
 
