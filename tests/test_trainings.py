@@ -87,17 +87,30 @@ RUNNER = textwrap.dedent("""
 
     sys.meta_path.insert(0, Absent())
     from fer_lib.cli import main
-    rc = main(["trainings", "--profile", "smoke", "--out", sys.argv[1], "--only", "basic", "--set", "train.epochs=1", "--verbose", "0"])
-    print(json.dumps({"rc": rc, "loaded": sorted(m for m in ABSENT if m in sys.modules)}))
+    from fer_lib.pipeline.records import read_training
+    from fer_lib.train.config import TrainConfig
+    from fer_lib.train.loop import build_trainer
+
+    out, common = sys.argv[1], ["trainings", "--profile", "smoke", "--only", "residual", "--verbose", "0"]
+    jit = [build_trainer(TrainConfig.from_dict({"width": 0.125, "augment": aug}), 7)[0].jit_compile for aug in (True, False)]
+    rc = [main([*common, "--out", out + "/straight"])]
+    for _ in range(2):  # paused after one epoch, then resumed to the end
+        rc.append(main([*common, "--out", out + "/resumed", "--set", "train.max_epochs_per_session=1"]))
+    a, b = read_training(out + "/straight", "residual"), read_training(out + "/resumed", "residual")
+    keys = ("loss", "accuracy", "val_accuracy", "val_loss")
+    print(json.dumps({"rc": rc, "jit": jit, "loaded": sorted(m for m in ABSENT if m in sys.modules),
+                      "record": [a.environment["keras_backend"], a.training.jit_compile, b.training.jit_compile, [s.status for s in b.sessions]],
+                      "same_history": [[r[k] for k in keys] for r in a.history] == [[r[k] for k in keys] for r in b.history]}))
 """)
 
 
-def test_the_runner_needs_no_tensorflow_papermill_or_jupyter(tmp_path):
+def test_the_jax_runner_compiles_its_step_resumes_exactly_and_needs_no_tensorflow_or_jupyter(tmp_path):
+    """Under JAX the whole step, augmentation included, is one compiled function (jit on,
+    with or without augmentation); a training paused and resumed ends as an uninterrupted
+    one; and the runner works with TensorFlow, papermill and Jupyter unimportable."""
     pytest.importorskip("jax", reason="the [jax] extra is not installed")
     env = os.environ | {"KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
-    run = subprocess.run([sys.executable, "-c", RUNNER, str(tmp_path / "run")], capture_output=True, text=True, env=env, timeout=600)
+    run = subprocess.run([sys.executable, "-c", RUNNER, str(tmp_path)], capture_output=True, text=True, env=env, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     got = json.loads(run.stdout.strip().splitlines()[-1])
-    assert got == {"rc": 0, "loaded": []}
-    record = json.loads((tmp_path / "run" / "training" / "basic" / "run.json").read_text())
-    assert record["environment"]["keras_backend"] == "jax" and record["training"]["jit_compile"] is True
+    assert got == {"rc": [0, 0, 0], "jit": [True, True], "loaded": [], "record": ["jax", True, True, ["paused", "completed"]], "same_history": True}
