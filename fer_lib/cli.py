@@ -157,7 +157,7 @@ def _data_pack(args) -> int:
     from fer_lib.data.registry import load_dataset
 
     names = [n.strip() for n in args.dataset.split(",") if n.strip()]
-    sets = {name: load_dataset(name, args.root, bundle="") for name in names}
+    sets = {name: load_dataset(name, args.root, bundle=False) for name in names}  # the downloads, never a bundle
     manifest = bundle.pack(sets, args.out, part_bytes=int(args.part_mb * 1_000_000))
     for name in names:
         e = manifest["datasets"][name]

@@ -26,12 +26,13 @@ def cache_dir() -> Path:
     return Path(value).expanduser() if value else Path.home() / ".cache" / "fer_lib"
 
 
-def shown(text: str | os.PathLike) -> str:
+def shown(text: str | os.PathLike, root: str | os.PathLike | None = None) -> str:
     """``text`` with machine-specific locations replaced, for pages and records a reader
-    sees: the data root becomes ``$FER_DATA_ROOT``, the repository's own folders become
-    relative paths, the cache ``$FER_CACHE_DIR`` and the home folder ``~``."""
+    sees: the data root (``root``, else ``$FER_DATA_ROOT``) becomes ``$FER_DATA_ROOT``, the
+    repository's own folders become relative paths, the cache ``$FER_CACHE_DIR`` and the
+    home folder ``~``."""
     out = str(text)
-    root = data_root()
+    root = data_root(root)
     pairs = [(str(root), f"${DATA_ROOT_ENV}")] if root else []
     pairs += [(str(REPO_ROOT) + os.sep, ""), (str(REPO_ROOT), "."), (str(cache_dir()), f"${CACHE_ENV}"), (str(Path.home()), "~")]
     for path, name in sorted(pairs, key=lambda p: -len(p[0])):  # longest first: the data root may lie inside the repository

@@ -56,3 +56,9 @@ def test_fergit_round_trip_on_the_real_data(real_data_root, tmp_path):
     parts = manifest["datasets"]["fergit"]["parts"]
     assert all(p["bytes"] <= bundle.PART_BYTES for p in parts) and sum(p["bytes"] for p in parts) < 100_000_000
     _same(faces, bundle.load(tmp_path, "fergit"))
+
+
+def test_packing_reads_the_downloads_even_when_a_bundle_is_set(packed, monkeypatch):
+    _, folder = packed
+    monkeypatch.setenv(bundle.BUNDLE_ENV, str(folder))
+    assert bundle.bundle_dir(False) is None and bundle.bundle_dir() == folder

@@ -114,3 +114,37 @@ def test_the_jax_runner_compiles_its_step_resumes_exactly_and_needs_no_tensorflo
     assert run.returncode == 0, run.stderr[-3000:]
     got = json.loads(run.stdout.strip().splitlines()[-1])
     assert got == {"rc": [0, 0, 0], "jit": [True, True], "loaded": [], "record": ["jax", True, True, ["paused", "completed"]], "same_history": True}
+
+
+def test_a_training_is_not_reused_for_another_plan_nor_restarted_over_its_history(tmp_path):
+    run_training(TINY, tmp_path / "t")
+    with pytest.raises(TrainingMismatch, match="planned for 1 epochs"):
+        run_training(TINY | {"train": TINY["train"] | {"epochs": 3}}, tmp_path / "t", reuse=True)
+    import shutil
+
+    paused = TINY | {"train": TINY["train"] | {"epochs": 2, "max_epochs_per_session": 1}}
+    assert run_training(paused, tmp_path / "p").training.status == "paused"
+    shutil.rmtree(tmp_path / "p" / "state")  # as after an export, or a clone: the history stays, the state does not
+    with pytest.raises(ValueError, match="epochs of history but no state/ to resume from"):
+        run_training(paused, tmp_path / "p")
+    assert run_training(paused, tmp_path / "p", reuse=True).training.status == "paused"  # shown as it is
+
+
+def test_an_import_checks_the_joined_network_and_refuses_a_local_training(tmp_path, monkeypatch):
+    params = TINY | {"profile": "test"}
+    trainings.run("residual", params, tmp_path / "run")
+    monkeypatch.setattr(trainings, "MAX_EXPORT_FILE", 50_000)
+    trainings.export(params, tmp_path / "run", tmp_path / "export")
+    with pytest.raises(FileExistsError, match="holds a local training"):
+        trainings.import_export(tmp_path / "export", tmp_path / "run")  # the same folder still has state/
+    (tmp_path / "export" / "training" / "residual" / "model.keras.part001").unlink()
+    with pytest.raises(ValueError, match="do not match model.sha256"):
+        trainings.import_export(tmp_path / "export", tmp_path / "home")
+
+
+def test_how_a_training_stopped_reads_its_epochs(tmp_path):
+    from datafixtures import training_record
+
+    assert training_record(tmp_path, "a", status="early_stopped", epochs_run=100, epochs=100).how_it_stopped == "ran all 100 planned epochs"
+    assert training_record(tmp_path, "b", status="early_stopped", epochs_run=62, epochs=100).how_it_stopped == "stopped by EarlyStopping after 62 of 100 planned epochs"
+    assert training_record(tmp_path, "c", status="paused", epochs_run=10).how_it_stopped.startswith("paused at the session's cap")

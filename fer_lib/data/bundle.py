@@ -23,6 +23,7 @@ import pandas as pd
 
 from fer_lib.data.errors import DataError
 from fer_lib.data.faceset import FaceSet
+from fer_lib.settings import shown
 
 BUNDLE_ENV = "FER_DATA_BUNDLE"
 MANIFEST = "manifest.json"
@@ -109,16 +110,18 @@ def pack(sets: dict[str, FaceSet], out: str | os.PathLike, part_bytes: int = PAR
         meta_file = f"{name}.meta.json"
         _write_meta(faces.meta, out / meta_file)
         manifest["datasets"][name] = {
-            "n": len(faces), "shape": list(faces.images.shape[1:]), "class_names": list(faces.class_names), "source": faces.source,
+            "n": len(faces), "shape": list(faces.images.shape[1:]), "class_names": list(faces.class_names), "source": shown(faces.source),
             "sha256": faces_sha256(faces.images, faces.labels), "meta": meta_file, "meta_sha256": _sha256_file(out / meta_file),
-            "info": _jsonable(faces.info), "parts": parts,
+            "info": json.loads(shown(json.dumps(_jsonable(faces.info)))), "parts": parts,
         }
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
 
 
-def bundle_dir(explicit: str | os.PathLike | None = None) -> Path | None:
-    """The bundle folder: ``explicit``, else ``$FER_DATA_BUNDLE``, else None."""
+def bundle_dir(explicit: str | os.PathLike | bool | None = None) -> Path | None:
+    """The bundle folder: ``explicit``, else ``$FER_DATA_BUNDLE``, else None; ``False``: none (read the downloads)."""
+    if explicit is False:
+        return None
     value = explicit if explicit not in (None, "") else os.environ.get(BUNDLE_ENV)
     return Path(value).expanduser() if value else None
 

@@ -40,14 +40,14 @@ def load_dataset(
     n_subjects: int = 40,
     lenient: bool = False,
     use_cache: bool = True,
-    bundle: str | PathLike | None = None,
+    bundle: str | PathLike | bool | None = None,
 ) -> FaceSet:
     """Load the data set ``name`` (one of DATASETS).
 
     ``seed``, ``n_faces`` and ``n_subjects`` only shape the synthetic sets;
     ``lenient`` and ``use_cache`` only apply to the real ones. A real set is read from
     the data bundle ``bundle`` (or ``$FER_DATA_BUNDLE``) when one is given, else from
-    the downloads under the data root.
+    the downloads under the data root (``bundle=False``: always the downloads).
     """
     if name == "synthetic":
         return generate_faces(n_faces, seed=seed)

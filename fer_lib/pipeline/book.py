@@ -55,7 +55,7 @@ def build_book(run_dir: Path, strict: bool = True, workdir: Path | None = None) 
     return subprocess.run(cmd, env=env).returncode
 
 
-ABSOLUTE_PATH = re.compile(r"(?<![\w$~.:/-])/(?:work|tmp|root|home|Users|mnt|var|opt|private)/[\w.-]+")
+ABSOLUTE_PATH = re.compile(r"(?<![\w$~.:/<>-])/(?:[\w.-]+/)+[\w.-]+")  # /any/machine/path (not a/b, not a URL's)
 
 
 def audit_book(html_dir: Path, run_dir: Path) -> list[str]:

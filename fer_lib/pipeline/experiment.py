@@ -126,14 +126,20 @@ def run_training(
     holdout = list(params.get("holdout_files") or [])
     split = hold_out(faces, split, holdout)
     load_s = time.perf_counter() - start
-    data = data_fingerprint(faces)
+    data = data_fingerprint(faces, params.get("data_root"))
     split_hash = split_sha256(split)
 
     previous = read_record(TrainingRecord, path) if path.exists() else None
     if previous is not None:
         _reuse_check(previous, config, data, split_hash, path)
         if previous.finished or reuse:
-            return previous
+            planned = previous.config["epochs"]
+            extend = (not reuse and previous.training.status == "completed" and config.epochs > planned and (out / "state" / "state.json").exists())
+            if planned != config.epochs and not extend:
+                raise TrainingMismatch(f"{path} holds a training planned for {planned} epochs ({previous.training.status} after "
+                                       f"{previous.training.epochs_run}), not {config.epochs}. Use another run folder or delete {out}.")
+            if not extend:
+                return previous
     if reuse:
         raise FileNotFoundError(f"{path} does not exist: no training {out.name!r} in this run folder to reuse ($FER_TRAININGS=reuse); "
                                 f"run `python -m fer_lib trainings --out {out.parent.parent}` first")
@@ -163,10 +169,11 @@ def _train_and_record(params, config, faces, split, out, protocol, holdout, data
     env = environment() | {"device": device_description()}
     sessions = (previous.sessions if previous else []) + [
         Session(wall_s=time.perf_counter() - start, status=outcome["status"], epochs_run=outcome["epochs_run"], device=env["device"])]
+    shown_params = params | ({"data_root": "$FER_DATA_ROOT"} if params.get("data_root") else {})
     record = TrainingRecord(
         name=out.name,
         profile=params.get("profile"),
-        params=params,
+        params=shown_params,
         config=config.to_dict(),
         data=DataInfo(**data, split_protocol=protocol, split_sizes=split.sizes(), split_sha256=split_hash, holdout=holdout, load_s=load_s),
         environment=env,

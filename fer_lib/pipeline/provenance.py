@@ -57,19 +57,38 @@ def environment() -> dict:
         "cpu": cpu_name(),
         "cpu_count": os.cpu_count(),
         "packages": package_versions(),
-        "keras_backend": os.environ.get("KERAS_BACKEND", "tensorflow"),
+        "keras_backend": keras_backend(),
         "git_commit": git_commit(),
         "time_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
 
 
-def data_fingerprint(faces: FaceSet) -> dict:
-    """A summary and a SHA-256 of a FaceSet's pixels and labels."""
+def keras_backend() -> str:
+    """The Keras backend in use: Keras' own answer once imported, else what it would choose
+    ($KERAS_BACKEND, else ~/.keras/keras.json, else TensorFlow)."""
+    import json
+    import sys
+    from pathlib import Path
+
+    if "keras" in sys.modules:
+        return sys.modules["keras"].backend.backend()
+    if os.environ.get("KERAS_BACKEND"):
+        return os.environ["KERAS_BACKEND"]
+    config = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "keras.json"
+    try:
+        return json.loads(config.read_text()).get("backend", "tensorflow")
+    except (OSError, ValueError):
+        return "tensorflow"
+
+
+def data_fingerprint(faces: FaceSet, root: str | None = None) -> dict:
+    """A summary and a SHA-256 of a FaceSet's pixels and labels (its source as a reader
+    should see it: under ``$FER_DATA_ROOT``, whether the root came from ``root`` or the variable)."""
     h = hashlib.sha256()
     h.update(faces.images.tobytes())
     h.update(faces.labels.astype("<i8").tobytes())
     return {
-        "source": shown(faces.source),
+        "source": shown(faces.source, root),
         "synthetic": faces.is_synthetic,
         "n": len(faces),
         "classes": list(faces.class_names),

@@ -118,6 +118,16 @@ class TrainingRecord:
     def finished(self) -> bool:
         return self.training.status in ("completed", "early_stopped")
 
+    @property
+    def how_it_stopped(self) -> str:
+        """How the training ended, in words (EarlyStopping firing on the last planned epoch ran them all)."""
+        t, planned = self.training, self.config["epochs"]
+        if t.status == "paused":
+            return "paused at the session's cap, an interim result that resumes from its saved state"
+        if t.status == "early_stopped" and t.epochs_run < planned:
+            return f"stopped by EarlyStopping after {t.epochs_run} of {planned} planned epochs"
+        return f"ran all {planned} planned epochs"
+
 
 @dataclass
 class PageRecord:

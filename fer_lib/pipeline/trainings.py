@@ -82,8 +82,9 @@ def plan(params: dict) -> list[TrainingSpec]:
         base = next(s for s in specs if s.name == "ckplus-random")
         specs.append(TrainingSpec("ckplus-random-keras-bn", "08_deviations", "CK+ random split, Keras' BatchNorm averages only", ck, "random",
                                   _merge(base.train, {"bn_refresh_faces": 0})))
-        specs.append(TrainingSpec("ckplus-random-float32", "08_deviations", "CK+ random split, float32", ck, "random",
-                                  _merge(base.train, {"precision": "float32"})))
+        if base.train.get("precision", "float32") != "float32":  # the precision ablation needs a base that is not float32 already
+            specs.append(TrainingSpec("ckplus-random-float32", "08_deviations", "CK+ random split, float32", ck, "random",
+                                      _merge(base.train, {"precision": "float32"})))
     return specs
 
 
@@ -114,11 +115,15 @@ def run(name: str, params: dict, run_dir: str | Path, *, verbose: int = 0, time_
     return run_training(p, Path(run_dir) / "training" / name, faces=faces_for(s, params), verbose=verbose, reuse=reuse)
 
 
+RESERVE_S = 60  # of a time budget, kept for loading, evaluating and exporting a training around its epochs
+
+
 def run_all(params: dict, run_dir: str | Path, *, only: list[str] | None = None, time_budget_s: float | None = None, verbose: int = 2, log=print) -> dict[str, TrainingRecord | None]:
     """Run the profile's trainings (or those named in ``only``) in order, inside ``time_budget_s``.
 
-    A training cut by the budget pauses resumably; the ones after it wait for the next
-    call. Returns each training's record (None for those not reached).
+    Each training's epochs get what is left of the budget less ``RESERVE_S`` for its
+    loading, evaluation and export; a training cut by the budget pauses resumably, and the
+    ones after it wait for the next call. Returns each training's record (None for those not reached).
     """
     chosen = [s for s in plan(params) if not only or s.name in only]
     unknown = sorted(set(only or []) - {s.name for s in plan(params)})
@@ -126,7 +131,7 @@ def run_all(params: dict, run_dir: str | Path, *, only: list[str] | None = None,
         raise KeyError(f"unknown trainings {unknown}; this profile has {[s.name for s in plan(params)]}")
     start, done = time.perf_counter(), {}
     for s in chosen:
-        left = None if time_budget_s is None else time_budget_s - (time.perf_counter() - start)
+        left = None if time_budget_s is None else time_budget_s - (time.perf_counter() - start) - RESERVE_S
         if left is not None and left <= 0:
             done[s.name] = None
             log(f"{s.name}: not started, the time budget is spent")
@@ -146,7 +151,10 @@ PART_SUFFIX = ".part"
 def export(params: dict, run_dir: str | Path, dest: str | Path) -> list[Path]:
     """Copy what the book needs of each training in ``run_dir`` to ``dest/training/<name>/``:
     ``run.json`` and ``history.csv``, plus ``model.keras`` for the networks marked ``export``
-    (split into parts of at most 15 MB); no ``state/``. Refuses to exceed 60 MB in all."""
+    (split into parts of at most 15 MB, with its sha256 in ``model.sha256``); no ``state/``.
+    Refuses to exceed 60 MB in all."""
+    import hashlib
+
     run_dir, dest = Path(run_dir), Path(dest)
     written: list[Path] = []
     for s in plan(params):
@@ -155,12 +163,16 @@ def export(params: dict, run_dir: str | Path, dest: str | Path) -> list[Path]:
             continue
         read_training(run_dir, s.name)  # refuses a record that does not match the schema
         target = dest / "training" / s.name
-        target.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            shutil.rmtree(target)  # no stale parts of an earlier export
+        target.mkdir(parents=True)
         for f in ("run.json", "history.csv"):
             if (src / f).exists():
                 written.append(Path(shutil.copyfile(src / f, target / f)))
         if s.export and (src / "model.keras").exists():
             written += split_file(src / "model.keras", target, MAX_EXPORT_FILE)
+            (target / "model.sha256").write_text(hashlib.sha256((src / "model.keras").read_bytes()).hexdigest() + "\n")
+            written.append(target / "model.sha256")
     total = sum(p.stat().st_size for p in written)
     if total > MAX_EXPORT_TOTAL:
         raise ValueError(f"the export of {run_dir} is {total:,} bytes, over the {MAX_EXPORT_TOTAL:,} that can travel back")
@@ -179,10 +191,20 @@ def split_file(src: Path, dest_dir: Path, part_bytes: int) -> list[Path]:
 
 def import_export(src: str | Path, run_dir: str | Path) -> list[str]:
     """Bring an export (``src/training/<name>/``) into ``run_dir``: records copied, model
-    parts joined back into ``model.keras``. Returns the names of the trainings brought in."""
+    parts joined back into ``model.keras`` and checked against their sha256. A training
+    that ``run_dir`` already holds with a local ``state/`` or checkpoint is refused (its
+    history would no longer match them). Returns the names of the trainings brought in."""
+    import hashlib
+
     src, run_dir = Path(src), Path(run_dir)
+    folders = sorted(p for p in (src / "training").iterdir() if p.is_dir())
+    for folder in folders:
+        local = run_dir / "training" / folder.name
+        clash = [p.name for p in (local / "state", local / "best.weights.h5") if p.exists()]
+        if clash:
+            raise FileExistsError(f"{local} holds a local training ({', '.join(clash)}): delete {local} before importing {folder}")
     names = []
-    for folder in sorted(p for p in (src / "training").iterdir() if p.is_dir()):
+    for folder in folders:
         target = run_dir / "training" / folder.name
         target.mkdir(parents=True, exist_ok=True)
         for f in ("run.json", "history.csv"):
@@ -190,10 +212,12 @@ def import_export(src: str | Path, run_dir: str | Path) -> list[str]:
                 shutil.copyfile(folder / f, target / f)
         parts = sorted(folder.glob(f"model.keras{PART_SUFFIX}*"))
         if parts:
+            data = b"".join(part.read_bytes() for part in parts)
+            expected = (folder / "model.sha256").read_text().strip() if (folder / "model.sha256").exists() else None
+            if expected != hashlib.sha256(data).hexdigest():
+                raise ValueError(f"{folder}: the joined model parts do not match model.sha256 ({len(parts)} parts): a part is missing, extra or damaged")
             tmp = target / "model.keras.tmp"
-            with tmp.open("wb") as out:
-                for part in parts:
-                    out.write(part.read_bytes())
+            tmp.write_bytes(data)
             tmp.replace(target / "model.keras")
         read_training(run_dir, folder.name)
         names.append(folder.name)

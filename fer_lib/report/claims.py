@@ -65,9 +65,11 @@ def folds_sentence(random: TrainingRecord, folds: list[TrainingRecord]) -> str:
     acc = np.array([f.test.accuracy for f in folds])
     sd = acc.std(ddof=1) if len(acc) > 1 else 0.0
     r = random.test.accuracy
+    interim = sum(not f.finished for f in folds)
+    caveat = f" {interim} of the {len(folds)} folds are interim (paused before their planned epochs)." if interim else ""
     return (f"Across {len(folds)} subject-independent folds the network reached {acc.mean():.1%} ± {sd:.1%} (mean ± standard "
             f"deviation over folds; lowest {acc.min():.1%}, highest {acc.max():.1%}), {_higher(acc.mean(), r)} the "
-            f"{r:.1%} of the random split ({pp(acc.mean() - r)}).")
+            f"{r:.1%} of the random split ({pp(acc.mean() - r)}).{caveat}")
 
 
 def origin_sentence(table) -> str:

@@ -30,11 +30,15 @@ def _ablation(run_dir: Path, base: str, other: str, describe) -> str:
 
 def batchnorm_effect(run_dir: Path) -> str:
     return _ablation(run_dir, "ckplus-random", "ckplus-random-keras-bn", lambda on, off: (
-        f"CK+ random split, same recipe and {on.training.epochs_run} epochs: refreshed, {_result(on)} (best epoch "
-        f"{on.training.best_epoch}); Keras' averages only, {_result(off)} (best epoch {off.training.best_epoch})."))
+        f"CK+ random split, same recipe: refreshed, {_result(on)} (best epoch {on.training.best_epoch}, "
+        f"{on.training.epochs_run} epochs run); Keras' averages only, {_result(off)} (best epoch {off.training.best_epoch}, "
+        f"{off.training.epochs_run} epochs run)."))
 
 
 def precision_effect(run_dir: Path) -> str:
+    base = _ckplus(run_dir, "ckplus-random")
+    if base is not None and base.config["precision"] == "float32":
+        return "the run is in float32 already, the paper's precision"
     return _ablation(run_dir, "ckplus-random", "ckplus-random-float32", lambda bf16, f32: (
         f"CK+ random split: {bf16.config['precision']}, {_result(bf16)}, {minutes_per_epoch(bf16) * 60:.1f} s an epoch; "
         f"float32, {_result(f32)}, {minutes_per_epoch(f32) * 60:.1f} s an epoch ({f32.environment.get('device')})."))

@@ -26,12 +26,6 @@ SYNTHETIC_WARNING = (
 )
 SYNTHETIC_ONLY = ("n_faces", "n_subjects")  # parameters that shape generated faces only
 
-STOP_WORDS = {
-    "completed": "it ran all its planned epochs",
-    "early_stopped": "EarlyStopping ended it",
-    "paused": "it is paused at the session's cap, an interim result that resumes from its saved state",
-}
-
 
 def run_folder(out_dir: str | Path | None) -> Path:
     """A page's run folder: ``out_dir``; else ``$FER_OUT_DIR``; else ``runs/default``.
@@ -155,13 +149,12 @@ def training_summary(r: TrainingRecord) -> dict:
 
 
 def run_sentence(r: TrainingRecord, title: str, test_name: str = "the test faces") -> str:
-    """One Markdown sentence: test accuracy, best epoch, epochs run of planned, how it stopped, minutes."""
+    """One Markdown sentence: test accuracy with the best epoch's network, how the training stopped, minutes, classes predicted."""
     s = training_summary(r)
     speed = f" at {s['images_per_s']:.0f} images/s" if s["images_per_s"] else ""
     return (f"{title} reached **{s['test_accuracy']:.1%}** on {test_name} ({s['n_test']:,} faces) with the network of its best "
-            f"epoch, {s['best_epoch']}, after {s['epochs_run']} of {s['epochs_planned']} planned epochs ({STOP_WORDS.get(s['status'], s['status'])}); "
-            f"{s['train_minutes']:.0f} minutes of training{speed} on {r.environment.get('device')}. "
-            f"Its predictions fall in {s['n_predicted_classes']} of the {len(r.test.per_class)} classes.")
+            f"epoch, {s['best_epoch']}; the training {r.how_it_stopped}, in {s['train_minutes']:.0f} minutes of training{speed} "
+            f"on {r.environment.get('device')}. Its predictions fall in {s['n_predicted_classes']} of the {len(r.test.per_class)} classes.")
 
 
 def training_page(r: TrainingRecord, prefix: str, title: str, paper: dict) -> None:

@@ -47,7 +47,7 @@ def headline_rows(run_dir: str | Path) -> list[dict]:
     row("Residual CNN, CK+ test accuracy", f"{PAPER['ckplus_test_accuracy']:.0%}", ours, f"random 90/5/5 split of frames, as the paper's; {how}", "ckplus-random")
     folds = [t for k in range(10) if (t := read_training(run_dir, f"ckplus-fold{k}")) is not None and t.test is not None]
     acc = np.array([t.test.accuracy for t in folds])
-    folds_text = f"{acc.mean():.1%} ± {acc.std(ddof=1):.1%}" if len(acc) > 1 else "not run"
+    folds_text = f"{acc.mean():.1%} ± {acc.std(ddof=1):.1%}" if len(acc) > 1 else (f"{acc[0]:.1%}" if len(acc) else "not run")
     row("Residual CNN, CK+ subject-independent folds", "not reported", folds_text, f"{len(folds)} folds, no person on both sides", " ".join(t.name for t in folds) or "ckplus-fold0")
     ours, how = _acc(run_dir, "residual-fer2013-official")
     row("Residual CNN, FER-2013 PrivateTest", "not reported", ours, f"official split; {how}", "residual-fer2013-official")

@@ -129,7 +129,6 @@ for net in ("basic", "residual"):
 
 # ---- protocol and reason ------------------------------------------------------------
 
-_STOPS = {"paused": "paused by its session cap, interim", "early_stopped": "stopped early by EarlyStopping", "completed": "ran all its epochs"}
 
 
 def device(t: TrainingRecord) -> str:
@@ -146,7 +145,7 @@ def protocol(t: TrainingRecord) -> str:
 
 
 def budget(t: TrainingRecord) -> str:
-    return (f"{t.training.epochs_run} of the paper's {PAPER_EPOCHS} epochs ({_STOPS.get(t.training.status, t.training.status)}), "
+    return (f"{t.training.epochs_run} of the paper's {PAPER_EPOCHS} epochs ({t.how_it_stopped}), "
             f"best epoch {t.training.best_epoch}")
 
 
@@ -180,8 +179,8 @@ _TRAINING_REASONS = [
     ("ckplus_test_accuracy", lambda t: f"{budget(t)}; random split of frames as in the paper: near-identical frames of one sequence fall on both sides."),
     ("train_accuracy", lambda t: f"Ours on augmented training batches with dropout, at {_best(t)}; the paper's after {PAPER_EPOCHS} epochs."),
     ("train_loss", lambda t: f"Class-weighted cross-entropy of the augmented training batches at {_best(t)}, falling while training goes on."),
-    ("val_accuracy", lambda t: f"The validation faces also chose {_best(t)}, {_STOPS.get(t.training.status)}."),
-    ("val_loss", lambda t: f"Unweighted cross-entropy of the exported network on the {t.val.n:,} validation faces after {t.training.epochs_run} epochs."),
+    ("val_accuracy", lambda t: f"The validation faces also chose {_best(t)}; the training {t.how_it_stopped}."),
+    ("val_loss", lambda t: f"Unweighted cross-entropy, on the {t.val.n:,} validation faces, of the network of {_best(t)}."),
     ("test_loss", lambda t: f"Unweighted cross-entropy on the {t.test.n:,} test faces; {budget(t)}."),
     ("happy_recall", lambda t: f"{budget(t)}; happy is the largest class, {_class_share(t, 'happy'):.0%} of our test faces."),
     ("fear_recall", lambda t: f"{budget(t)}; fear is most often taken for {_top_confusion(t, 'fear')}."),
@@ -232,7 +231,7 @@ def build_scorecard(run_dirs: list[str | Path]) -> pd.DataFrame:
         ours = float(np.mean(values)) if values else None
         source = found[0][1] if found else None
         if key == "residual_gain" and source is not None:
-            proto = _gain_protocol(views[0])
+            proto = _gain_protocol(views)
         elif key.startswith("residual_params_"):
             proto = "fer_lib.model.networks.build_model('residual')"
         elif isinstance(source, TrainingRecord):
@@ -247,23 +246,30 @@ def build_scorecard(run_dirs: list[str | Path]) -> pd.DataFrame:
             "sd": float(np.std(values, ddof=1)) if len(values) > 1 else None,
             "difference": (ours - entry["value"]) if ours is not None and entry["value"] is not None else None,
             "unit": entry["unit"], "paper's source": entry["where"], "our protocol": proto,
-            "why they differ": (_gain_reason(views[0]) if key == "residual_gain" else why(key, source, ours)) if found else "Not run in this run folder.",
+            "why they differ": (_gain_reason(views) if key == "residual_gain" else why(key, source, ours)) if found else "Not run in this run folder.",
         })
     return pd.DataFrame(rows)
 
 
-def _gain_protocol(v: RunView) -> str:
+def _pair(v: RunView):
     res, basic = v.training("residual"), v.training("basic")
+    return (res, basic) if res is not None and basic is not None else None
+
+
+def _gain_protocol(views: list[RunView]) -> str:
+    res, basic = next(p for v in views if (p := _pair(v)) is not None)
     return f"residual: {protocol(res)} | basic: {basic.training.epochs_run}/{basic.config['epochs']} epochs"
 
 
-def _gain_reason(v: RunView) -> str:
-    res, basic = v.training("residual"), v.training("basic")
+def _gain_reason(views: list[RunView]) -> str:
+    res, basic = next(p for v in views if (p := _pair(v)) is not None)
     if res.data.synthetic:
         return SYNTHETIC
     er, eb = res.training.epochs_run, basic.training.epochs_run
-    budgets = (f"Equal budgets: both networks ran {er} epochs on the same split and seed" if er == eb else
-               f"Unequal budgets ({er} epochs for the residual, {eb} for the basic): not a fair comparison")
+    same = res.data.split_sha256 == basic.data.split_sha256 and res.config["seed"] == basic.config["seed"]
+    where = "on the same split and seed" if same else "on different splits or seeds"
+    budgets = (f"Equal budgets: both networks ran {er} epochs {where}" if er == eb else
+               f"Unequal budgets ({er} epochs for the residual, {eb} for the basic) {where}: not a fair comparison")
     return f"{budgets}; one seed, so a difference of a point is within what another seed could change."
 
 

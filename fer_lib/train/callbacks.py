@@ -92,7 +92,7 @@ class TrainingState(keras.callbacks.Callback):
                 setattr(cb, name, float(value) if isinstance(value, (int, float)) and name == "best" else value)
         variables, states = _seed_variables(self.model), self.resume["seed_states"]
         if len(variables) != len(states):
-            raise ValueError(f"saved state has {len(states)} random-layer states, the model {len(variables)}")
+            raise ValueError(f"{self.state_dir / 'state.json'} has {len(states)} random-layer states, the model {len(variables)}: it belongs to another network")
         for v, value in zip(variables, states):
             v.assign(np.asarray(value, dtype=v.dtype))
 

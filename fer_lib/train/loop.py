@@ -114,7 +114,10 @@ def _truncate_history(path: Path, next_epoch: int) -> None:
         rows = list(csv.reader(f))
     if not rows:
         return
-    kept = [rows[0]] + [r for r in rows[1:] if r and int(r[0]) < next_epoch]
+    try:
+        kept = [rows[0]] + [r for r in rows[1:] if r and int(r[0]) < next_epoch]
+    except ValueError as exc:
+        raise ValueError(f"{path}: a row whose first field is not an epoch number ({exc})") from None
     with path.open("w", newline="") as f:
         csv.writer(f).writerows(kept)
 
@@ -170,6 +173,10 @@ def train(
     inputs = inputs_sha256(x_train, y_train, x_val, y_val)
     if resume:
         _check_resume(out, resume, config, inputs)
+    elif read_history(out / "history.csv"):
+        raise StateMismatch(f"{out} holds {len(read_history(out / 'history.csv'))} epochs of history but no state/ to resume from "
+                            f"(a training exported or copied without its state): show it as it is (FER_TRAININGS=reuse, "
+                            f"replicate --reuse), or delete {out} to train it again from the first epoch")
     if config.class_weights not in ("balanced", "none"):
         raise ValueError(f"class_weights must be 'balanced' or 'none', got {config.class_weights!r}")
     set_determinism(config.seed)
@@ -205,18 +212,20 @@ def train(
     callbacks.append(TrainingState(out / "state", others, config.recipe(), resume, inputs_sha256=inputs))
 
     start = time.perf_counter()
-    if initial_epoch < config.epochs:
+    saved_stop = (resume or {}).get("callbacks", {}).get("EarlyStopping", {}).get("stopped_epoch", 0)
+    if initial_epoch < config.epochs and not saved_stop:  # a state saved after EarlyStopping ended training stays ended
         trainer.fit(stream, validation_data=val, epochs=config.epochs, initial_epoch=initial_epoch, steps_per_epoch=stream.steps, shuffle=False, callbacks=callbacks, verbose=verbose)
     wall = time.perf_counter() - start
 
     history = read_history(out / "history.csv")
-    early = others[1].stopped_epoch > 0
+    stopped_at = others[1].stopped_epoch or saved_stop
+    early = 0 < stopped_at < config.epochs - 1  # patience running out on the last planned epoch is a completed run
     status = "paused" if budget.paused and not early and history and history[-1]["epoch"] + 1 < config.epochs else ("early_stopped" if early else "completed")
     record = {
         "status": status,
         "epochs_run": len(history),
         "session_wall_s": wall,
-        "train_images_per_s": _images_per_s(history, len(y_train)),
+        "train_images_per_s": _images_per_s(history, stream.steps * config.batch_size),
         "class_weight": class_weight,
         "replicas": replicas,
         "jit_compile": bool(trainer.jit_compile),
@@ -236,15 +245,23 @@ def train(
 
 
 def read_history(path: Path) -> list[dict]:
-    """history.csv as a list of dicts with numbers."""
+    """history.csv as a list of dicts with numbers (a row that is not numbers names the file and row)."""
     if not Path(path).exists():
         return []
     with open(path) as f:
-        return [{k: (int(v) if k == "epoch" else float(v)) for k, v in row.items()} for row in csv.DictReader(f)]
+        rows = list(csv.DictReader(f))
+    out = []
+    for i, row in enumerate(rows, start=2):
+        try:
+            out.append({k: (int(v) if k == "epoch" else float(v)) for k, v in row.items()})
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{path}, row {i}: expected numbers in every column ({exc})") from None
+    return out
 
 
 def _images_per_s(history: list[dict], n_train: int) -> float | None:
-    """Median training throughput over epochs, leaving out the first (it includes tracing)."""
+    """Median training throughput over epochs (``n_train`` faces each: full batches only),
+    leaving out the first (it includes tracing)."""
     times = [r["train_time_s"] for r in history if "train_time_s" in r]
     times = times[1:] if len(times) > 1 else times
     return float(n_train / np.median(times)) if times else None
