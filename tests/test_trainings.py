@@ -12,6 +12,7 @@ import pytest
 from fer_lib.pipeline import trainings
 from fer_lib.pipeline.experiment import TrainingMismatch, run_training
 from fer_lib.pipeline.profiles import load_profile
+from fer_lib.pipeline.records import read_training
 
 TINY = {"dataset": "synthetic", "n_faces": 160, "seed": 1, "split": "random",
         "train": {"arch": "residual", "width": 0.0625, "epochs": 1, "batch_size": 32, "precision": "float32", "bn_refresh_faces": 64}}
@@ -31,17 +32,33 @@ def test_the_cpu_profile_plans_every_training_most_important_first():
     assert [s.name for s in plan if s.export] == ["residual", "basic"]
 
 
-def test_a_finished_training_is_reused_and_other_data_is_refused(tmp_path):
-    first = run_training(TINY, tmp_path / "t")
-    stamp = (tmp_path / "t" / "run.json").stat().st_mtime_ns
-    again = run_training(TINY, tmp_path / "t")
-    assert again == first and (tmp_path / "t" / "run.json").stat().st_mtime_ns == stamp  # not retrained, not rewritten
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """One finished tiny training (the residual of a profile), copied by each test that needs it."""
+    run = tmp_path_factory.mktemp("finished")
+    trainings.run("residual", TINY | {"profile": "test"}, run)
+    return run
+
+
+def _copy(finished, dest):
+    import shutil
+
+    shutil.copytree(finished, dest)
+    return dest
+
+
+def test_a_finished_training_is_reused_and_other_data_is_refused(tmp_path, finished):
+    folder = _copy(finished, tmp_path / "run") / "training" / "residual"
+    first = read_training(tmp_path / "run", "residual")
+    stamp = (folder / "run.json").stat().st_mtime_ns
+    again = run_training(TINY, folder)
+    assert again == first and (folder / "run.json").stat().st_mtime_ns == stamp  # not retrained, not rewritten
     with pytest.raises(TrainingMismatch, match="data sha256 .* is not this data's"):
-        run_training(TINY | {"n_faces": 170}, tmp_path / "t")
+        run_training(TINY | {"n_faces": 170}, folder)
     with pytest.raises(TrainingMismatch, match=r"recipe differs in \['batch_size'\]"):
-        run_training(TINY | {"train": TINY["train"] | {"batch_size": 16}}, tmp_path / "t")
+        run_training(TINY | {"train": TINY["train"] | {"batch_size": 16}}, folder)
     with pytest.raises(TrainingMismatch, match="split sha256"):
-        run_training(TINY | {"holdout_files": ["synthetic_1_000003"]}, tmp_path / "t")
+        run_training(TINY | {"holdout_files": ["synthetic_1_000003"]}, folder)
     with pytest.raises(FileNotFoundError, match="no training 'other' in this run folder to reuse"):
         run_training(TINY, tmp_path / "other", reuse=True)
 
@@ -58,9 +75,9 @@ def test_run_training_takes_given_faces_and_split(tmp_path):
     assert record.data.n == 150 and record.training.epochs_run == 1
 
 
-def test_export_and_import_carry_records_and_networks_in_small_parts(tmp_path, monkeypatch):
+def test_export_and_import_carry_records_and_networks_in_small_parts(tmp_path, monkeypatch, finished):
     params = TINY | {"profile": "test"}
-    trainings.run("residual", params, tmp_path / "run")
+    _copy(finished, tmp_path / "run")
     monkeypatch.setattr(trainings, "MAX_EXPORT_FILE", 50_000)  # a tiny network, so force several parts
     files = trainings.export(params, tmp_path / "run", tmp_path / "export")
     parts = sorted(p.name for p in files if ".part" in p.name)
@@ -109,17 +126,18 @@ def test_the_jax_runner_compiles_its_step_resumes_exactly_and_needs_no_tensorflo
     with or without augmentation); a training paused and resumed ends as an uninterrupted
     one; and the runner works with TensorFlow, papermill and Jupyter unimportable."""
     pytest.importorskip("jax", reason="the [jax] extra is not installed")
-    env = os.environ | {"KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
+    env = os.environ | {"KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu", "JAX_COMPILATION_CACHE_DIR": str(tmp_path / "jax-cache"),
+                        "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0"}  # the resumed run reuses the first run's compiled step
     run = subprocess.run([sys.executable, "-c", RUNNER, str(tmp_path)], capture_output=True, text=True, env=env, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     got = json.loads(run.stdout.strip().splitlines()[-1])
     assert got == {"rc": [0, 0, 0], "jit": [True, True], "loaded": [], "record": ["jax", True, True, ["paused", "completed"]], "same_history": True}
 
 
-def test_a_training_is_not_reused_for_another_plan_nor_restarted_over_its_history(tmp_path):
-    run_training(TINY, tmp_path / "t")
+def test_a_training_is_not_reused_for_another_plan_nor_restarted_over_its_history(tmp_path, finished):
+    _copy(finished, tmp_path / "run")
     with pytest.raises(TrainingMismatch, match="planned for 1 epochs"):
-        run_training(TINY | {"train": TINY["train"] | {"epochs": 3}}, tmp_path / "t", reuse=True)
+        run_training(TINY | {"train": TINY["train"] | {"epochs": 3}}, tmp_path / "run" / "training" / "residual", reuse=True)
     import shutil
 
     paused = TINY | {"train": TINY["train"] | {"epochs": 2, "max_epochs_per_session": 1}}
@@ -130,9 +148,9 @@ def test_a_training_is_not_reused_for_another_plan_nor_restarted_over_its_histor
     assert run_training(paused, tmp_path / "p", reuse=True).training.status == "paused"  # shown as it is
 
 
-def test_an_import_checks_the_joined_network_and_refuses_a_local_training(tmp_path, monkeypatch):
+def test_an_import_checks_the_joined_network_and_refuses_a_local_training(tmp_path, monkeypatch, finished):
     params = TINY | {"profile": "test"}
-    trainings.run("residual", params, tmp_path / "run")
+    _copy(finished, tmp_path / "run")
     monkeypatch.setattr(trainings, "MAX_EXPORT_FILE", 50_000)
     trainings.export(params, tmp_path / "run", tmp_path / "export")
     with pytest.raises(FileExistsError, match="holds a local training"):

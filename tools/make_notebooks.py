@@ -28,8 +28,8 @@ split = "random"  # random (the paper's 90/5/5) | official (FER-2013's)'''
 TRAIN = f"train = {SMOKE_TRAIN}  # fer_lib.train.config.TrainConfig values"
 OUT = 'out_dir = None  # run folder; None: $FER_OUT_DIR, else runs/default'
 CK = '''ckplus_dataset = "synthetic-ckplus"  # synthetic-ckplus | ckplus
-n_subjects = 30  # subjects of the synthetic CK+-like set
-n_folds = 4  # subject-independent folds (10 on real CK+)
+n_subjects = 36  # subjects of the synthetic CK+-like set
+n_folds = 3  # subject-independent folds (10 on real CK+)
 ckplus_epochs = 2
 ckplus_train = {}  # training settings of the CK+ runs, over `train`'''
 HEAD = "# Parameters: papermill replaces these. The defaults are the `smoke` profile (seconds a page)."

@@ -55,7 +55,7 @@ def build_book(run_dir: Path, strict: bool = True, workdir: Path | None = None) 
     return subprocess.run(cmd, env=env).returncode
 
 
-ABSOLUTE_PATH = re.compile(r"(?<![\w$~.:/<>-])/(?:[\w.-]+/)+[\w.-]+")  # /any/machine/path (not a/b, not a URL's)
+ABSOLUTE_PATH = re.compile(r"(?<![\w$~.:/<>-])/(?!path/to/)(?:[\w.-]+/)+[\w.-]+")  # /any/machine/path (not a/b, a URL's, or /path/to/ in an example)
 
 
 def audit_book(html_dir: Path, run_dir: Path) -> list[str]:
