@@ -59,6 +59,8 @@ def test_subject_folds_never_share_a_subject_and_are_seeded():
     assert not set(subjects[split.val]) & set(subjects[split.test])
     with pytest.raises(ValueError, match="subjects"):
         subject_folds(labels[:21], subjects[:21], n_folds=5)
+    with pytest.raises(ValueError, match="n_folds >= 3"):
+        fold_split(subject_folds(labels, subjects, n_folds=2, seed=5), 0)
 
 
 def _images(n: int, seed: int = 0) -> np.ndarray:

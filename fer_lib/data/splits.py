@@ -72,6 +72,8 @@ def subject_folds(labels: np.ndarray, subjects: np.ndarray, *, n_folds: int = 10
 def fold_split(folds: list[np.ndarray], k: int, *, val_fold: int | None = None) -> Split:
     """Fold ``k`` as test, fold ``val_fold`` (default the next one) as validation, the rest as training."""
     n = len(folds)
+    if n < 3:
+        raise ValueError(f"{n} subject folds leave none to train on: a test fold, a validation fold and training folds need n_folds >= 3")
     v = (k + 1) % n if val_fold is None else val_fold
     if v == k:
         raise ValueError("the validation fold must differ from the test fold")

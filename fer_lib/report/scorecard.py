@@ -16,7 +16,6 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from fer_lib.model.networks import build_model, parameter_counts
 from fer_lib.paper import PAPER_DEVICE, PAPER_EPOCHS, PAPER_NUMBERS, PAPER_POSED_ERROR
 from fer_lib.pipeline.records import PageRecord, TrainingRecord, read_page, read_training
 
@@ -217,6 +216,8 @@ def why(key: str, source, value) -> str:
 
 def build_scorecard(run_dirs: list[str | Path]) -> pd.DataFrame:
     """One row per paper number: paper, ours (mean over run folders), sd, difference, unit, protocol, why."""
+    from fer_lib.model.networks import build_model, parameter_counts  # Keras, only when a scorecard is built
+
     views = [RunView(Path(d)) for d in run_dirs]
     counted = parameter_counts(build_model("residual"))
     rows = []
