@@ -51,6 +51,19 @@ def test_folds_sentence_says_higher_when_the_folds_score_higher(tmp_path):
     folds = [training_record(tmp_path, f"ckplus-fold{k}", accuracy=a) for k, a in enumerate((0.3, 0.4))]
     text = claims.folds_sentence(random, folds)
     assert "35.0% ± 7.1%" in text and "higher than the 20.0% of the random split (+15.0 pp)" in text
+    assert "have not run" not in text
+
+
+def test_folds_not_run_yet_are_counted_and_numbered_as_planned(tmp_path):
+    from fer_lib.report import tables
+
+    random = training_record(tmp_path, "ckplus-random", accuracy=0.9)
+    folds = [training_record(tmp_path, f"ckplus-fold{k}", accuracy=0.8, split=f"subject-fold-{k}") for k in (0, 2)]
+    text = claims.folds_sentence(random, folds, 10)
+    assert "Across 2 subject-independent folds" in text and "8 of the 10 planned folds have not run in this run folder yet" in text
+    assert list(tables.fold_table(folds).index) == [0, 2]
+    assert claims.folds_sentence(random, [], 10) == "None of the 10 subject-independent folds has run in this run folder yet."
+    assert tables.fold_table([]).empty
 
 
 def test_posed_sentence_counts_right_photos_and_names_errors():

@@ -63,6 +63,17 @@ def test_a_finished_training_is_reused_and_other_data_is_refused(tmp_path, finis
         run_training(TINY, tmp_path / "other", reuse=True)
 
 
+def test_a_page_shows_a_missing_optional_training_as_not_run_only_when_it_must_not_train(tmp_path, monkeypatch, finished):
+    params = TINY | {"profile": "test"}
+    _copy(finished, tmp_path / "run")
+    monkeypatch.setenv("FER_TRAININGS", "reuse")
+    assert trainings.shown("residual", params, tmp_path / "run") == read_training(tmp_path / "run", "residual")
+    assert trainings.shown("residual-unweighted", params, tmp_path / "run") is None
+    with pytest.raises(FileNotFoundError, match="no training 'residual-unweighted'"):
+        trainings.run("residual-unweighted", params, tmp_path / "run")
+    assert "`residual-unweighted`" in trainings.not_run_markdown("residual-unweighted")
+
+
 def test_run_training_takes_given_faces_and_split(tmp_path):
     from fer_lib.data.splits import Split
     from fer_lib.data.synthetic import generate_faces

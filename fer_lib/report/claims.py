@@ -60,8 +60,14 @@ def weighting_sentence(weighted: TrainingRecord, unweighted: TrainingRecord) -> 
             f"This is one seed: the page does not measure how much these numbers move from seed to seed.")
 
 
-def folds_sentence(random: TrainingRecord, folds: list[TrainingRecord]) -> str:
-    """Subject-independent folds against the random split, with the direction read from the numbers."""
+def folds_sentence(random: TrainingRecord, folds: list[TrainingRecord], planned: int | None = None) -> str:
+    """Subject-independent folds against the random split, with the direction read from the numbers
+    (and how many of the ``planned`` folds the run folder holds, when it holds fewer)."""
+    planned = planned or len(folds)
+    missing = (f" {planned - len(folds)} of the {planned} planned folds have not run in this run folder yet, so the mean is over "
+               f"the {len(folds)} that have." if len(folds) < planned else "")
+    if not folds:
+        return f"None of the {planned} subject-independent folds has run in this run folder yet."
     acc = np.array([f.test.accuracy for f in folds])
     sd = acc.std(ddof=1) if len(acc) > 1 else 0.0
     r = random.test.accuracy
@@ -69,7 +75,7 @@ def folds_sentence(random: TrainingRecord, folds: list[TrainingRecord]) -> str:
     caveat = f" {interim} of the {len(folds)} folds are interim (paused before their planned epochs)." if interim else ""
     return (f"Across {len(folds)} subject-independent folds the network reached {acc.mean():.1%} ± {sd:.1%} (mean ± standard "
             f"deviation over folds; lowest {acc.min():.1%}, highest {acc.max():.1%}), {_higher(acc.mean(), r)} the "
-            f"{r:.1%} of the random split ({pp(acc.mean() - r)}).{caveat}")
+            f"{r:.1%} of the random split ({pp(acc.mean() - r)}).{caveat}{missing}")
 
 
 def origin_sentence(table) -> str:

@@ -49,11 +49,14 @@ def recall_table(records: dict[str, TrainingRecord]) -> pd.DataFrame:
     return table
 
 
+FOLD_COLUMNS = ["fold", "test faces", "test accuracy", "balanced accuracy", "classes predicted", "best epoch", "epochs run", "status"]
+
+
 def fold_table(records: list[TrainingRecord]) -> pd.DataFrame:
     """One row per subject-independent fold: test faces, subjects, accuracy, best epoch, epochs run, status."""
-    return pd.DataFrame([{"fold": k, "test faces": r.test.n, "test accuracy": r.test.accuracy, "balanced accuracy": r.test.balanced_accuracy,
+    return pd.DataFrame([{"fold": int(r.data.split_protocol.rsplit("-", 1)[-1]), "test faces": r.test.n, "test accuracy": r.test.accuracy, "balanced accuracy": r.test.balanced_accuracy,
                           "classes predicted": r.test.n_predicted_classes, "best epoch": r.training.best_epoch,
-                          "epochs run": r.training.epochs_run, "status": r.training.status} for k, r in enumerate(records)]).set_index("fold")
+                          "epochs run": r.training.epochs_run, "status": r.training.status} for r in records], columns=FOLD_COLUMNS).set_index("fold")
 
 
 def accuracy_by_group(y_true: np.ndarray, y_pred: np.ndarray, groups: np.ndarray) -> pd.DataFrame:
