@@ -174,6 +174,7 @@ def test_an_import_checks_the_joined_network_and_refuses_a_local_training(tmp_pa
 def test_how_a_training_stopped_reads_its_epochs(tmp_path):
     from datafixtures import training_record
 
-    assert training_record(tmp_path, "a", status="early_stopped", epochs_run=100, epochs=100).how_it_stopped == "ran all 100 planned epochs"
-    assert training_record(tmp_path, "b", status="early_stopped", epochs_run=62, epochs=100).how_it_stopped == "stopped by EarlyStopping after 62 of 100 planned epochs"
+    full, early = (training_record(tmp_path, n, status="early_stopped", epochs_run=e, epochs=100) for n, e in (("a", 100), ("b", 62)))
+    assert full.how_it_stopped == "ran all 100 planned epochs" and full.stop_status == "completed"
+    assert early.how_it_stopped == "stopped by EarlyStopping after 62 of 100 planned epochs" and early.stop_status == "early_stopped"
     assert training_record(tmp_path, "c", status="paused", epochs_run=10).how_it_stopped.startswith("paused at the session's cap")

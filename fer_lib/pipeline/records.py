@@ -119,6 +119,12 @@ class TrainingRecord:
         return self.training.status in ("completed", "early_stopped")
 
     @property
+    def stop_status(self) -> str:
+        """``training.status``, with EarlyStopping firing on the last planned epoch read as completed."""
+        t = self.training
+        return "completed" if t.status == "early_stopped" and t.epochs_run >= self.config["epochs"] else t.status
+
+    @property
     def how_it_stopped(self) -> str:
         """How the training ended, in words (EarlyStopping firing on the last planned epoch ran them all)."""
         t, planned = self.training, self.config["epochs"]

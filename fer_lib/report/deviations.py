@@ -48,7 +48,7 @@ def budget_effect(run_dir: Path) -> str:
     rows = [r for n in ("residual", "basic") if (r := read_training(run_dir, n)) is not None]
     if not rows:
         return NOT_MEASURED
-    return "; ".join(f"{r.name}: {r.training.epochs_run} of {r.config['epochs']} planned epochs ({r.training.status})" for r in rows) + \
+    return "; ".join(f"{r.name}: {r.training.epochs_run} of {r.config['epochs']} planned epochs ({r.stop_status})" for r in rows) + \
         " (each results page shows its curves; the scorecard extrapolates the time to 100 epochs)."
 
 

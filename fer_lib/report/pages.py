@@ -82,7 +82,7 @@ def training_provenance(*records: TrainingRecord) -> str:
         rows += [
             (f"{r.name}: data", f"{d.source} ({d.n:,} faces, sha256 `{d.sha256[:12]}`); split {d.split_protocol} ({sizes}){held}"),
             (f"{r.name}: recipe", f"{c['arch']} CNN{width}, "
-                                  f"{r.training.epochs_run} of {c['epochs']} planned epochs ({r.training.status}), best epoch {r.training.best_epoch}, "
+                                  f"{r.training.epochs_run} of {c['epochs']} planned epochs ({r.stop_status}), best epoch {r.training.best_epoch}, "
                                   f"batch {c['batch_size']}, {c['precision']}, class weights {c['class_weights']}, seed {c['seed']}, {refresh}"),
             (f"{r.name}: computed on", f"{r.environment.get('device')} ({r.environment.get('cpu_count')} cores), "
                                        f"{len(r.sessions)} session(s), {r.total_wall_s / 60:.0f} min in all; code git `{r.environment.get('git_commit')}`"),
@@ -140,7 +140,7 @@ def training_summary(r: TrainingRecord) -> dict:
         "best_epoch": r.training.best_epoch,
         "epochs_run": r.training.epochs_run,
         "epochs_planned": r.config["epochs"],
-        "status": r.training.status,
+        "status": r.stop_status,
         "train_minutes": (r.training.train_wall_s or 0) / 60,
         "images_per_s": r.training.train_images_per_s,
         "n_test": r.test.n if r.test else None,
@@ -241,7 +241,7 @@ def posed_provenance(where: str, n_photos: int, used: dict[str, TrainingRecord],
         for label, r in used.items():
             held = f", {len(r.data.holdout)} faces held out" if r.data.holdout else ""
             rows.append((f"network, {label}", f"`{r.name}`: {r.data.source}, split {r.data.split_protocol}{held}; {r.training.epochs_run} of "
-                                              f"{r.config['epochs']} epochs ({r.training.status}), best epoch {r.training.best_epoch}, "
+                                              f"{r.config['epochs']} epochs ({r.stop_status}), best epoch {r.training.best_epoch}, "
                                               f"test accuracy {r.test.accuracy:.1%}"))
     env = environment()
     rows += [("software", _software(env)), ("page code", f"git `{env['git_commit']}`, run at {env['time_utc']}")]

@@ -139,7 +139,7 @@ def protocol(t: TrainingRecord) -> str:
     c, d = t.config, t.data
     split = {"random": "random 90/5/5", "official": "official split"}.get(d.split_protocol or "", d.split_protocol or "")
     held = f", {len(d.holdout)} faces held out" if d.holdout else ""
-    return (f"{t.params.get('dataset')}, {split}{held}; {t.training.epochs_run}/{c['epochs']} epochs ({t.training.status}), "
+    return (f"{t.params.get('dataset')}, {split}{held}; {t.training.epochs_run}/{c['epochs']} epochs ({t.stop_status}), "
             f"batch {c['batch_size']}, {c['precision']}, seed {c['seed']}; {device(t)}")
 
 
@@ -362,7 +362,7 @@ def compute_table(run_dir: str | Path) -> pd.DataFrame:
         t = read_training(run_dir, path.parent.name)
         rows.append({
             "training": t.name, "data": t.params.get("dataset"), "split": t.data.split_protocol,
-            "epochs": f"{t.training.epochs_run}/{t.config['epochs']}", "status": t.training.status, "best epoch": t.training.best_epoch,
+            "epochs": f"{t.training.epochs_run}/{t.config['epochs']}", "status": t.stop_status, "best epoch": t.training.best_epoch,
             "sessions": len(t.sessions), "train min": (t.training.train_wall_s or 0) / 60, "min/epoch": minutes_per_epoch(t),
             "images/s": t.training.train_images_per_s, "device": device(t),
         })

@@ -36,7 +36,7 @@ def comparison_table(records: dict[str, TrainingRecord]) -> pd.DataFrame:
     for label, r in records.items():
         rows[label] = {"test accuracy": r.test.accuracy, "balanced accuracy": r.test.balanced_accuracy, "macro F1": r.test.macro_f1,
                        "classes predicted": r.test.n_predicted_classes, "epochs run": r.training.epochs_run,
-                       "best epoch": r.training.best_epoch, "status": r.training.status}
+                       "best epoch": r.training.best_epoch, "status": r.stop_status}
     return pd.DataFrame(rows).T
 
 
@@ -56,7 +56,7 @@ def fold_table(records: list[TrainingRecord]) -> pd.DataFrame:
     """One row per subject-independent fold: test faces, subjects, accuracy, best epoch, epochs run, status."""
     return pd.DataFrame([{"fold": int(r.data.split_protocol.rsplit("-", 1)[-1]), "test faces": r.test.n, "test accuracy": r.test.accuracy, "balanced accuracy": r.test.balanced_accuracy,
                           "classes predicted": r.test.n_predicted_classes, "best epoch": r.training.best_epoch,
-                          "epochs run": r.training.epochs_run, "status": r.training.status} for r in records], columns=FOLD_COLUMNS).set_index("fold")
+                          "epochs run": r.training.epochs_run, "status": r.stop_status} for r in records], columns=FOLD_COLUMNS).set_index("fold")
 
 
 def accuracy_by_group(y_true: np.ndarray, y_pred: np.ndarray, groups: np.ndarray) -> pd.DataFrame:
