@@ -17,9 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import keras
-from keras import layers
-
 
 @dataclass(frozen=True)
 class AugmentConfig:
@@ -35,6 +32,9 @@ class AugmentConfig:
 
 def build_augmentation(config: AugmentConfig = AugmentConfig(), seed: int | None = None) -> keras.Sequential:
     """A Sequential of random layers for inputs scaled to [0, 1]; identity outside training."""
+    import keras  # here, so that reading a TrainConfig does not load Keras
+    from keras import layers
+
     seeds = iter(range(10)) if seed is None else iter(range(seed * 10 + 1, seed * 10 + 11))
 
     def s():
