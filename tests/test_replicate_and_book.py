@@ -61,20 +61,23 @@ def test_runner_goes_on_after_a_failure_and_reports_it(tmp_path):
     assert read_record(RunRecord, tmp_path / "run" / "run.json").params["x"] == 21
 
 
-def test_tidying_moves_native_log_lines_out_and_keeps_other_stderr(tmp_path):
+def test_tidying_moves_native_log_lines_and_data_warnings_out_and_keeps_other_stderr(tmp_path):
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("import keras")
     cell.outputs = [nbformat.v4.new_output("stream", name="stderr", text=(
         "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
         "I0000 00:00:1795554797.157020    8430 port.cc:153] oneDNN custom operations are on.\n"
-        "/x.py:3: UserWarning: something the reader should see\n")),
+        "/x/fergit.py:66: DataWarning: muxspace /data/muxspace: excluded 1 image(s) with conflicting labels\n"
+        "  load_muxspace(muxspace_path, lenient=lenient, use_cache=use_cache),\n"
+        "/x.py:3: UserWarning: something the reader should see\n"
+        "  warnings.warn(text)\n")),
         nbformat.v4.new_output("stream", name="stdout", text="hello\n")]
     nb.cells = [cell]
     nbformat.write(nb, tmp_path / "a.ipynb")
     moved = notebooks.tidy_executed(tmp_path / "a.ipynb", tmp_path / "logs" / "a.txt")
-    assert len(moved) == 2 and (tmp_path / "logs" / "a.txt").read_text().count("\n") == 2
+    assert len(moved) == 4 and (tmp_path / "logs" / "a.txt").read_text().count("\n") == 4  # the data page's audit shows what loaders skip
     outputs = nbformat.read(tmp_path / "a.ipynb", as_version=4).cells[0].outputs
-    assert [o["text"] for o in outputs] == ["/x.py:3: UserWarning: something the reader should see\n", "hello\n"]
+    assert [o["text"] for o in outputs] == ["/x.py:3: UserWarning: something the reader should see\n  warnings.warn(text)\n", "hello\n"]
 
 
 def test_replicate_cli_exits_nonzero_naming_the_failure(tmp_path):

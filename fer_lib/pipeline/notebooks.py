@@ -14,6 +14,18 @@ from fer_lib.settings import NOTEBOOK_DIR, REPO_ROOT
 
 NATIVE_LOG = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\)|[IWEF]\d{4} [\d:. ]+\d+ \S+:\d+\]).*$")
 """Lines TensorFlow's C++ runtime writes to the kernel's stderr (oneDNN notes, graph attribute notices)."""
+DATA_WARNING = re.compile(r"^\S+:\d+: DataWarning: ")
+"""The first line of a loader's warning (what it skipped or excluded; the data page's audit shows the same)."""
+
+
+def _moved_lines(lines: list[str]) -> list[bool]:
+    """Which stderr lines go to the log: native log lines, and each data warning with its indented source line."""
+    moved, in_warning = [], False
+    for line in lines:
+        text = line.rstrip("\n")
+        in_warning = bool(DATA_WARNING.match(text)) or (in_warning and text.startswith(" "))
+        moved.append(in_warning or bool(NATIVE_LOG.match(text)))
+    return moved
 
 
 def notebooks(directory: Path = NOTEBOOK_DIR) -> list[Path]:
@@ -89,8 +101,8 @@ def run_seeds(params: dict, out: Path, seeds: list[int], only: list[str] | None 
 
 def tidy_executed(path: Path, log: Path) -> list[str]:
     """Prepare an executed notebook for the book: its parameter cells are removed from the
-    page (the provenance box shows the parameters), and TensorFlow's native log lines move
-    from its stderr outputs to ``log``. Returns the lines moved."""
+    page (the provenance box shows the parameters), and TensorFlow's native log lines and
+    the loaders' data warnings move from its stderr outputs to ``log``. Returns the lines moved."""
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
@@ -105,9 +117,9 @@ def tidy_executed(path: Path, log: Path) -> list[str]:
         for output in cell.outputs:
             if output.get("output_type") == "stream" and output.get("name") == "stderr":
                 lines = output["text"].splitlines(keepends=True)
-                native = [line for line in lines if NATIVE_LOG.match(line.rstrip("\n"))]
-                moved += native
-                output["text"] = "".join(line for line in lines if line not in native)
+                flags = _moved_lines(lines)
+                moved += [line for line, m in zip(lines, flags) if m]
+                output["text"] = "".join(line for line, m in zip(lines, flags) if not m)
                 if not output["text"]:
                     continue
             kept.append(output)

@@ -40,10 +40,11 @@ def cpu_name() -> str:
 
 
 def git_commit() -> str | None:
-    """The repository's HEAD commit, with ``-dirty`` when the tree has changes."""
+    """The repository's HEAD commit, with ``-dirty`` when its tracked files have changes
+    (outside ``runs/``: run folders are what the code writes, not code)."""
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)runs"], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout.strip()
         return head + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return None
