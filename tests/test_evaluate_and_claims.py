@@ -62,7 +62,12 @@ def test_folds_not_run_yet_are_counted_and_numbered_as_planned(tmp_path):
     text = claims.folds_sentence(random, folds, 10)
     assert "Across 2 subject-independent folds" in text and "8 of the 10 planned folds have not run in this run folder yet" in text
     assert list(tables.fold_table(folds).index) == [0, 2]
-    assert claims.folds_sentence(random, [], 10) == "None of the 10 subject-independent folds has run in this run folder yet."
+    assert claims.folds_sentence(random, [], 10) == "None of the 10 planned subject-independent folds has run in this run folder yet."
+    one = claims.folds_sentence(random, folds[:1], 10)
+    assert "On the one subject-independent fold run so far the network reached 80.0%" in one and "±" not in one
+    assert "9 of the 10 planned folds have not run" in one
+    with pytest.raises(ValueError, match="not a subject fold"):
+        tables.fold_number(random)
     assert tables.fold_table([]).empty
 
 

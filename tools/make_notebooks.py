@@ -217,7 +217,7 @@ tables.styled(tables.comparison_table(runs), percent=("test accuracy", "balanced
     C("""
 recall = tables.recall_table(runs)
 pages.figure(figures.per_class_bars(recall.drop(columns="share of test faces").to_dict(), ylabel="test recall"), "fig_weighting_recall", out)
-""", "hide-input", figure=("fig-weighting-recall", "Test recall per class of the residual CNN trained with balanced class weights and without them (same split, seed and epochs).")),
+""", "hide-input", figure=("fig-weighting-recall", "Test recall per class of the residual CNN trained with balanced class weights and, once that training has run, without them (same split, seed and epochs).")),
     M("""
 {glue:md}`weighting_sentence` {numref}`fig-weighting-recall` shows the recall of each
 class, and the table below gives each class's share of the test faces.
@@ -494,13 +494,14 @@ pages.figure(figures.history_figure(random_run.history, title="Residual CNN on C
 ## Subject-independent folds
 
 Each fold holds whole people: fold *k* is the test set, fold *k+1* the validation set, the
-rest is training, and every face is tested once.
+rest is training, and over all folds every face is tested once.
 """),
     C("""
 folds = [f for k in range(n_folds) if (f := trainings.shown(f"ckplus-fold{k}", params, out))]
 shared = [split_overlap(faces.meta, trainings.split_for(f"ckplus-fold{k}", params)[1], ("subject",))["n_seen"] for k in range(n_folds)]
 pages.glue_values("ck", {"shared_subjects": sum(shared)})
-pages.glue_markdown("folds_sentence", claims.folds_sentence(random_run, folds, n_folds))
+missing = [f"ckplus-fold{k}" for k in range(n_folds) if f"ckplus-fold{k}" not in {r.name for r in folds}]
+pages.glue_markdown("folds_sentence", claims.folds_sentence(random_run, folds, n_folds) + (" " + trainings.not_run_markdown(*missing) if missing else ""))
 tables.styled(tables.fold_table(folds), percent=("test accuracy", "balanced accuracy"))
 """, "hide-input"),
     M("""

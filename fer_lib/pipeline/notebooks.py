@@ -14,7 +14,7 @@ from fer_lib.settings import NOTEBOOK_DIR, REPO_ROOT
 
 NATIVE_LOG = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\)|[IWEF]\d{4} [\d:. ]+\d+ \S+:\d+\]).*$")
 """Lines TensorFlow's C++ runtime writes to the kernel's stderr (oneDNN notes, graph attribute notices)."""
-DATA_WARNING = re.compile(r"^\S+:\d+: DataWarning: ")
+DATA_WARNING = re.compile(r"^.+:\d+: DataWarning: ")
 """The first line of a loader's warning (what it skipped or excluded; the data page's audit shows the same)."""
 
 

@@ -118,7 +118,8 @@ def run(name: str, params: dict, run_dir: str | Path, *, verbose: int = 0, time_
 def shown(name: str, params: dict, run_dir: str | Path, **kwargs) -> TrainingRecord | None:
     """:func:`run` for a training a page can do without: ``None`` when the page only shows
     what the run folder holds (``$FER_TRAININGS=reuse``) and this training is not there yet."""
-    if reuse_only() and read_training(run_dir, name) is None:
+    reuse = kwargs.get("reuse")
+    if (reuse_only() if reuse is None else reuse) and read_training(run_dir, name) is None:
         return None
     return run(name, params, run_dir, **kwargs)
 

@@ -63,19 +63,23 @@ def weighting_sentence(weighted: TrainingRecord, unweighted: TrainingRecord) -> 
 def folds_sentence(random: TrainingRecord, folds: list[TrainingRecord], planned: int | None = None) -> str:
     """Subject-independent folds against the random split, with the direction read from the numbers
     (and how many of the ``planned`` folds the run folder holds, when it holds fewer)."""
-    planned = planned or len(folds)
-    missing = (f" {planned - len(folds)} of the {planned} planned folds have not run in this run folder yet, so the mean is over "
-               f"the {len(folds)} that have." if len(folds) < planned else "")
+    planned = max(planned or 0, len(folds))
     if not folds:
-        return f"None of the {planned} subject-independent folds has run in this run folder yet."
+        return f"None of the {planned} planned subject-independent folds has run in this run folder yet."
+    left = planned - len(folds)
+    missing = (f" {left} of the {planned} planned folds {'has' if left == 1 else 'have'} not run in this run folder yet, so "
+               f"{'the number is' if len(folds) == 1 else 'the mean is over'} the {len(folds)} that {'has' if len(folds) == 1 else 'have'}."
+               if left else "")
     acc = np.array([f.test.accuracy for f in folds])
-    sd = acc.std(ddof=1) if len(acc) > 1 else 0.0
     r = random.test.accuracy
     interim = sum(not f.finished for f in folds)
-    caveat = f" {interim} of the {len(folds)} folds are interim (paused before their planned epochs)." if interim else ""
-    return (f"Across {len(folds)} subject-independent folds the network reached {acc.mean():.1%} ± {sd:.1%} (mean ± standard "
-            f"deviation over folds; lowest {acc.min():.1%}, highest {acc.max():.1%}), {_higher(acc.mean(), r)} the "
-            f"{r:.1%} of the random split ({pp(acc.mean() - r)}).{caveat}{missing}")
+    caveat = f" {interim} of the {len(folds)} folds {'is' if interim == 1 else 'are'} interim (paused before their planned epochs)." if interim else ""
+    if len(folds) == 1:
+        head = f"On the one subject-independent fold run so far the network reached {acc[0]:.1%}"
+    else:
+        head = (f"Across {len(folds)} subject-independent folds the network reached {acc.mean():.1%} ± {acc.std(ddof=1):.1%} (mean ± standard "
+                f"deviation over folds; lowest {acc.min():.1%}, highest {acc.max():.1%})")
+    return f"{head}, {_higher(acc.mean(), r)} the {r:.1%} of the random split ({pp(acc.mean() - r)}).{caveat}{missing}"
 
 
 def origin_sentence(table) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -49,12 +51,21 @@ def recall_table(records: dict[str, TrainingRecord]) -> pd.DataFrame:
     return table
 
 
+def fold_number(r: TrainingRecord) -> int:
+    """The fold a subject-fold training tested on, from its split protocol ``subject-fold-K``."""
+    m = re.fullmatch(r"subject-fold-(\d+)", r.data.split_protocol or "")
+    if m is None:
+        raise ValueError(f"training {r.name!r} has split {r.data.split_protocol!r}, not a subject fold (subject-fold-K)")
+    return int(m.group(1))
+
+
 FOLD_COLUMNS = ["fold", "test faces", "test accuracy", "balanced accuracy", "classes predicted", "best epoch", "epochs run", "status"]
 
 
 def fold_table(records: list[TrainingRecord]) -> pd.DataFrame:
-    """One row per subject-independent fold: test faces, subjects, accuracy, best epoch, epochs run, status."""
-    return pd.DataFrame([{"fold": int(r.data.split_protocol.rsplit("-", 1)[-1]), "test faces": r.test.n, "test accuracy": r.test.accuracy, "balanced accuracy": r.test.balanced_accuracy,
+    """One row per subject-independent fold (numbered as planned): test faces, accuracy, balanced
+    accuracy, classes predicted, best epoch, epochs run, status."""
+    return pd.DataFrame([{"fold": fold_number(r), "test faces": r.test.n, "test accuracy": r.test.accuracy, "balanced accuracy": r.test.balanced_accuracy,
                           "classes predicted": r.test.n_predicted_classes, "best epoch": r.training.best_epoch,
                           "epochs run": r.training.epochs_run, "status": r.stop_status} for r in records], columns=FOLD_COLUMNS).set_index("fold")
 
