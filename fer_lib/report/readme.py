@@ -33,6 +33,7 @@ def headline_rows(run_dir: str | Path) -> list[dict]:
     rows = []
 
     def row(what, paper, ours, protocol, only):
+        protocol = protocol.strip().removesuffix(";")  # a training not run has no budget to give
         rows.append({"what": what, "paper": paper, "ours": ours, "protocol": protocol, "reproduce": f"`{COMMAND.format(only=only)}`"})
 
     ours, how = _acc(run_dir, "residual")
