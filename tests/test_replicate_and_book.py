@@ -73,8 +73,10 @@ def test_tidying_moves_native_log_lines_and_data_warnings_out_and_keeps_other_st
         "  warnings.warn(text)\n")),
         nbformat.v4.new_output("stream", name="stdout", text="hello\n")]
     nb.cells = [cell]
+    nb.metadata["papermill"] = {"input_path": str(REPO_ROOT / "notebooks" / "a.ipynb")}
     nbformat.write(nb, tmp_path / "a.ipynb")
     moved = notebooks.tidy_executed(tmp_path / "a.ipynb", tmp_path / "logs" / "a.txt")
+    assert nbformat.read(tmp_path / "a.ipynb", as_version=4).metadata["papermill"]["input_path"] == "notebooks/a.ipynb"
     assert len(moved) == 4 and (tmp_path / "logs" / "a.txt").read_text().count("\n") == 4  # the data page's audit shows what loaders skip
     outputs = nbformat.read(tmp_path / "a.ipynb", as_version=4).cells[0].outputs
     assert [o["text"] for o in outputs] == ["/x.py:3: UserWarning: something the reader should see\n  warnings.warn(text)\n", "hello\n"]

@@ -101,11 +101,15 @@ def run_seeds(params: dict, out: Path, seeds: list[int], only: list[str] | None 
 
 def tidy_executed(path: Path, log: Path) -> list[str]:
     """Prepare an executed notebook for the book: its parameter cells are removed from the
-    page (the provenance box shows the parameters), and TensorFlow's native log lines and
-    the loaders' data warnings move from its stderr outputs to ``log``. Returns the lines moved."""
+    page (the provenance box shows the parameters), papermill's paths become relative, and
+    TensorFlow's native log lines and the loaders' data warnings move from its stderr outputs
+    to ``log``. Returns the lines moved."""
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
+    for key in ("input_path", "output_path"):  # papermill's record of where it ran: relative, like every path a reader meets
+        if nb.metadata.get("papermill", {}).get(key):
+            nb.metadata["papermill"][key] = _relative(Path(nb.metadata["papermill"][key]))
     moved = []
     for cell in nb.cells:
         tags = cell.metadata.setdefault("tags", [])
