@@ -41,7 +41,7 @@ PAPER_NUMBERS: list[dict] = [
     {"key": "residual_fear_recall", "what": "Residual CNN, recall of fear (about)", "value": 0.50, "unit": "recall", "where": "Section 3.1"},
     {"key": "residual_min_precision", "what": "Residual CNN, lowest per-class precision (paper: all over 50%)", "value": 0.50, "unit": "precision", "where": "Section 3, after Table 5"},
     {"key": "residual_run_time_min", "what": "Residual CNN, training time for 100 epochs", "value": 48, "unit": "minutes", "where": "Table 3"},
-    {"key": "residual_gain", "what": "Residual minus basic CNN, FERGIT test accuracy", "value": 0.01, "unit": "accuracy", "where": "Section 3, after Table 5"},
+    {"key": "residual_gain", "what": "Residual minus basic CNN, FERGIT test accuracy", "value": 0.01, "unit": "pp", "where": "Section 3, after Table 5"},
     {"key": "ckplus_test_accuracy", "what": "Residual CNN, CK+ test accuracy (random split)", "value": 0.97, "unit": "accuracy", "where": "Abstract, Table 4"},
     {"key": "ckplus_run_time_min", "what": "Residual CNN on CK+, training time for 100 epochs", "value": 29, "unit": "minutes", "where": "Table 4"},
     {"key": "total_run_time_min", "what": "Total training time (both networks on FERGIT, the residual on CK+)", "value": 119, "unit": "minutes", "where": "Section 3"},

