@@ -83,3 +83,16 @@ def test_other_protocols_and_compute_tables(tmp_path):
     assert folds["ours"] == "50.0% ± 10.0%" and "epochs run per fold 100, 100, 100 (of 100 planned)" in folds["our protocol"]
     costs = compute_table(tmp_path).set_index("training")
     assert costs.loc["ckplus-fold1", "epochs"] == "100/100" and costs.loc["ckplus-fold1", "min/epoch"] == pytest.approx(5.0)
+
+
+def test_deviations_say_what_the_run_holds_and_what_has_not_run(tmp_path):
+    from fer_lib.report.deviations import deviations_table
+
+    training_record(tmp_path, "residual", epochs_run=10, minutes_per_epoch=6.0)
+    training_record(tmp_path, "ckplus-fold0", dataset="ckplus", split="subject-fold-0")
+    table = deviations_table(tmp_path).set_index("what")
+    effect = table["measured effect in this run"]
+    assert effect["Class weights"] == "not run yet in this run folder (training residual-unweighted)"
+    assert effect["CK+ protocol"] == "the CK+ page reports both (1 of the planned folds run)"
+    assert "100 epochs about 10 h" in table.loc["Training budget", "why"]
+    assert "residual: 10 of 100 planned epochs (paused)" in effect["Training budget"]

@@ -52,29 +52,47 @@ def budget_effect(run_dir: Path) -> str:
         " (each results page shows its curves; the scorecard extrapolates the time to 100 epochs)."
 
 
+def _held(run_dir: Path, name: str, says: str) -> str:
+    """What a page shows with training ``name``, or that it has not run yet."""
+    return says if read_training(run_dir, name) is not None else f"not run yet in this run folder (training {name})"
+
+
+def _folds(run_dir: Path) -> str:
+    n = sum(1 for _ in run_dir.glob("training/ckplus-fold*/run.json"))
+    return f"the CK+ page reports both ({n} of the planned folds run)" if n else "the CK+ page reports the random split; no fold has run yet"
+
+
+def budget_why(run_dir: Path) -> str:
+    """How long the paper's budget takes here, from the FERGIT trainings' measured epochs."""
+    times = {n: m for n in ("residual", "basic") if (r := read_training(run_dir, n)) is not None and (m := minutes_per_epoch(r))}
+    if not times:
+        return "a FERGIT epoch takes minutes on a 2-core CPU: 100 epochs take hours per network"
+    return "; ".join(f"a {n} FERGIT epoch takes {m:.1f} min here, so {PAPER_EPOCHS} epochs about {m * PAPER_EPOCHS / 60:.0f} h" for n, m in times.items())
+
+
 def deviations_table(run_dir: str | Path) -> pd.DataFrame:
     """One row per departure from the paper: what the paper does, what we do, why, and the measured effect in ``run_dir``."""
     run_dir = Path(run_dir)
     rows = [
         ("BatchNorm statistics at inference", "Keras' moving averages (momentum 0.99)",
          "re-estimated on up to 1,024 training faces with dropout off before every validation and export",
-         "after a few hundred steps the averages lag the weights and dropout shifts the variance: the network predicted one class at inference",
+         "after a short training (a few hundred steps) the averages lag the weights and dropout shifts the variance: the network predicted one class at inference",
          batchnorm_effect(run_dir)),
-        ("Numeric precision", "float32 (Keras 2 on a K80 GPU, implied)", "mixed bfloat16 in the reference run (float32 in the `paper` profile)",
-         "faster on a CPU with bfloat16 instructions, like this one (the measured effect gives both speeds)", precision_effect(run_dir)),
+        ("Numeric precision", "float32 (Keras 2 on a K80 GPU, implied)", "mixed bfloat16 in the reference run (float32 in the paper profile)",
+         "faster on a CPU with bfloat16 instructions, like this one", precision_effect(run_dir)),
         ("Training budget", f"{PAPER_EPOCHS} epochs on a GPU", f"the same plan of {PAPER_EPOCHS} epochs, capped per session on the 2-core CPU",
-         "a FERGIT epoch takes about 6 minutes here: 100 epochs are about 10 hours per network", budget_effect(run_dir)),
+         budget_why(run_dir), budget_effect(run_dir)),
         ("ReduceLROnPlateau factor", "not given", "0.5", "Keras needs a value; 0.5 is a common choice", NOT_MEASURED),
         ("Augmentation ranges", "flip, rotation, shift, zoom, brightness (no ranges)", "flip, ±10°, ±10% shift and zoom, ±20% brightness",
          "mild, because the faces are already cropped and roughly aligned", NOT_MEASURED),
         ("Class weights", "rare classes weighted high, common ones low (no rule)", "scikit-learn's balanced rule, n / (k · count)",
-         "a stated rule in place of an unstated one", "the class-weighting page trains the residual CNN with and without them"),
+         "a stated rule in place of an unstated one", _held(run_dir, "residual-unweighted", "the class-weighting page compares the residual CNN with and without them")),
         ("FERGIT", "49,300 faces of FER-2013 and muxspace (make-up unpublished)", "all of FER-2013 and muxspace, minus contempt and one image with conflicting labels",
          "the paper does not say which faces it kept", "the data-exploration page counts ours"),
         ("CK+ protocol", "a test split of CK+ (how it was drawn is not said)", "the paper's kind of random split, and 10 subject-independent folds beside it",
-         "frames of one sequence are near copies, so a random split tests seen people", "the CK+ page reports both"),
+         "frames of one sequence are near copies, so a random split tests seen people", _folds(run_dir)),
         ("Posed photos", "photos of one person (unpublished)", "four posed photos of muxspace user 628, whose 48x48 faces are in FERGIT",
-         "the paper's photos are not available", "the posed-photo page also trains with that person held out"),
-        ("Seeds", "one run (no seed given)", "one run, seed 0; `--seeds` repeats a run per seed", "compute", NOT_MEASURED),
+         "the paper's photos are not available", _held(run_dir, "residual-holdout", "the posed-photo page also shows a network trained with that person held out")),
+        ("Seeds", "one run (no seed given)", "one run, seed 0; replicate --seeds repeats a run per seed", "compute", NOT_MEASURED),
     ]
     return pd.DataFrame(rows, columns=["what", "the paper", "ours", "why", "measured effect in this run"])
