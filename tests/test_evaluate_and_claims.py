@@ -75,3 +75,15 @@ def test_posed_sentence_counts_right_photos_and_names_errors():
     text = claims.posed_sentence({"the paper's split": {"n_photos": 4, "n_right": 2, "confidence_right": 0.7, "errors": {"disgust": "angry", "fear": "neutral"}}})
     assert "**2 of 4** right, 70% on average for the right ones (disgust taken for angry; fear taken for neutral)" in text
     assert "86%" in text and "disgust taken for neutral" in text
+
+
+def test_styled_tables_round_every_number_and_show_chosen_columns_as_percentages(tmp_path):
+    import re
+
+    from fer_lib.report import tables
+
+    runs = {"a": training_record(tmp_path, "residual", accuracy=0.56), "b": training_record(tmp_path, "basic", accuracy=0.44)}
+    html = tables.styled(tables.comparison_table(runs), percent=("test accuracy",)).to_html()
+    cells = re.findall(r">([0-9][0-9.,%]*)<", html)
+    assert "56.0%" in cells and "44.0%" in cells
+    assert all(len(c.split(".")[-1].rstrip("%")) <= 3 for c in cells if "." in c), cells  # macro F1 and balanced accuracy rounded too

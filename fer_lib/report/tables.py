@@ -24,7 +24,7 @@ def styled(table: pd.DataFrame, digits: int = 3, percent: tuple[str, ...] = ()):
     """A Styler with numbers rounded, chosen columns as percentages and empty cells blank."""
     styler = table.style.format(precision=digits, na_rep="", thousands=",")
     fmt = {c: "{:.1%}" for c in percent if c in table.columns}
-    return styler.format(fmt, na_rep="") if fmt else styler
+    return styler.format(fmt, na_rep="", subset=list(fmt)) if fmt else styler  # subset: the other columns keep their rounding
 
 
 def peer_table(accuracies: dict[str, float], column: str = "accuracy") -> pd.DataFrame:
@@ -39,7 +39,7 @@ def comparison_table(records: dict[str, TrainingRecord]) -> pd.DataFrame:
         rows[label] = {"test accuracy": r.test.accuracy, "balanced accuracy": r.test.balanced_accuracy, "macro F1": r.test.macro_f1,
                        "classes predicted": r.test.n_predicted_classes, "epochs run": r.training.epochs_run,
                        "best epoch": r.training.best_epoch, "status": r.stop_status}
-    return pd.DataFrame(rows).T
+    return pd.DataFrame(rows).T.infer_objects()  # numbers stay numbers (rounded by `styled`), not objects
 
 
 def recall_table(records: dict[str, TrainingRecord]) -> pd.DataFrame:
