@@ -182,7 +182,7 @@ small weights to those with many" without giving the weights. We use scikit-lear
 *balanced* rule, weight(c) = n / (k · count(c)), so that each class carries the same
 total weight in the loss. This page shows the weights on the run's training split, then
 the residual CNN trained with them (the network of {ref}`residual-cnn`) beside the same
-network, split, seed and budget without them.
+network, split, seed and budget without them, once that training has run.
 """),
     C("""
 from fer_lib.pipeline import trainings
@@ -313,8 +313,8 @@ NOTEBOOKS["04_residual_cnn"] = [
 The paper's proposed network adds three identity-shortcut residual blocks to the basic
 CNN, after the second, fourth and sixth convolutional blocks. This page rebuilds its
 Table 1 from the model itself, trains it with the paper's recipe, sets it beside the basic
-network (its Table 3 and Figures 5 and 7), looks at where it looks (Grad-CAM), and trains
-it on FER-2013's official split.
+network (its Table 3 and Figures 5 and 7), looks at where it looks (Grad-CAM), and, when `official_dataset`
+is set, trains it on FER-2013's official split.
 """),
     C("""
 from fer_lib.model.networks import build_model, layer_table, parameter_counts
@@ -421,7 +421,7 @@ tables.styled(tables.classification_table(official.test)) if official else None
     M("""
 ### Why FERGIT's random split and FER-2013's official split differ
 
-The same network is trained on each. Two things separate them: FERGIT adds muxspace's
+The same network is trained on each (the official one when its training has run). Two things separate them: FERGIT adds muxspace's
 faces, mostly neutral and happy posed photos that may be easier, and its random split
 lets copies and near-copies of test faces into training. The table splits this run's
 FERGIT test accuracy by where each face comes from.
