@@ -147,7 +147,10 @@ pages.table(audit_table, "faces")
 The set has {glue:text}`audit_groups` groups of identical faces ({glue:text}`audit_extra`
 extra copies) and {glue:text}`audit_blank` blank images; in this split,
 {glue:text}`audit_leaked` test faces have an identical copy on the training or
-validation side.
+validation side. The groups with conflicting labels are identical pixels under two
+labels, mostly FER-2013's own (blank or near-blank faces among them); we keep them as
+FER-2013 ships them, as the paper's total suggests it did. Only muxspace's legend gives
+one image two labels, and that image is left out of FERGIT.
 
 ## FERGIT's make-up
 
