@@ -87,3 +87,12 @@ def test_styled_tables_round_every_number_and_show_chosen_columns_as_percentages
     cells = re.findall(r">([0-9][0-9.,%]*)<", html)
     assert "56.0%" in cells and "44.0%" in cells
     assert all(len(c.split(".")[-1].rstrip("%")) <= 3 for c in cells if "." in c), cells  # macro F1 and balanced accuracy rounded too
+
+
+def test_conflict_sentence_counts_groups_by_origin():
+    import numpy as np
+
+    origins = np.array(["fer2013"] * 4 + ["muxspace"] * 2)
+    text = claims.conflict_sentence([np.array([0, 1]), np.array([2, 3]), np.array([3, 4])], origins)
+    assert text.startswith("3 groups of identical faces carry two labels (2 within fer2013, 1 within fer2013/muxspace)")
+    assert claims.conflict_sentence([], origins) == "No group of identical faces carries two labels."

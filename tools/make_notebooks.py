@@ -80,7 +80,7 @@ from fer_lib.data.audit import audit, leakage_report
 from fer_lib.data.registry import load_dataset
 from fer_lib.paper import PAPER
 from fer_lib.pipeline.experiment import make_split
-from fer_lib.report import figures, pages
+from fer_lib.report import claims, figures, pages
 
 out = pages.run_folder(out_dir)
 faces = load_dataset(dataset, data_root, seed=seed, n_faces=n_faces)
@@ -141,16 +141,14 @@ audit_table = {"duplicate groups": found.n_groups, "extra copies": found.extra_c
                "groups with conflicting labels": len(found.conflicting_groups), "blank images": len(found.blanks),
                "test faces with a copy in training or validation": leak["test_leaked"], "validation faces with a copy in training": leak["val_in_train"]}
 pages.glue_values("audit", {"groups": f"{found.n_groups:,}", "extra": f"{found.extra_copies:,}", "blank": len(found.blanks), "leaked": leak["test_leaked"]})
+pages.glue_markdown("conflict_sentence", claims.conflict_sentence(found.conflicting_groups, faces.meta["origin"].to_numpy() if "origin" in faces.meta else None))
 pages.table(audit_table, "faces")
 """, "hide-input"),
     M("""
 The set has {glue:text}`audit_groups` groups of identical faces ({glue:text}`audit_extra`
 extra copies) and {glue:text}`audit_blank` blank images; in this split,
 {glue:text}`audit_leaked` test faces have an identical copy on the training or
-validation side. The groups with conflicting labels are identical pixels under two
-labels, mostly FER-2013's own (blank or near-blank faces among them); we keep them as
-FER-2013 ships them, as the paper's total suggests it did. Only muxspace's legend gives
-one image two labels, and that image is left out of FERGIT.
+validation side. {glue:md}`conflict_sentence`
 
 ## FERGIT's make-up
 

@@ -82,6 +82,21 @@ def folds_sentence(random: TrainingRecord, folds: list[TrainingRecord], planned:
     return f"{head}, {_higher(acc.mean(), r)} the {r:.1%} of the random split ({pp(acc.mean() - r)}).{caveat}{missing}"
 
 
+def conflict_sentence(groups: list, origins) -> str:
+    """What the groups of identical faces with different labels are, by origin (``origins``: one per face, or None)."""
+    if not groups:
+        return "No group of identical faces carries two labels."
+    where = ""
+    if origins is not None:
+        counts: dict[str, int] = {}
+        for g in groups:
+            key = "/".join(sorted({str(origins[int(i)]) for i in g}))
+            counts[key] = counts.get(key, 0) + 1
+        where = " (" + ", ".join(f"{n} within {k}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1])) + ")"
+    return (f"{len(groups)} groups of identical faces carry two labels{where}; they stay in the data as it ships, "
+            "so a network meets both labels for the same pixels.")
+
+
 def origin_sentence(table) -> str:
     """FERGIT's test accuracy by origin (a DataFrame from ``tables.accuracy_by_group``)."""
     rows = {k: v for k, v in table.iterrows() if k != "all"}
