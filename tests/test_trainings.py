@@ -72,6 +72,8 @@ def test_a_page_shows_a_missing_optional_training_as_not_run_only_when_it_must_n
     with pytest.raises(FileNotFoundError, match="no training 'residual-unweighted'"):
         trainings.run("residual-unweighted", params, tmp_path / "run")
     assert "`residual-unweighted`" in trainings.not_run_markdown("residual-unweighted")
+    monkeypatch.setenv("FER_PROFILE_NAME", "cpu")  # what the notebook runner sets
+    assert "--profile cpu --out RUN --only residual-unweighted`" in trainings.not_run_markdown("residual-unweighted")
 
 
 def test_run_training_takes_given_faces_and_split(tmp_path):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fer_lib.pipeline.provenance import environment
 from fer_lib.pipeline.records import NotebookRun, RunRecord, read_record, write_record
-from fer_lib.report.pages import PROFILE_ENV
+from fer_lib.report.pages import PROFILE_ENV, PROFILE_NAME_ENV
 from fer_lib.settings import NOTEBOOK_DIR, REPO_ROOT
 
 NATIVE_LOG = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\)|[IWEF]\d{4} [\d:. ]+\d+ \S+:\d+\]).*$")
@@ -54,7 +54,8 @@ def run_notebooks(params: dict, out: Path, only: list[str] | None = None, source
     out = Path(out).resolve()
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     runs: dict[str, NotebookRun] = {}
-    os.environ[PROFILE_ENV] = f"{params.get('profile', 'custom')} (run folder {_relative(out)})"  # shown on every page
+    os.environ[PROFILE_NAME_ENV] = params.get("profile", "custom")
+    os.environ[PROFILE_ENV] = f"{os.environ[PROFILE_NAME_ENV]} (run folder {_relative(out)})"  # shown on every page
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     for nb in notebooks(source_dir):
         if only and not any(key in nb.stem for key in only):

@@ -129,10 +129,10 @@ def not_run_markdown(*names: str, run_dir: str | Path | None = None) -> str:
     command that trains them (its profile and run folder when the notebook runner gave them)."""
     import os
 
-    from fer_lib.report.pages import PROFILE_ENV
+    from fer_lib.report.pages import PROFILE_NAME_ENV
     from fer_lib.settings import shown as shown_path
 
-    profile = os.environ.get(PROFILE_ENV, "").split(" ")[0] or "PROFILE"
+    profile = os.environ.get(PROFILE_NAME_ENV) or "PROFILE"
     out = shown_path(run_dir) if run_dir is not None else "RUN"
     listed = ", ".join(f"`{n}`" for n in names)
     return (f"*Not run in this run folder yet*: {listed}. `.venv/bin/python -m fer_lib trainings --profile {profile} --out {out} --only "

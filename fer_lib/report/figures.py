@@ -90,7 +90,7 @@ def confusion_figure(cm, class_names: tuple[str, ...], title: str = "Confusion m
     else:
         fig = ax.figure
     labels = np.array([[f"{s:.2f}\n({int(c)})" for s, c in zip(srow, crow)] for srow, crow in zip(share, cm)])
-    sns.heatmap(share, annot=labels, fmt="", cmap="Blues", vmin=0, vmax=1, cbar=False, xticklabels=class_names, yticklabels=class_names, ax=ax, annot_kws={"fontsize": 7})
+    sns.heatmap(share, annot=labels, fmt="", cmap="Blues", vmin=0, vmax=1, cbar=False, xticklabels=class_names, yticklabels=class_names, ax=ax, annot_kws={"fontsize": 9})
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(title)
