@@ -50,13 +50,14 @@ def test_runner_goes_on_after_a_failure_and_reports_it(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
     _notebook(src / "01_fails.ipynb", "raise RuntimeError('boom')")
-    _notebook(src / "02_works.ipynb", "import os\nprint(x * 2, os.environ['FER_RUN_PROFILE'])")
+    _notebook(src / "02_works.ipynb", "import os\nprint(x * 2, os.environ['FER_RUN_PROFILE'], os.environ['FER_PROFILE_NAME'])")
     record = notebooks.run_notebooks({"x": 21, "unused": 0, "profile": "demo"}, tmp_path / "run", source_dir=src)
     assert record.notebooks["01_fails"].status.startswith("failed") and "boom" in record.notebooks["01_fails"].status
     assert record.notebooks["02_works"].status == "ok"
     assert record.notebooks["02_works"].parameters == {"x": 21}  # undeclared keys are not passed
     executed = nbformat.read(tmp_path / "run" / "notebooks" / "02_works.ipynb", as_version=4)
-    assert executed.cells[-1].outputs[0]["text"].startswith("42 demo (run folder ")  # the page knows its profile
+    text = executed.cells[-1].outputs[0]["text"]
+    assert text.startswith("42 demo (run folder ") and text.rstrip().endswith(") demo")  # the page knows its profile
     assert "remove-cell" in executed.cells[0].metadata["tags"]  # parameter plumbing stays out of the page
     assert read_record(RunRecord, tmp_path / "run" / "run.json").params["x"] == 21
 
