@@ -71,6 +71,17 @@ def test_folds_not_run_yet_are_counted_and_numbered_as_planned(tmp_path):
     assert tables.fold_table([]).empty
 
 
+def test_pooled_folds_count_each_tested_face_once(tmp_path):
+    folds = [training_record(tmp_path, f"ckplus-fold{k}", accuracy=a, split=f"subject-fold-{k}") for k, a in enumerate((0.5, 0.9))]
+    cm = claims.pooled_confusion(folds)
+    assert cm.sum() == 200 and np.trace(cm) == 140  # 50 + 90 right of 100 + 100
+    text = claims.pooled_sentence(folds)
+    assert "labelled 140 of 200 test faces right (70.0%)" in text
+    recall = np.diag(cm) / cm.sum(axis=1)  # the wrong faces are the last ones, so later classes fare worse
+    assert f"lowest for {CLASSES7[int(np.argmin(recall))]} ({recall.min():.0%})" in text
+    assert claims.pooled_confusion([]) is None and "No fold has run yet" in claims.pooled_sentence([])
+
+
 def test_posed_sentence_counts_right_photos_and_names_errors():
     text = claims.posed_sentence({"the paper's split": {"n_photos": 4, "n_right": 2, "confidence_right": 0.7, "errors": {"disgust": "angry", "fear": "neutral"}}})
     assert "**2 of 4** right, 70% on average for the right ones (disgust taken for angry; fear taken for neutral)" in text

@@ -82,6 +82,25 @@ def folds_sentence(random: TrainingRecord, folds: list[TrainingRecord], planned:
     return f"{head}, {_higher(acc.mean(), r)} the {r:.1%} of the random split ({pp(acc.mean() - r)}).{caveat}{missing}"
 
 
+def pooled_confusion(folds: list[TrainingRecord]) -> np.ndarray | None:
+    """The folds' test confusion matrices summed: each face once, tested by the network that never saw its person."""
+    return np.sum([np.asarray(f.test.confusion_matrix) for f in folds], axis=0) if folds else None
+
+
+def pooled_sentence(folds: list[TrainingRecord]) -> str:
+    """How many of the faces the folds tested were labelled right, and the classes recalled best and worst."""
+    cm = pooled_confusion(folds)
+    if cm is None:
+        return "No fold has run yet, so there are no subject-independent predictions to pool."
+    classes = list(folds[0].test.per_class)
+    rows = cm.sum(axis=1)
+    recall = {c: cm[i, i] / rows[i] for i, c in enumerate(classes) if rows[i]}
+    best, worst = max(recall, key=recall.get), min(recall, key=recall.get)
+    return (f"Pooled over the {len(folds)} folds run, the networks labelled {int(np.trace(cm)):,} of {int(cm.sum()):,} test faces right "
+            f"({np.trace(cm) / cm.sum():.1%}), each face by the network that never saw its person. Recall is highest for {best} "
+            f"({recall[best]:.0%}) and lowest for {worst} ({recall[worst]:.0%}).")
+
+
 def conflict_sentence(groups: list, origins) -> str:
     """What the groups of identical faces with different labels are, by origin (``origins``: one per face, or None)."""
     if not groups:

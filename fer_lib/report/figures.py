@@ -93,6 +93,9 @@ def confusion_figure(cm, class_names: tuple[str, ...], title: str = "Confusion m
     sns.heatmap(share, annot=labels, fmt="", cmap="Blues", vmin=0, vmax=1, cbar=False, xticklabels=class_names, yticklabels=class_names, ax=ax, annot_kws={"fontsize": 9})
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
+    ax.tick_params(axis="x", labelrotation=30)
+    ax.tick_params(axis="y", labelrotation=0)
+    plt.setp(ax.get_xticklabels(), ha="right", rotation_mode="anchor")
     ax.set_title(title)
     fig.tight_layout()
     return fig
