@@ -23,7 +23,7 @@ def classification_table(m: Metrics) -> pd.DataFrame:
 def styled(table: pd.DataFrame, digits: int = 3, percent: tuple[str, ...] = ()):
     """A Styler with numbers rounded, chosen columns as percentages and empty cells blank."""
     styler = table.style.format(precision=digits, na_rep="", thousands=",").set_table_styles(
-        [{"selector": "th, td", "props": "padding: 0.25em 0.9em; text-align: right"},  # columns apart, numbers aligned
+        [{"selector": "th, td", "props": "padding: 0.2em 0.6em; text-align: right"},  # columns apart, numbers aligned
          {"selector": "th.row_heading", "props": "text-align: left"}])
     fmt = {c: "{:.1%}" for c in percent if c in table.columns}
     return styler.format(fmt, na_rep="", subset=list(fmt)) if fmt else styler  # subset: the other columns keep their rounding
