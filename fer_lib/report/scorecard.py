@@ -18,6 +18,7 @@ import pandas as pd
 
 from fer_lib.paper import PAPER_DEVICE, PAPER_EPOCHS, PAPER_NUMBERS, PAPER_POSED_ERROR
 from fer_lib.pipeline.records import PageRecord, TrainingRecord, read_page, read_training
+from fer_lib.report.claims import pp
 
 SYNTHETIC = "Synthetic faces: shows that the pipeline runs; not comparable to the paper."
 
@@ -308,7 +309,7 @@ def _fmt(value, unit: str, signed: bool = False) -> str:
         return ""
     sign = "+" if signed else ""
     if unit == "pp":  # a difference of accuracies, in percentage points
-        return f"{value * 100:+.1f} pp"
+        return pp(value)
     if unit in ("accuracy", "recall", "precision", "F1", "probability"):
         return f"{value * 100:{sign}.1f}" + (" pp" if signed else "%")
     if unit in ("faces", "parameters"):
