@@ -156,9 +156,57 @@ def test_a_training_is_not_reused_for_another_plan_nor_restarted_over_its_histor
     paused = TINY | {"train": TINY["train"] | {"epochs": 2, "max_epochs_per_session": 1}}
     assert run_training(paused, tmp_path / "p").training.status == "paused"
     shutil.rmtree(tmp_path / "p" / "state")  # as after an export, or a clone: the history stays, the state does not
+    (tmp_path / "p" / "model.keras").unlink()  # and no network of its best epoch to restart from
     with pytest.raises(ValueError, match="epochs of history but no state/ to resume from"):
         run_training(paused, tmp_path / "p")
     assert run_training(paused, tmp_path / "p", reuse=True).training.status == "paused"  # shown as it is
+
+
+def test_a_training_without_its_state_restarts_from_the_shipped_network_of_its_best_epoch(tmp_path, monkeypatch):
+    """A new machine has the records and models/ but no state/: the training carries on
+    from the shipped network with the learning rate and counters replayed from its history,
+    and its record says so; a shipped file that is not that training's is not used."""
+    import hashlib
+    import json
+    import shutil
+
+    from fer_lib.pipeline.experiment import restart_source
+    from fer_lib.pipeline.records import read_training
+
+    paused = TINY | {"train": TINY["train"] | {"epochs": 3, "max_epochs_per_session": 1, "augment": False}}
+    out = tmp_path / "run" / "training" / "residual"
+    first = run_training(paused, out)
+    assert first.training.status == "paused" and first.training.best_epoch == 1
+    models = tmp_path / "models"
+    models.mkdir()
+    shutil.copyfile(out / "model.keras", models / "residual.keras")
+    entry = {"file": "residual.keras", "sha256": hashlib.sha256((models / "residual.keras").read_bytes()).hexdigest(),
+             "run": "runs/x/training/residual", "data_sha256": first.data.sha256, "split_sha256": first.data.split_sha256,
+             "epochs_run": 1, "best_epoch": 1}
+    (models / "models.json").write_text(json.dumps({"residual": entry}))
+    shutil.rmtree(out / "state")
+    (out / "model.keras").unlink()
+    (out / "best.weights.h5").unlink()
+    assert restart_source(out, first, models).weights == models / "residual.keras"
+    (models / "models.json").write_text(json.dumps({"residual": entry | {"epochs_run": 2}}))
+    assert restart_source(out, first, models) is None  # another moment of the training
+    (models / "models.json").write_text(json.dumps({"residual": entry | {"sha256": "0" * 64}}))
+    with pytest.raises(ValueError, match="not the file"):
+        restart_source(out, first, models)
+    (models / "models.json").write_text(json.dumps({"residual": entry}))
+
+    from fer_lib.pipeline import experiment
+
+    monkeypatch.setattr(experiment, "restart_source", lambda o, p, models_dir=None: restart_source(o, p, models))
+    second = run_training(paused, out)
+    assert second.training.status == "paused" and second.training.epochs_run == 2
+    assert [r["epoch"] for r in second.history] == [0, 1]
+    (r,) = second.restarts
+    assert r.epoch == 1 and r.optimizer == "fresh" and r.learning_rate == pytest.approx(1e-3) and "new machine" in r.reason
+    assert r.weights_sha256 == entry["sha256"]
+    assert read_training(tmp_path / "run", "residual").restarts == second.restarts
+    third = run_training(paused, out)  # from here on an ordinary resume from state/, the restart kept in the record
+    assert third.training.epochs_run == 3 and third.restarts == second.restarts
 
 
 def test_an_import_checks_the_joined_network_and_refuses_a_local_training(tmp_path, monkeypatch, finished):

@@ -7,6 +7,9 @@ again on it
   after checking that its recipe, its data's SHA-256 and its split match what is asked:
   anything else is a :class:`TrainingMismatch` naming what differs;
 - resumes a paused one from ``state/`` (which checks the same, see ``train``);
+- restarts a paused one whose ``state/`` is lost (a new machine) from the network of its
+  best epoch so far: ``model.keras`` in its folder, else the copy shipped in ``models/``
+  when ``models.json`` shows it is that training's (see :func:`restart_source`);
 - otherwise trains from the first epoch.
 """
 
@@ -23,7 +26,7 @@ from fer_lib.data.faceset import FaceSet
 from fer_lib.data.registry import load_dataset
 from fer_lib.data.splits import Split, fold_split, official_split, random_split, subject_folds
 from fer_lib.pipeline.provenance import data_fingerprint, device_description, environment
-from fer_lib.pipeline.records import DataInfo, Metrics, Outcome, Session, TrainingRecord, read_record, write_record
+from fer_lib.pipeline.records import DataInfo, Metrics, Outcome, RestartInfo, Session, TrainingRecord, read_record, write_record
 from fer_lib.train.config import TrainConfig
 
 REUSE_ENV = "FER_TRAININGS"  # "reuse": pages show the trainings a run folder holds and never train
@@ -146,15 +149,55 @@ def run_training(
     return _train_and_record(params, config, faces, split, out, protocol, holdout, data, split_hash, load_s, previous, verbose, start)
 
 
+def restart_source(out: Path, previous: TrainingRecord | None, models_dir: Path | None = None):
+    """How to carry on the paused training in ``out`` whose ``state/`` is missing: a
+    :class:`~fer_lib.train.loop.Restart` from the network of its best epoch so far, or None
+    (a finished training, one with its state, or no network of that epoch to be found).
+
+    ``out/model.keras`` is that network when the folder has it; otherwise the shipped copy
+    ``models_dir/<name>.keras`` (default ``models/``), accepted only when ``models.json``
+    gives it this training's name, data, split, epochs and best epoch, and its sha256."""
+    import json
+
+    from fer_lib.settings import REPO_ROOT
+    from fer_lib.train.loop import Restart
+
+    if previous is None or previous.finished or (out / "state" / "state.json").exists() or not previous.training.best_epoch:
+        return None
+    t = previous.training
+    if (out / "model.keras").is_file():
+        return Restart(out / "model.keras", t.best_epoch, f"state/ missing: restarted from {out.name}/model.keras, the network of epoch {t.best_epoch}")
+    models_dir = Path(models_dir) if models_dir else REPO_ROOT / "models"
+    manifest = models_dir / "models.json"
+    entry = json.loads(manifest.read_text()).get(out.name) if manifest.is_file() else None
+    if not entry:
+        return None
+    wanted = {"data_sha256": previous.data.sha256, "split_sha256": previous.data.split_sha256, "epochs_run": t.epochs_run, "best_epoch": t.best_epoch}
+    if any(entry.get(k) != v for k, v in wanted.items()) or Path(str(entry.get("run", ""))).name != out.name:
+        return None
+    weights = models_dir / entry["file"]
+    if not weights.is_file() or hashlib.sha256(weights.read_bytes()).hexdigest() != entry.get("sha256"):
+        raise ValueError(f"{weights}: missing or not the file {manifest} describes (sha256 {str(entry.get('sha256'))[:12]}): "
+                         f"it cannot restart {out}; restore it with git checkout, or delete {out} to train from the first epoch")
+    return Restart(weights, t.best_epoch, f"state/ missing (a new machine): restarted from the shipped network of epoch {t.best_epoch}")
+
+
 def _train_and_record(params, config, faces, split, out, protocol, holdout, data, split_hash, load_s, previous, verbose, start) -> TrainingRecord:
     import keras
 
     from fer_lib.model.networks import build_model, training_gflop_per_image
+    from fer_lib.settings import shown
     from fer_lib.train.evaluate import evaluate
     from fer_lib.train.loop import read_history, train
 
     x, y = faces.images, faces.labels
-    outcome = train(config, x[split.train], y[split.train], x[split.val], y[split.val], out, class_names=faces.class_names, verbose=verbose)
+    restart = restart_source(out, previous)
+    outcome = train(config, x[split.train], y[split.train], x[split.val], y[split.val], out, class_names=faces.class_names, verbose=verbose, restart=restart)
+    restarts = list(previous.restarts if previous else [])
+    for r in outcome.pop("restarts"):
+        r = RestartInfo(**(r | {"weights": shown(r["weights"])}))
+        if r not in restarts:
+            restarts.append(r)
     if outcome.get("class_weight") is not None:
         outcome["class_weight"] = {str(k): float(v) for k, v in outcome["class_weight"].items()}
     if outcome.get("train_images_per_s"):
@@ -182,6 +225,7 @@ def _train_and_record(params, config, faces, split, out, protocol, holdout, data
         sessions=sessions,
         total_wall_s=sum(s.wall_s for s in sessions),
         interim=outcome["status"] == "paused",
+        restarts=restarts,
         **metrics,
     )
     write_record(record, out / "run.json")

@@ -96,6 +96,18 @@ class Session:
 
 
 @dataclass
+class RestartInfo:
+    """A training carried on without its saved state, from the network of its best epoch so far."""
+
+    epoch: int  # epochs kept: the restart trains from epoch ``epoch + 1``
+    reason: str
+    weights: str
+    weights_sha256: str
+    optimizer: str  # "fresh": Nadam's moments start again
+    learning_rate: float  # the rate the recipe's ReduceLROnPlateau had reached, replayed from the history
+
+
+@dataclass
 class TrainingRecord:
     """``training/<name>/run.json``."""
 
@@ -112,6 +124,7 @@ class TrainingRecord:
     interim: bool = False
     val: Metrics | None = None
     test: Metrics | None = None
+    restarts: list[RestartInfo] = field(default_factory=list)
     schema: int = SCHEMA_VERSION
 
     @property

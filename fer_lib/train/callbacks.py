@@ -107,6 +107,7 @@ class TrainingState(keras.callbacks.Callback):
             "inputs_sha256": self.inputs_sha256,
             "seed_states": _seed_states(self.model),
             "callbacks": {type(cb).__name__: {k: _plain(getattr(cb, k)) for k in _COUNTERS.get(type(cb), ())} for cb in self.others},
+            "restarts": (self.resume or {}).get("restarts", []),  # carried on without a saved state (see fer_lib.train.loop.Restart)
         }
         tmp_json = self.state_dir / "state.tmp.json"
         tmp_json.write_text(json.dumps(state))

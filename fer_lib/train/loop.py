@@ -15,7 +15,12 @@ A run folder holds::
     run.json             provenance: configuration, data, versions, device, times
 
 Resuming (``train`` on a folder that has ``state/``) continues from the last
-finished epoch and ends where an uninterrupted run would have ended.
+finished epoch and ends where an uninterrupted run would have ended. A folder whose
+``state/`` was lost (a new machine) can be *restarted* from a saved network of its
+best epoch (:class:`Restart`): the network's weights, a fresh optimizer at the learning
+rate the recipe's callbacks had reached, and their counters replayed from the history.
+That is not the uninterrupted run (the optimizer's moments and the augmentation's
+random state start again), so the record keeps every restart.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import csv
 import hashlib
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import keras
@@ -34,7 +40,7 @@ from fer_lib.model.augment import build_augmentation
 from fer_lib.model.networks import build_model, parameter_counts
 from fer_lib.model.preprocess import preprocess
 from fer_lib.train.batchnorm import refresh_sample
-from fer_lib.train.callbacks import Budget, EpochClock, RefreshBatchNorm, TrainingState
+from fer_lib.train.callbacks import _COUNTERS, Budget, EpochClock, RefreshBatchNorm, TrainingState, _plain, _seed_states
 from fer_lib.train.class_weights import class_weights
 from fer_lib.train.config import TrainConfig
 from fer_lib.train.stream import BatchStream
@@ -136,6 +142,70 @@ class StateMismatch(ValueError):
     """A run folder's saved training state belongs to another recipe or other faces."""
 
 
+@dataclass(frozen=True)
+class Restart:
+    """Carry on a training whose ``state/`` is lost from the network saved at the end of
+    epoch ``epoch`` (1-based: the epochs kept), which must be its best epoch so far."""
+
+    weights: Path
+    epoch: int
+    reason: str
+
+
+def _callbacks(config: TrainConfig, out: Path) -> list:
+    """The recipe's ReduceLROnPlateau, EarlyStopping and best-epoch checkpoint, in that order."""
+    return [
+        keras.callbacks.ReduceLROnPlateau(monitor="val_accuracy", mode="max", factor=config.reduce_lr_factor, patience=config.reduce_lr_patience, min_lr=config.min_lr),
+        keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=config.early_stopping_patience),
+        keras.callbacks.ModelCheckpoint(out / "best.weights.h5", monitor="val_accuracy", mode="max", save_best_only=True, save_weights_only=True),
+    ]
+
+
+def _restart_state(trainer: keras.Model, net: keras.Model, config: TrainConfig, out: Path, restart: Restart, inputs: str) -> dict:
+    """Load ``restart.weights`` into ``net``, keep the history of its epochs, replay the
+    callbacks over that history (which sets the optimizer's learning rate), and return
+    the resume state train() continues from, with the restart in its ``restarts``."""
+    from fer_lib.model.files import load_model
+
+    source = load_model(restart.weights)
+    mine, theirs = [v.shape for v in net.weights], [v.shape for v in source.weights]
+    if mine != theirs:
+        raise StateMismatch(f"{restart.weights} is another network ({len(theirs)} weights, shapes differ from the recipe's {config.arch} network): "
+                            f"it cannot restart {out}")
+    net.set_weights(source.get_weights())
+    _truncate_history(out / "history.csv", restart.epoch)
+    history = read_history(out / "history.csv")
+    if len(history) != restart.epoch:
+        raise StateMismatch(f"{out / 'history.csv'} holds {len(history)} epochs, the restart needs the {restart.epoch} its weights come from")
+    best = max(range(len(history)), key=lambda i: history[i]["val_accuracy"]) if history else -1
+    if history and best + 1 != restart.epoch:
+        raise StateMismatch(f"{restart.weights} holds epoch {restart.epoch}, but the best validation accuracy of {out / 'history.csv'} is at epoch {best + 1}: "
+                            f"a restart starts from the best epoch so far")
+    replay = _callbacks(config, out)
+    for cb in replay:
+        cb.set_model(trainer)
+        cb.on_train_begin()
+    for row in history:
+        for cb in replay[:2]:
+            cb.on_epoch_end(row["epoch"], {"val_accuracy": row["val_accuracy"]})
+    replay[2].best = history[best]["val_accuracy"] if history else replay[2].best
+    trainer.optimizer.build(trainer.trainable_variables)  # its (zero) slots too, as in every checkpoint ModelCheckpoint writes
+    trainer.save_weights(out / "best.weights.h5")  # the best epoch so far, as ModelCheckpoint would have it
+    lr = float(keras.ops.convert_to_numpy(trainer.optimizer.learning_rate))
+    resume = {
+        "next_epoch": restart.epoch,
+        "recipe": json.loads(json.dumps(config.recipe())),
+        "inputs_sha256": inputs,
+        "seed_states": _seed_states(trainer),
+        "callbacks": {type(cb).__name__: {k: _plain(getattr(cb, k)) for k in _COUNTERS.get(type(cb), ())} for cb in replay},
+    }
+    weights_sha = hashlib.sha256(Path(restart.weights).read_bytes()).hexdigest()
+    info = {"epoch": restart.epoch, "reason": restart.reason, "weights": str(restart.weights), "weights_sha256": weights_sha,
+            "optimizer": "fresh", "learning_rate": lr}
+    resume["restarts"] = [info]  # kept in every state saved from here, so a kill before the record is written loses nothing
+    return resume
+
+
 def _check_resume(out: Path, resume: dict, config: TrainConfig, inputs: str) -> None:
     if resume["recipe"] != json.loads(json.dumps(config.recipe())):
         saved, now = resume["recipe"], json.loads(json.dumps(config.recipe()))
@@ -157,6 +227,7 @@ def train(
     class_names: tuple[str, ...] = FER_CLASSES,
     verbose: int = 0,
     extra_callbacks: list | None = None,
+    restart: Restart | None = None,
 ) -> dict:
     """Train (or resume) in ``out_dir``; returns a record of how training went.
 
@@ -164,7 +235,9 @@ def train(
     ``status`` ("completed", "early_stopped" or "paused"), the epochs run, the best
     epoch and validation accuracy, wall time, training images per second, whether the
     step was compiled and ``inputs_sha256`` (the faces, labels and split it saw). A
-    saved state is resumed only with the same recipe and the same inputs.
+    saved state is resumed only with the same recipe and the same inputs. Without a
+    saved state, ``restart`` carries on a training from a saved network (see
+    :class:`Restart`; the record's ``restarts`` lists those its saved state has seen).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -173,7 +246,7 @@ def train(
     inputs = inputs_sha256(x_train, y_train, x_val, y_val)
     if resume:
         _check_resume(out, resume, config, inputs)
-    elif read_history(out / "history.csv"):
+    elif read_history(out / "history.csv") and restart is None:
         raise StateMismatch(f"{out} holds {len(read_history(out / 'history.csv'))} epochs of history but no state/ to resume from "
                             f"(a training exported or copied without its state): show it as it is (FER_TRAININGS=reuse, "
                             f"replicate --reuse), or delete {out} to train it again from the first epoch")
@@ -194,14 +267,12 @@ def train(
         else:
             trainer, _ = build_trainer(config, n_classes)
     net = trainer.layers[-1]
+    if restart is not None and not resume:
+        resume = _restart_state(trainer, net, config, out, restart, inputs)
     initial_epoch = resume["next_epoch"] if resume else 0
     stream = BatchStream(x_train, y_train, n_classes, config.batch_size, config.seed, class_weight, start_epoch=initial_epoch, epochs=config.epochs)
 
-    others = [
-        keras.callbacks.ReduceLROnPlateau(monitor="val_accuracy", mode="max", factor=config.reduce_lr_factor, patience=config.reduce_lr_patience, min_lr=config.min_lr),
-        keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=config.early_stopping_patience),
-        keras.callbacks.ModelCheckpoint(out / "best.weights.h5", monitor="val_accuracy", mode="max", save_best_only=True, save_weights_only=True),
-    ]
+    others = _callbacks(config, out)
     budget = Budget(config.max_epochs_per_session, config.time_budget_s)
     refresh = []
     if config.bn_refresh_faces:
@@ -230,6 +301,7 @@ def train(
         "replicas": replicas,
         "jit_compile": bool(trainer.jit_compile),
         "inputs_sha256": inputs,
+        "restarts": (resume or {}).get("restarts", []),
     }
     if history:
         best = max(history, key=lambda r: r["val_accuracy"])
