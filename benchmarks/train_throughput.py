@@ -15,6 +15,15 @@ JSON object with at least ``backend``, ``jit``, ``device`` and ``images_per_s``.
 
 runs each installed backend in its own process, one after the other on the same
 machine, and prints them side by side with the ratio to the first.
+
+    .venv/bin/python benchmarks/train_throughput.py --precision mixed_bfloat16 --baseline
+
+times the fast step (``TrainConfig.step="fast"``, the default: see fer_lib.train.step)
+and today's baseline step side by side in one process, in alternating rounds on the same
+batches, and the machine's matrix-multiply rate in the same precision (the arithmetic
+bound: that rate over the GFLOP a training image costs). Its last line is JSON with
+``speedup`` (fast over baseline images/s) and ``bound_fraction`` (the fast step's share
+of the bound).
 """
 
 from __future__ import annotations
@@ -73,6 +82,82 @@ def measure(backend: str, precision: str, steps: int, warmup: int, batch: int) -
             "keras": keras.__version__}
 
 
+def matmul_gflop_s(precision: str, n: int = 2048, repeats: int = 5) -> float:
+    """The backend's dense matrix-multiply rate, GFLOP/s, in the precision's compute dtype."""
+    import keras
+    import numpy as np
+
+    dtype = "bfloat16" if "bfloat16" in precision else "float32"
+    a = keras.ops.convert_to_tensor(np.random.default_rng(0).random((n, n), np.float32), dtype=dtype)
+    keras.ops.convert_to_numpy(keras.ops.matmul(a, a))
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        keras.ops.convert_to_numpy(keras.ops.matmul(a, a))
+        best = min(best, time.perf_counter() - t)
+    return 2 * n**3 / best / 1e9
+
+
+def measure_steps(backend: str, precision: str, steps: int, warmup: int, batch: int, rounds: int) -> dict:
+    """The fast and the baseline step, timed in alternating rounds of ``steps`` steps on the same batches."""
+    os.environ["KERAS_BACKEND"] = backend
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+    import numpy as np
+
+    from fer_lib.data.synthetic import generate_faces
+    from fer_lib.model.networks import build_model, training_gflop_per_image
+    from fer_lib.pipeline.provenance import device_description
+    from fer_lib.train.class_weights import class_weights
+    from fer_lib.train.config import TrainConfig
+    from fer_lib.train.loop import build_trainer, set_determinism
+    from fer_lib.train.stream import BatchStream
+
+    faces = generate_faces((steps + warmup) * batch, seed=0)
+    weights = class_weights(faces.labels, faces.class_names)
+    stream = BatchStream(faces.images, faces.labels, 7, batch, seed=0, class_weight=weights)
+    trainers = {}
+    for step in ("baseline", "fast"):
+        set_determinism(0)
+        trainers[step], _ = build_trainer(TrainConfig(precision=precision, batch_size=batch, step=step), 7)
+    times: dict[str, list[float]] = {k: [] for k in trainers}
+
+    class Clock(keras.callbacks.Callback):
+        def __init__(self, key):
+            super().__init__()
+            self.key = key
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.t = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            times[self.key].append(time.perf_counter() - self.t)
+
+    for key, trainer in trainers.items():  # tracing and the first steps
+        trainer.fit(stream, epochs=1, steps_per_epoch=warmup, shuffle=False, verbose=0)
+    for _ in range(rounds):
+        for key, trainer in trainers.items():
+            trainer.fit(stream, epochs=1, steps_per_epoch=steps, shuffle=False, verbose=0, callbacks=[Clock(key)])
+    gflop = training_gflop_per_image(build_model("residual"))
+    rate = matmul_gflop_s(precision)
+    ips = {k: batch * steps / float(np.median(v)) for k, v in times.items()}
+    return {"backend": backend, "device": device_description(), "precision": precision, "batch": batch, "steps": steps, "rounds": rounds,
+            "baseline_images_per_s": round(ips["baseline"], 1), "images_per_s": round(ips["fast"], 1),
+            "speedup": round(ips["fast"] / ips["baseline"], 3), "gflop_per_train_image": round(gflop, 3),
+            "matmul_gflop_s": round(rate, 1), "bound_images_per_s": round(rate / gflop, 1),
+            "bound_fraction": round(ips["fast"] * gflop / rate, 3), "keras": keras.__version__}
+
+
+def print_steps(r: dict) -> None:
+    print(f"backend {r['backend']} (keras {r['keras']}), {r['precision']}, batch {r['batch']}, {r['rounds']} alternating rounds of {r['steps']} steps")
+    print(f"  device           {r['device']}")
+    print(f"{'step':<10} {'images/s':>9} {'of the bound':>13}")
+    for key, ips in (("baseline", r["baseline_images_per_s"]), ("fast", r["images_per_s"])):
+        print(f"{key:<10} {ips:>9.1f} {ips / r['bound_images_per_s']:>13.1%}")
+    print(f"  speed-up {r['speedup']:.3f}x; bound {r['bound_images_per_s']:.0f} images/s = {r['matmul_gflop_s']:.0f} GFLOP/s matrix rate "
+          f"/ {r['gflop_per_train_image']:.2f} GFLOP a training image")
+
+
 def print_one(r: dict) -> None:
     print(f"backend {r['backend']} (keras {r['keras']}), {r['precision']}, batch {r['batch']}, {r['steps']} timed steps after {r['warmup_s']} s of warm-up")
     print(f"  device           {r['device']}")
@@ -107,7 +192,14 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20, help="timed steps")
     parser.add_argument("--warmup", type=int, default=3, help="steps before timing (tracing and compiling)")
     parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--baseline", action="store_true", help="time the fast step beside the baseline step, in alternating rounds")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds with --baseline")
     args = parser.parse_args()
+    if args.baseline:
+        r = measure_steps(args.backend, args.precision, args.steps, args.warmup, args.batch, args.rounds)
+        print_steps(r)
+        print(json.dumps(r))
+        return
     common = ["--precision", args.precision, "--steps", str(args.steps), "--warmup", str(args.warmup), "--batch", str(args.batch)]
     if args.compare:
         rows = compare(args.compare.split(","), common)

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from fer_lib.model.augment import AugmentConfig
 
+STEPS = ("fast", "baseline")
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -32,6 +34,9 @@ class TrainConfig:
     seed: int = 0
     precision: str = "float32"  # or "mixed_bfloat16" (CPUs with AMX, recent GPUs)
     distribution: str = "none"  # "none", "mirrored" (TensorFlow, several GPUs) or "data_parallel" (JAX)
+    # "fast": skip the arithmetic that only multiplies zero padding (fer_lib.train.step), the
+    # same maths; "baseline": every convolution as Keras computes it. Either resumes the other's state.
+    step: str = "fast"
     max_epochs_per_session: int | None = None  # pause (resumable) after this many epochs
     time_budget_s: float | None = None  # pause (resumable) once an epoch ends past this
 
@@ -48,12 +53,17 @@ class TrainConfig:
             raise ValueError(f"unknown training parameters {unknown}; known: {sorted(known)}")
         return cls(augment=AugmentConfig(**aug), **values)
 
+    def __post_init__(self) -> None:
+        if self.step not in STEPS:
+            raise ValueError(f"step must be one of {STEPS}, got {self.step!r}")
+
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
     def recipe(self) -> dict:
-        """The values that must match for a run to be resumed (budgets may change)."""
+        """The values that must match for a run to be resumed (budgets and the step's implementation may change)."""
         d = self.to_dict()
+        d.pop("step")
         d.pop("max_epochs_per_session")
         d.pop("time_budget_s")
         d.pop("epochs")

@@ -43,6 +43,7 @@ from fer_lib.train.batchnorm import refresh_sample
 from fer_lib.train.callbacks import _COUNTERS, Budget, EpochClock, RefreshBatchNorm, TrainingState, _plain, _seed_states
 from fer_lib.train.class_weights import class_weights
 from fer_lib.train.config import TrainConfig
+from fer_lib.train.step import use_centre_taps
 from fer_lib.train.stream import BatchStream
 
 
@@ -108,8 +109,15 @@ def build_trainer(config: TrainConfig, n_classes: int) -> tuple[keras.Model, ker
         loss="categorical_crossentropy",
         metrics=["accuracy"],
     )
-    _compile_step(trainer)
+    _prepare_step(trainer, config)
     return trainer, net
+
+
+def _prepare_step(trainer: keras.Model, config: TrainConfig) -> None:
+    """The step ``config.step`` asks for (see :mod:`fer_lib.train.step`), compiled where the backend allows."""
+    if config.step == "fast":
+        use_centre_taps(trainer.layers[-1])
+    _compile_step(trainer)
 
 
 def _truncate_history(path: Path, next_epoch: int) -> None:
@@ -262,7 +270,7 @@ def train(
         if resume:
             keras.mixed_precision.set_global_policy(config.precision)
             trainer = keras.models.load_model(out / "state" / "model.keras")
-            _compile_step(trainer)
+            _prepare_step(trainer, config)
             _truncate_history(out / "history.csv", resume["next_epoch"])
         else:
             trainer, _ = build_trainer(config, n_classes)
