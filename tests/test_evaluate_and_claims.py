@@ -107,3 +107,32 @@ def test_conflict_sentence_counts_groups_by_origin():
     text = claims.conflict_sentence([np.array([0, 1]), np.array([2, 3]), np.array([3, 4])], origins)
     assert text.startswith("3 groups of identical faces carry two labels (2 within fer2013, 1 within fer2013/muxspace)")
     assert claims.conflict_sentence([], origins) == "No group of identical faces carries two labels."
+
+
+def test_curves_sentence_sets_ours_beside_the_papers_and_says_when_ours_is_short(tmp_path):
+    short = training_record(tmp_path, "residual", epochs_run=12)
+    text = claims.curves_sentence(short, "residual")
+    assert "After 12 of 100 planned epochs" in text and "61.0% training and 55.5% validation" in text
+    assert "86% training and 74.0% validation" in text and "after 35 epochs" in text
+    assert "nor its epoch 35" in text and "cannot be checked" in text
+    done = training_record(tmp_path, "basic", epochs_run=100, status="completed")
+    text = claims.curves_sentence(done, "basic")
+    assert "75% training and 73.7% validation" in text and "no overfitting" in text and "cannot be checked" not in text
+
+
+def test_history_figure_spans_the_planned_epochs_and_marks_the_best_epoch_restarts_and_the_paper(tmp_path):
+    from fer_lib.paper import PAPER_CURVES
+    from fer_lib.pipeline.records import RestartInfo
+    from fer_lib.report import figures
+
+    r = training_record(tmp_path, "residual", epochs_run=12)
+    r.restarts = [RestartInfo(epoch=10, reason="state/ missing", weights="models/residual.keras", weights_sha256="0" * 64,
+                              optimizer="fresh", learning_rate=1e-3)]
+    fig = figures.record_history_figure(r, "t", paper=PAPER_CURVES["residual"])
+    acc, loss = fig.axes[:2]
+    assert acc.get_xlim() == (0, 101) and "of 100 planned" in acc.get_xlabel()
+    vertical = sorted({round(line.get_xdata()[0], 1) for line in acc.get_lines() if len(set(line.get_xdata())) == 1 and len(line.get_xdata()) == 2})
+    assert vertical == [10.5, 12, 35]  # the restart, the best epoch, the paper's epoch 35
+    paper_points = [line for line in acc.get_lines() if list(line.get_xdata()) == [100]]
+    assert sorted(float(line.get_ydata()[0]) for line in paper_points) == [0.74, 0.86]
+    assert "class-weighted" in loss.get_ylabel()

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from fer_lib.paper import PAPER, PAPER_POSED_ERROR
+from fer_lib.paper import PAPER, PAPER_CURVES, PAPER_POSED_ERROR
 from fer_lib.pipeline.records import TrainingRecord
+
+PAPER_CURVES_EPOCHS = 100  # the paper's curves run to epoch 100 (Figures 6-7)
 
 
 def pp(x: float) -> str:
@@ -138,3 +140,27 @@ def posed_sentence(summaries: dict[str, dict]) -> str:
     posed, predicted = PAPER_POSED_ERROR
     return ("Of the posed photos, " + "; ".join(parts) + f". The paper does not count its photos; it reports the right ones at "
             f"{PAPER['posed_confidence']:.0%} and one error, {posed} taken for {predicted}.")
+
+
+def curves_sentence(r: TrainingRecord, arch: str) -> str:
+    """Our training curves beside what the paper says of its own (``PAPER_CURVES[arch]``):
+    where each ended, how far apart training and validation are, and, while a training is
+    short of the paper's epoch, that the comparison is of curves at different epochs."""
+    paper, h = PAPER_CURVES[arch], r.history
+    last = h[-1]
+    best_val = max(range(len(h)), key=lambda i: h[i]["val_accuracy"]) + 1
+    lowest_val_loss = min(range(len(h)), key=lambda i: h[i]["val_loss"]) + 1
+    n, planned = len(h), r.config["epochs"]
+    ours = (f"After {n} of {planned} planned epochs ours stands at {last['accuracy']:.1%} training and {last['val_accuracy']:.1%} "
+            f"validation accuracy (a gap of {pp(last['accuracy'] - last['val_accuracy'])}); its validation accuracy peaked at epoch {best_val} "
+            f"and its validation loss was lowest at epoch {lowest_val_loss}.")
+    theirs = (f"The paper's {arch} network ended its 100 epochs at {paper['accuracy']:.0%} training and {paper['val_accuracy']:.1%} "
+              f"validation accuracy ({pp(paper['accuracy'] - paper['val_accuracy'])}), and the paper says \"{paper['says']}\" ({paper['where']}).")
+    note = ""
+    if n < PAPER_CURVES_EPOCHS:
+        stop = paper.get("stops_generalising_epoch")
+        note = (f" Ours has not reached the paper's epoch 100{'' if not stop or n >= stop else f' nor its epoch {stop}'}: "
+                f"what the paper saw later cannot be checked against this run yet.")
+    weighted = (" Training accuracy here, as in Keras' own history, is the running accuracy over each epoch's augmented batches with"
+                " dropout on (not class-weighted); the training loss is class-weighted, the validation loss is not.")
+    return ours + " " + theirs + note + weighted

@@ -61,21 +61,51 @@ def split_sizes_figure(sizes: dict[str, int], title: str = "Faces per split") ->
     return fig
 
 
-def history_figure(history: list[dict], title: str = "Training history") -> Figure:
-    """Accuracy and loss per epoch, training against validation (the paper's Figures 6-8)."""
+def history_figure(history: list[dict], title: str = "Training history", *, planned: int | None = None, best_epoch: int | None = None,
+                   restarts: tuple[int, ...] = (), paper: dict | None = None, weighted: bool = False) -> Figure:
+    """Accuracy and loss per epoch, training against validation (the paper's Figures 6-8).
+
+    ``planned`` sets the x-axis to the planned epochs; ``best_epoch`` is marked (the
+    network the results use); ``restarts`` marks the epochs after which a training went on
+    without its saved state; ``paper`` (see ``fer_lib.paper.PAPER_CURVES``) draws where the
+    paper's curves ended at its epoch 100, and the epoch after which it says its network
+    stopped generalising. With ``weighted`` the training loss is labelled class-weighted
+    (the validation loss is not, so the two are not on one scale).
+    """
     epochs = [r["epoch"] + 1 for r in history]
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+    end = max(planned or 0, epochs[-1] if epochs else 1)
     for ax, metric in zip(axes, ("accuracy", "loss")):
-        ax.plot(epochs, [r[metric] for r in history], marker="o", label="training")
-        ax.plot(epochs, [r[f"val_{metric}"] for r in history], marker="s", label="validation")
-        ax.set_xlabel("epoch")
+        ax.plot(epochs, [r[metric] for r in history], marker="o", markersize=3, label="training")
+        ax.plot(epochs, [r[f"val_{metric}"] for r in history], marker="s", markersize=3, label="validation")
+        if paper:
+            ax.plot([100], [paper[metric]], marker="x", color="C0", markersize=9, linestyle="none", label="paper, training, epoch 100")
+            ax.plot([100], [paper[f"val_{metric}"]], marker="+", color="C1", markersize=11, linestyle="none", label="paper, validation, epoch 100")
+            if paper.get("stops_generalising_epoch"):
+                ax.axvline(paper["stops_generalising_epoch"], color="0.5", linestyle=":", linewidth=1,
+                           label=f"paper: stops generalising (epoch {paper['stops_generalising_epoch']})")
+        if best_epoch:
+            ax.axvline(best_epoch, color="C2", linestyle="--", linewidth=1, label=f"best epoch ({best_epoch})")
+        for i, epoch in enumerate(restarts):
+            ax.axvline(epoch + 0.5, color="C3", linestyle="-.", linewidth=1, label="restart, fresh optimizer" if i == 0 else None)
+        ax.set_xlim(0, end + 1)
+        ax.set_xlabel(f"epoch (of {planned} planned)" if planned else "epoch")
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)
         ax.spines[["top", "right"]].set_visible(False)
-    axes[0].legend()
+    if weighted:
+        axes[1].set_ylabel("loss (training: class-weighted;\nvalidation: not)")
+    handles, labels = axes[0].get_legend_handles_labels()
     fig.suptitle(title)
-    fig.tight_layout()
+    fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=7.5, frameon=False, bbox_to_anchor=(0.5, -0.02))
+    fig.tight_layout(rect=(0, 0.08 + 0.05 * ((len(labels) - 1) // 4), 1, 1))
     return fig
+
+
+def record_history_figure(r, title: str, paper: dict | None = None) -> Figure:
+    """:func:`history_figure` of a training record: its planned epochs, best epoch, restarts and weighting."""
+    return history_figure(r.history, title, planned=r.config["epochs"], best_epoch=r.training.best_epoch,
+                          restarts=tuple(x.epoch for x in r.restarts), paper=paper, weighted=r.config.get("class_weights") == "balanced")
 
 
 def confusion_figure(cm, class_names: tuple[str, ...], title: str = "Confusion matrix", ax=None) -> Figure:
