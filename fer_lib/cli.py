@@ -168,9 +168,16 @@ def _data_pack(args) -> int:
 
 
 def _readme_table(args) -> int:
-    from fer_lib.report.readme import BEGIN, END, headline_table
+    from fer_lib.report.readme import BEGIN, END, SPEED_BEGIN, SPEED_END, headline_table, speed_table, write_readme
+    from fer_lib.settings import REPO_ROOT
 
-    print(f"{BEGIN}\n{headline_table(args.run)}\n{END}")
+    if args.write:
+        write_readme(REPO_ROOT / "README.md", args.run)
+        print(f"README.md: results and speed tables rewritten from {args.run}")
+    elif args.speed:
+        print(f"{SPEED_BEGIN}\n{speed_table(args.run)}\n{SPEED_END}")
+    else:
+        print(f"{BEGIN}\n{headline_table(args.run)}\n{END}")
     return 0
 
 
@@ -321,6 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     rt = sub.add_parser("readme-table", help="print the README's results table from a run folder's records")
     rt.add_argument("--run", default="runs/reference", help="run folder")
+    rt.add_argument("--speed", action="store_true", help="the speed table instead of the results table")
+    rt.add_argument("--write", action="store_true", help="rewrite both tables in README.md")
     rt.set_defaults(func=_readme_table)
 
     exp = sub.add_parser("export", help="export a .keras model to TFLite and check it against Keras")

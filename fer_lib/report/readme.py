@@ -16,6 +16,7 @@ from fer_lib.paper import PAPER, PAPER_PARAMS
 from fer_lib.pipeline.records import read_page, read_training
 
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
+SPEED_BEGIN, SPEED_END = "<!-- speed:begin -->", "<!-- speed:end -->"
 COMMAND = "python -m fer_lib trainings --profile cpu --out runs/reference --only {only}"
 
 
@@ -24,7 +25,13 @@ def _acc(run_dir: Path, name: str) -> tuple[str, str]:
     if t is None or t.test is None:
         return "not run", ""
     state = "" if t.finished else ", interim"
-    return f"{t.test.accuracy:.1%}", f"{t.training.epochs_run}/{t.config['epochs']} epochs{state}, {t.config['precision']}, seed {t.config['seed']}"
+    minutes = (t.training.train_wall_s or 0) / 60
+    return f"{t.test.accuracy:.1%}", (f"{t.training.epochs_run}/{t.config['epochs']} epochs{state} in {_duration(minutes)} of training, "
+                                      f"{t.config['precision']}, seed {t.config['seed']}")
+
+
+def _duration(minutes: float) -> str:
+    return f"{minutes / 60:.1f} h" if minutes >= 90 else f"{minutes:.0f} min"
 
 
 def headline_rows(run_dir: str | Path) -> list[dict]:
@@ -61,17 +68,67 @@ def headline_rows(run_dir: str | Path) -> list[dict]:
     return rows
 
 
-def headline_table(run_dir: str | Path) -> str:
-    """The rows as a Markdown table."""
-    rows = headline_rows(run_dir)
+def _markdown(rows: list[dict]) -> str:
     head = list(rows[0])
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(str(r[h]) for h in head) + " |" for r in rows]
     return "\n".join(lines)
 
 
+def headline_table(run_dir: str | Path) -> str:
+    """The rows as a Markdown table."""
+    return _markdown(headline_rows(run_dir))
+
+
+SPEED_TRAININGS = {"residual": "residual_run_time_min", "basic": "basic_run_time_min", "residual-unweighted": None,
+                   "ckplus-random": "ckplus_run_time_min"}
+
+
+def speed_rows(run_dir: str | Path) -> list[dict]:
+    """How fast the reference run's trainings went, from their records: training images per
+    second (the median over epochs after the first), the median epoch, and 100 epochs at that
+    pace beside the paper's time for 100 epochs on its GPU."""
+    run_dir, rows = Path(run_dir), []
+    for name, paper_key in SPEED_TRAININGS.items():
+        t = read_training(run_dir, name)
+        if t is None or not t.history:
+            continue
+        epoch_min = float(np.median([r["epoch_time_s"] for r in t.history])) / 60
+        rows.append({"training": name, "device": str(t.environment.get("device")), "images/s": f"{t.training.train_images_per_s:.0f}",
+                     "median epoch": f"{epoch_min:.1f} min", "epochs run": f"{t.training.epochs_run}/{t.config['epochs']}",
+                     "100 epochs at that pace": _duration(100 * epoch_min),
+                     "paper, 100 epochs (K80 GPU)": f"{PAPER[paper_key]} min" if paper_key else "not reported"})
+    return rows
+
+
+def speed_table(run_dir: str | Path) -> str:
+    """:func:`speed_rows` as a Markdown table."""
+    rows = speed_rows(run_dir)
+    return _markdown(rows) if rows else "No training of this run has a history yet."
+
+
+def _between(readme: str, begin: str, end: str) -> str:
+    if begin not in readme or end not in readme:
+        raise ValueError(f"README.md has no {begin} ... {end} section")
+    return readme.split(begin, 1)[1].split(end, 1)[0].strip()
+
+
 def readme_section(readme: str) -> str:
     """The table between the README's result markers."""
-    if BEGIN not in readme or END not in readme:
-        raise ValueError(f"README.md has no {BEGIN} ... {END} section")
-    return readme.split(BEGIN, 1)[1].split(END, 1)[0].strip()
+    return _between(readme, BEGIN, END)
+
+
+def speed_section(readme: str) -> str:
+    """The table between the README's speed markers."""
+    return _between(readme, SPEED_BEGIN, SPEED_END)
+
+
+def write_readme(readme_path: str | Path, run_dir: str | Path) -> None:
+    """Rewrite the results and speed tables of ``readme_path`` from ``run_dir``'s records."""
+    path = Path(readme_path)
+    text = path.read_text()
+    for begin, end, table in ((BEGIN, END, headline_table(run_dir)), (SPEED_BEGIN, SPEED_END, speed_table(run_dir))):
+        _between(text, begin, end)  # both markers are there
+        head, rest = text.split(begin, 1)
+        text = f"{head}{begin}\n{table}\n{end}{rest.split(end, 1)[1]}"
+    path.write_text(text)
