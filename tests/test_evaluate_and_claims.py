@@ -136,3 +136,16 @@ def test_history_figure_spans_the_planned_epochs_and_marks_the_best_epoch_restar
     paper_points = [line for line in acc.get_lines() if list(line.get_xdata()) == [100]]
     assert sorted(float(line.get_ydata()[0]) for line in paper_points) == [0.74, 0.86]
     assert "class-weighted" in loss.get_ylabel()
+
+
+def test_the_provenance_box_names_each_restart(tmp_path):
+    from fer_lib.pipeline.records import RestartInfo
+    from fer_lib.report import pages
+
+    r = training_record(tmp_path, "residual", epochs_run=12)
+    assert "restarted" not in pages.training_provenance(r)
+    r.restarts = [RestartInfo(epoch=10, reason="state/ missing (a new machine)", weights="models/residual.keras", weights_sha256="ab" * 32,
+                              optimizer="fresh", learning_rate=5e-4)]
+    box = pages.training_provenance(r)
+    assert "residual: restarted" in box and "after epoch 10, from `models/residual.keras`" in box
+    assert "state/ missing (a new machine)" in box and "learning rate 0.0005" in box and "not those an uninterrupted run" in box
