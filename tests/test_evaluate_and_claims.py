@@ -143,6 +143,7 @@ def test_the_provenance_box_names_each_restart(tmp_path):
     from fer_lib.report import pages
 
     r = training_record(tmp_path, "residual", epochs_run=12)
+    r.environment |= {"python": "3.11.7", "packages": {"keras": "3"}, "keras_backend": "tensorflow"}
     assert "restarted" not in pages.training_provenance(r)
     r.restarts = [RestartInfo(epoch=10, reason="state/ missing (a new machine)", weights="models/residual.keras", weights_sha256="ab" * 32,
                               optimizer="fresh", learning_rate=5e-4)]
