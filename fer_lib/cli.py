@@ -341,8 +341,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from fer_lib.train.lock import FolderBusy
+
     try:
         return args.func(args)
-    except (FileNotFoundError, ValueError, KeyError) as exc:
+    except (FileNotFoundError, ValueError, KeyError, FolderBusy) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

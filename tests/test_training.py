@@ -93,6 +93,7 @@ def test_killed_and_paused_runs_resume_to_the_uninterrupted_result(tmp_path, dat
 def test_resume_refuses_a_different_recipe(tmp_path, data):
     (tmp_path / "state").mkdir()
     (tmp_path / "state" / "state.json").write_text('{"recipe": {"arch": "basic"}, "next_epoch": 1}')
+    (tmp_path / "state" / "model.keras").write_bytes(b"")  # a state/ as written before snapshots had a manifest
     with pytest.raises(ValueError, match="different recipe"):
         train(TrainConfig.from_dict(TINY), *data, tmp_path)
 

@@ -76,15 +76,51 @@ def save_model(model: keras.Model, path: str | PathLike) -> Path:
     os.replace(tmp, path)
     return path
 
+class CorruptModel(ValueError):
+    """A model file that is not a whole ``.keras`` archive (truncated, or another kind of file)."""
+
+
+KERAS_MEMBERS = ("config.json", "model.weights.h5")
+
+
+def check_keras_file(path: Path) -> None:
+    """CorruptModel naming the file, its size and what was expected unless ``path`` is a whole
+    ``.keras`` archive: a zip whose members read back (CRC-checked) and hold a config and weights."""
+    import zipfile
+
+    size = path.stat().st_size
+    expected = f"expected a .keras file: a zip archive holding {' and '.join(KERAS_MEMBERS)}"
+    try:
+        with zipfile.ZipFile(path) as z:
+            missing = [m for m in KERAS_MEMBERS if m not in z.namelist()]
+            bad = z.testzip()
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise CorruptModel(f"{path} ({size:,} bytes) is not a whole model file: {expected} ({exc}); "
+                           f"a truncated copy or download is the usual cause") from None
+    if missing:
+        raise CorruptModel(f"{path} ({size:,} bytes) is not a Keras model file: {expected}, and it lacks {missing}")
+    if bad:
+        raise CorruptModel(f"{path} ({size:,} bytes) is damaged: its member {bad!r} fails its CRC check")
+
+
+def load_trainer(path: str | PathLike) -> keras.Model:
+    """A saved trainer (a resumable state's ``model.keras``: augmentation, network and optimizer), checked first."""
+    p = Path(path)
+    check_keras_file(p)
+    return keras.models.load_model(p)
+
+
 def load_model(path: str | PathLike | None = None) -> keras.Model:
     """Load a ``.keras`` model safely (``safe_mode=True``, no custom objects, not compiled).
 
-    ``path`` None loads the default model. Raises ModelNotFound when the file is missing
-    and UnsafeModel when it is not a ``.keras`` file or holds a Lambda layer.
+    ``path`` None loads the default model. Raises ModelNotFound when the file is missing,
+    CorruptModel when it is not a whole ``.keras`` archive, and UnsafeModel when it is not
+    a ``.keras`` file or holds a Lambda layer.
     """
     p = resolve_model_path(path)
     if p.suffix != ".keras":
         raise UnsafeModel(f"{p}: only .keras model files are loaded (legacy .h5 / SavedModel files are not safe-mode checked)")
+    check_keras_file(p)
     try:
         model = keras.models.load_model(p, compile=False, safe_mode=True)
     except ValueError as exc:

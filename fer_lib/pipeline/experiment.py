@@ -90,6 +90,13 @@ def _reuse_check(record: TrainingRecord, config: TrainConfig, data: dict, split_
         raise TrainingMismatch(f"{path} holds another training: " + "; ".join(problems) + f". Use another run folder or delete {path.parent}.")
 
 
+def _has_state(out: Path) -> bool:
+    """Whether ``out`` holds a saved state, whole or not (see :mod:`fer_lib.train.state`)."""
+    from fer_lib.train.state import NAMES
+
+    return any((out / name).is_dir() for name in NAMES)
+
+
 def reuse_only() -> bool:
     """Whether pages must show the trainings they find and never train (``$FER_TRAININGS=reuse``)."""
     return os.environ.get(REUSE_ENV, "") == "reuse"
@@ -137,7 +144,7 @@ def run_training(
         _reuse_check(previous, config, data, split_hash, path)
         if previous.finished or reuse:
             planned = previous.config["epochs"]
-            extend = (not reuse and previous.training.status == "completed" and config.epochs > planned and (out / "state" / "state.json").exists())
+            extend = (not reuse and previous.training.status == "completed" and config.epochs > planned and _has_state(out))
             if planned != config.epochs and not extend:
                 raise TrainingMismatch(f"{path} holds a training planned for {planned} epochs ({previous.training.status} after "
                                        f"{previous.training.epochs_run}), not {config.epochs}. Use another run folder or delete {out}.")
@@ -146,7 +153,10 @@ def run_training(
     if reuse:
         raise FileNotFoundError(f"{path} does not exist: no training {out.name!r} in this run folder to reuse ($FER_TRAININGS=reuse); "
                                 f"run `python -m fer_lib trainings --out {out.parent.parent}` first")
-    return _train_and_record(params, config, faces, split, out, protocol, holdout, data, split_hash, load_s, previous, verbose, start)
+    from fer_lib.train.lock import folder_lock
+
+    with folder_lock(out, f"training {out.name}"):
+        return _train_and_record(params, config, faces, split, out, protocol, holdout, data, split_hash, load_s, previous, verbose, start)
 
 
 def restart_source(out: Path, previous: TrainingRecord | None, models_dir: Path | None = None):
@@ -162,7 +172,7 @@ def restart_source(out: Path, previous: TrainingRecord | None, models_dir: Path 
     from fer_lib.settings import REPO_ROOT
     from fer_lib.train.loop import Restart
 
-    if previous is None or previous.finished or (out / "state" / "state.json").exists() or not previous.training.best_epoch:
+    if previous is None or previous.finished or _has_state(out) or not previous.training.best_epoch:
         return None
     t = previous.training
     if (out / "model.keras").is_file():

@@ -71,7 +71,7 @@ class DataInfo:
 class Outcome:
     """How a training went (see :func:`fer_lib.train.loop.train`)."""
 
-    status: str  # completed | early_stopped | paused
+    status: str  # completed | early_stopped | paused | diverged
     epochs_run: int
     session_wall_s: float
     train_images_per_s: float | None
@@ -85,6 +85,8 @@ class Outcome:
     parameters: dict[str, int] | None = None
     gflop_per_train_image: float | None = None
     achieved_gflop_s: float | None = None
+    diverged_epoch: int | None = None  # the epoch (1-based) whose training loss became NaN or infinite
+    last_finite_loss: float | None = None
 
 
 @dataclass
@@ -129,7 +131,7 @@ class TrainingRecord:
 
     @property
     def finished(self) -> bool:
-        return self.training.status in ("completed", "early_stopped")
+        return self.training.status in ("completed", "early_stopped", "diverged")
 
     @property
     def stop_status(self) -> str:
@@ -143,6 +145,10 @@ class TrainingRecord:
         t, planned = self.training, self.config["epochs"]
         if t.status == "paused":
             return "paused at the session's cap, an interim result that resumes from its saved state"
+        if t.status == "diverged":
+            last = f" (the last finite running loss {t.last_finite_loss:.3g})" if t.last_finite_loss is not None else ""
+            return (f"diverged: its training loss became NaN or infinite in epoch {t.diverged_epoch}{last}; the results use the best of the "
+                    f"{t.epochs_run} epochs before it")
         if t.status == "early_stopped" and t.epochs_run < planned:
             return f"stopped by EarlyStopping after {t.epochs_run} of {planned} planned epochs"
         return f"ran all {planned} planned epochs"

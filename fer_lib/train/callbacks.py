@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from pathlib import Path
 
@@ -72,16 +70,44 @@ def _seed_states(model: keras.Model) -> list[list]:
     return [keras.ops.convert_to_numpy(v).tolist() for v in _seed_variables(model)]
 
 
+class Diverged(RuntimeError):
+    """The training loss became NaN or infinite."""
+
+    def __init__(self, epoch: int, batch: int, last_finite_loss: float | None):
+        self.epoch, self.batch, self.last_finite_loss = epoch, batch, last_finite_loss
+        super().__init__(f"the training loss became non-finite in epoch {epoch + 1}, batch {batch + 1} (last finite: {last_finite_loss})")
+
+
+class StopOnDivergence(keras.callbacks.Callback):
+    """Raises :class:`Diverged` at the first batch whose loss is NaN or infinite, before the
+    epoch's end: no later callback saves a state, a checkpoint or a history row of it."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_begin(self, logs=None):
+        self.last = None
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = float(keras.ops.convert_to_numpy((logs or {}).get("loss", 0.0)))
+        if not np.isfinite(loss):
+            raise Diverged(self.epoch, batch, self.last)
+        self.last = loss
+
+
 class TrainingState(keras.callbacks.Callback):
-    """Saves the full training state at the end of every epoch and restores it on resume.
+    """Saves the full training state at the end of every epoch, as one atomic snapshot in
+    ``out/state`` (:mod:`fer_lib.train.state`), and restores it on resume.
 
     Must come last in the callback list: on resume it sets the other callbacks'
-    counters after their own ``on_train_begin`` has reset them.
+    counters after their own ``on_train_begin`` has reset them, and its snapshot holds
+    the epoch's history row and checkpoint.
     """
 
-    def __init__(self, state_dir: Path, callbacks: list, recipe: dict, resume: dict | None, inputs_sha256: str | None = None):
+    def __init__(self, out: Path, callbacks: list, recipe: dict, resume: dict | None, inputs_sha256: str | None = None):
         super().__init__()
-        self.state_dir, self.others, self.recipe, self.resume = Path(state_dir), callbacks, recipe, resume
+        self.out, self.others, self.recipe, self.resume = Path(out), callbacks, recipe, resume
+        self.state_dir = self.out / "state"
         self.inputs_sha256 = inputs_sha256
 
     def on_train_begin(self, logs=None):
@@ -97,10 +123,8 @@ class TrainingState(keras.callbacks.Callback):
             v.assign(np.asarray(value, dtype=v.dtype))
 
     def on_epoch_end(self, epoch, logs=None):
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        tmp = self.state_dir / "model.tmp.keras"
-        self.model.save(tmp)
-        os.replace(tmp, self.state_dir / "model.keras")
+        from fer_lib.train.state import write_snapshot
+
         state = {
             "next_epoch": epoch + 1,
             "recipe": self.recipe,
@@ -109,9 +133,7 @@ class TrainingState(keras.callbacks.Callback):
             "callbacks": {type(cb).__name__: {k: _plain(getattr(cb, k)) for k in _COUNTERS.get(type(cb), ())} for cb in self.others},
             "restarts": (self.resume or {}).get("restarts", []),  # carried on without a saved state (see fer_lib.train.loop.Restart)
         }
-        tmp_json = self.state_dir / "state.tmp.json"
-        tmp_json.write_text(json.dumps(state))
-        os.replace(tmp_json, self.state_dir / "state.json")
+        write_snapshot(self.out, self.model.save, state)
 
 
 def _plain(value):

@@ -9,8 +9,9 @@ A run folder holds::
 
     history.csv          one row per epoch (metrics, learning rate, epoch time)
     best.weights.h5      weights of the best validation accuracy so far
-    state/               everything needed to resume: model + optimizer, RNG
-                         states, callback counters, the next epoch
+    state/               everything needed to resume, one atomic snapshot per epoch
+                         (fer_lib.train.state): model + optimizer, RNG states,
+                         callback counters, the next epoch, history and checkpoint
     model.keras          the trained network (best weights), when training ends
     run.json             provenance: configuration, data, versions, device, times
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,9 +42,11 @@ from fer_lib.model.augment import build_augmentation
 from fer_lib.model.networks import build_model, parameter_counts
 from fer_lib.model.preprocess import preprocess
 from fer_lib.train.batchnorm import refresh_sample
-from fer_lib.train.callbacks import _COUNTERS, Budget, EpochClock, RefreshBatchNorm, TrainingState, _plain, _seed_states
+from fer_lib.model.files import load_trainer
+from fer_lib.train.callbacks import _COUNTERS, Budget, Diverged, EpochClock, RefreshBatchNorm, StopOnDivergence, TrainingState, _plain, _seed_states
 from fer_lib.train.class_weights import class_weights
 from fer_lib.train.config import TrainConfig
+from fer_lib.train.state import find_state, restore
 from fer_lib.train.step import use_centre_taps
 from fer_lib.train.stream import BatchStream
 
@@ -240,7 +244,8 @@ def train(
     """Train (or resume) in ``out_dir``; returns a record of how training went.
 
     ``x_*`` are uint8 faces (N x 48 x 48), ``y_*`` class indices. The record has
-    ``status`` ("completed", "early_stopped" or "paused"), the epochs run, the best
+    ``status`` ("completed", "early_stopped", "paused" or "diverged": the loss became NaN
+    or infinite, in ``diverged_epoch``; the last good state is kept), the epochs run, the best
     epoch and validation accuracy, wall time, training images per second, whether the
     step was compiled and ``inputs_sha256`` (the faces, labels and split it saw). A
     saved state is resumed only with the same recipe and the same inputs. Without a
@@ -249,11 +254,17 @@ def train(
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    state_file = out / "state" / "state.json"
-    resume = json.loads(state_file.read_text()) if state_file.exists() else None
+    found = find_state(out)
+    resume = found[1] if found else None
     inputs = inputs_sha256(x_train, y_train, x_val, y_val)
     if resume:
         _check_resume(out, resume, config, inputs)
+        restore(out, found[0])  # the newest whole snapshot becomes state/, with its history and checkpoint
+    elif any((out / name).exists() for name in ("state.tmp", "state.old")):
+        # a kill or a full disk during the first epoch's save: nothing was saved, so nothing was trained
+        for name in ("state.tmp", "state.old", "best.weights.h5", "history.csv"):
+            path = out / name
+            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
     elif read_history(out / "history.csv") and restart is None:
         raise StateMismatch(f"{out} holds {len(read_history(out / 'history.csv'))} epochs of history but no state/ to resume from "
                             f"(a training exported or copied without its state): show it as it is (FER_TRAININGS=reuse, "
@@ -269,9 +280,9 @@ def train(
     with scope:
         if resume:
             keras.mixed_precision.set_global_policy(config.precision)
-            trainer = keras.models.load_model(out / "state" / "model.keras")
+            trainer = load_trainer(out / "state" / "model.keras")
             _prepare_step(trainer, config)
-            _truncate_history(out / "history.csv", resume["next_epoch"])
+            _truncate_history(out / "history.csv", resume["next_epoch"])  # a state written before snapshots carried their history
         else:
             trainer, _ = build_trainer(config, n_classes)
     net = trainer.layers[-1]
@@ -287,19 +298,28 @@ def train(
         sample = preprocess(x_train[refresh_sample(len(x_train), config.bn_refresh_faces, config.seed)])
         refresh = [RefreshBatchNorm(net, sample)]
     # EpochClock first (the refresh counts as validation time), TrainingState last (it restores the others' counters)
-    callbacks = [EpochClock(), *refresh, *others, keras.callbacks.CSVLogger(out / "history.csv", append=True), budget, *(extra_callbacks or [])]
-    callbacks.append(TrainingState(out / "state", others, config.recipe(), resume, inputs_sha256=inputs))
+    # StopOnDivergence first: a non-finite loss ends the fit before any callback sees the epoch
+    callbacks = [StopOnDivergence(), EpochClock(), *refresh, *others, keras.callbacks.CSVLogger(out / "history.csv", append=True), budget,
+                 *(extra_callbacks or [])]
+    callbacks.append(TrainingState(out, others, config.recipe(), resume, inputs_sha256=inputs))
 
     start = time.perf_counter()
     saved_stop = (resume or {}).get("callbacks", {}).get("EarlyStopping", {}).get("stopped_epoch", 0)
+    diverged = None
     if initial_epoch < config.epochs and not saved_stop:  # a state saved after EarlyStopping ended training stays ended
-        trainer.fit(stream, validation_data=val, epochs=config.epochs, initial_epoch=initial_epoch, steps_per_epoch=stream.steps, shuffle=False, callbacks=callbacks, verbose=verbose)
+        try:
+            trainer.fit(stream, validation_data=val, epochs=config.epochs, initial_epoch=initial_epoch, steps_per_epoch=stream.steps, shuffle=False,
+                        callbacks=callbacks, verbose=verbose)
+        except Diverged as exc:  # the epoch's row, state and checkpoint were never written: the last good ones stay
+            diverged = exc
     wall = time.perf_counter() - start
 
     history = read_history(out / "history.csv")
     stopped_at = others[1].stopped_epoch or saved_stop
     early = 0 < stopped_at < config.epochs - 1  # patience running out on the last planned epoch is a completed run
     status = "paused" if budget.paused and not early and history and history[-1]["epoch"] + 1 < config.epochs else ("early_stopped" if early else "completed")
+    if diverged is not None:
+        status = "diverged"
     record = {
         "status": status,
         "epochs_run": len(history),
@@ -310,6 +330,8 @@ def train(
         "jit_compile": bool(trainer.jit_compile),
         "inputs_sha256": inputs,
         "restarts": (resume or {}).get("restarts", []),
+        "diverged_epoch": diverged.epoch + 1 if diverged else None,
+        "last_finite_loss": diverged.last_finite_loss if diverged else None,
     }
     if history:
         best = max(history, key=lambda r: r["val_accuracy"])
