@@ -68,8 +68,10 @@ def test_a_short_training_no_longer_collapses_at_inference(tmp_path):
     before each validation it predicts the faces' classes."""
     x, y = marked_faces(448)
     tr, va = np.arange(358), np.arange(358, 448)
+    # the baseline step, with which the diagnosis was made: the fast step does the same maths, but its
+    # rounding moves this short trajectory, and with it which early epoch the checkpoint keeps
     recipe = dict(width=0.25, epochs=8, batch_size=32, precision="float32", seed=0, class_weights="none",
-                  augment={"rotation_deg": 0, "shift": 0, "zoom": 0})
+                  augment={"rotation_deg": 0, "shift": 0, "zoom": 0}, step="baseline")
     keras_only = train(TrainConfig.from_dict(recipe | {"bn_refresh_faces": 0}), x[tr], y[tr], x[va], y[va], tmp_path / "keras")
     refreshed = train(TrainConfig.from_dict(recipe), x[tr], y[tr], x[va], y[va], tmp_path / "refreshed")
     acc_keras, classes_keras = _inference_accuracy(tmp_path / "keras", x[va], y[va])

@@ -122,15 +122,17 @@ def test_a_training_killed_inside_a_save_resumes_to_the_uninterrupted_result(tmp
     assert all(np.array_equal(a, b) for a, b in zip(_weights(tmp_path / "straight" / "model.keras"), _weights(tmp_path / "killed" / "model.keras")))
 
 
-@pytest.mark.slow
-def test_a_kill_inside_the_first_save_starts_the_training_afresh(tmp_path, monkeypatch, data):
-    _faults(monkeypatch, "state.json", Kill())
+@pytest.mark.parametrize("point", POINTS[:5])
+def test_a_kill_inside_the_first_save_leaves_nothing_of_that_epoch(tmp_path, monkeypatch, point):
+    from fer_lib.train.state import discard_unsaved
+
+    _epoch(tmp_path, 0, best=True)
+    _faults(monkeypatch, point, Kill())
     with pytest.raises(Kill):
-        train(TrainConfig.from_dict(TINY | {"epochs": 1}), *data, tmp_path)
-    assert (tmp_path / "state.tmp").exists() and read_history(tmp_path / "history.csv")  # a history row of an epoch never saved
-    monkeypatch.setattr(state_mod, "fault_point", lambda name: None)
-    assert train(TrainConfig.from_dict(TINY | {"epochs": 1}), *data, tmp_path)["status"] == "completed"
-    assert [r["epoch"] for r in read_history(tmp_path / "history.csv")] == [0]
+        _snapshot(tmp_path, 0)
+    assert find_state(tmp_path) is None and read_history(tmp_path / "history.csv")  # a history row of an epoch never saved
+    assert discard_unsaved(tmp_path) and sorted(p.name for p in tmp_path.iterdir()) == []  # the training starts from the first epoch
+    assert not discard_unsaved(tmp_path)
 
 
 @pytest.mark.slow

@@ -29,7 +29,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +45,7 @@ from fer_lib.model.files import load_trainer
 from fer_lib.train.callbacks import _COUNTERS, Budget, Diverged, EpochClock, RefreshBatchNorm, StopOnDivergence, TrainingState, _plain, _seed_states
 from fer_lib.train.class_weights import class_weights
 from fer_lib.train.config import TrainConfig
-from fer_lib.train.state import find_state, restore
+from fer_lib.train.state import discard_unsaved, find_state, restore
 from fer_lib.train.step import use_centre_taps
 from fer_lib.train.stream import BatchStream
 
@@ -260,11 +259,8 @@ def train(
     if resume:
         _check_resume(out, resume, config, inputs)
         restore(out, found[0])  # the newest whole snapshot becomes state/, with its history and checkpoint
-    elif any((out / name).exists() for name in ("state.tmp", "state.old")):
-        # a kill or a full disk during the first epoch's save: nothing was saved, so nothing was trained
-        for name in ("state.tmp", "state.old", "best.weights.h5", "history.csv"):
-            path = out / name
-            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+    elif discard_unsaved(out):  # the first epoch's save was interrupted: nothing was trained
+        pass
     elif read_history(out / "history.csv") and restart is None:
         raise StateMismatch(f"{out} holds {len(read_history(out / 'history.csv'))} epochs of history but no state/ to resume from "
                             f"(a training exported or copied without its state): show it as it is (FER_TRAININGS=reuse, "

@@ -147,3 +147,17 @@ def restore(out: Path, folder: Path) -> None:
     for name in NAMES[1:]:
         if (out / name).exists():
             shutil.rmtree(out / name)
+
+
+def discard_unsaved(out: Path) -> bool:
+    """When a kill or a full disk interrupted the first epoch's save (a snapshot folder half
+    made, no whole one anywhere): remove what that epoch left (the folder, its history row,
+    its checkpoint), since nothing of it was saved, and return True; False when there was
+    no such leftover."""
+    out = Path(out)
+    if find_state(out) is not None or not any((out / name).is_dir() for name in NAMES):
+        return False
+    for name in (*NAMES, "best.weights.h5", "history.csv"):
+        path = out / name
+        shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+    return True
