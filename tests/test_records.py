@@ -39,3 +39,19 @@ def test_a_page_record_says_which_value_is_missing(tmp_path):
     assert page.value("n_right") == 2
     with pytest.raises(RecordError, match=r"06_posed_images.json: field values.n_photos: missing"):
         page.value("n_photos")
+
+
+def test_records_are_valid_json_with_null_for_a_missing_number(tmp_path):
+    import json
+
+    import numpy as np
+
+    from fer_lib.pipeline.records import PageRecord, read_record, write_record
+
+    path = write_record(PageRecord(page="p", values={"ours_text": float("nan"), "n": np.float64("nan"), "ok": 1.5}), tmp_path / "p.json")
+
+    def no_constants(name):
+        raise AssertionError(f"{path} holds {name}, which is not JSON")
+
+    assert json.loads(path.read_text(), parse_constant=no_constants)["values"] == {"ours_text": None, "n": None, "ok": 1.5}
+    assert read_record(PageRecord, path).values["ours_text"] is None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import types
 import typing
@@ -213,7 +214,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # NumPy scalars
-        return value.item()
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN: a missing number is null (pandas writes NaN for an empty cell)
     if isinstance(value, os.PathLike):
         return str(value)
     return value
@@ -224,7 +227,7 @@ def write_record(record: Any, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(to_dict(record), indent=2, sort_keys=False, allow_nan=True) + "\n")
+    tmp.write_text(json.dumps(to_dict(record), indent=2, sort_keys=False, allow_nan=False) + "\n")
     os.replace(tmp, path)
     return path
 
