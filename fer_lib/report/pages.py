@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from fer_lib.data.faceset import FaceSet
 from fer_lib.pipeline.provenance import data_fingerprint, environment
 from fer_lib.pipeline.records import DataInfo, PageRecord, TrainingRecord, page_path, write_record
+from fer_lib.report.stats import accuracy_interval
 from fer_lib.settings import REPO_ROOT, shown
 
 OUT_DIR_ENV = "FER_OUT_DIR"  # where pages run alone (nbval, Jupyter) keep their run folder
@@ -161,7 +162,9 @@ def run_sentence(r: TrainingRecord, title: str, test_name: str = "the test faces
     """One Markdown sentence: test accuracy with the best epoch's network, how the training stopped, minutes, classes predicted."""
     s = training_summary(r)
     speed = f" at {s['images_per_s']:.0f} images/s" if s["images_per_s"] else ""
-    return (f"{title} reached **{s['test_accuracy']:.1%}** on {test_name} ({s['n_test']:,} faces) with the network of its best "
+    lo, hi = accuracy_interval(s["test_accuracy"], s["n_test"])
+    return (f"{title} reached **{s['test_accuracy']:.1%}** (95% interval {lo:.1%} to {hi:.1%}) on {test_name} ({s['n_test']:,} faces) "
+            f"with the network of its best "
             f"epoch, {s['best_epoch']}; the training {r.how_it_stopped}, in {s['train_minutes']:.0f} minutes of training{speed} "
             f"on {r.environment.get('device')}. Its predictions fall in {s['n_predicted_classes']} of the {len(r.test.per_class)} classes.")
 

@@ -14,6 +14,7 @@ import numpy as np
 from fer_lib.model.networks import build_model, parameter_counts
 from fer_lib.paper import PAPER, PAPER_PARAMS
 from fer_lib.pipeline.records import read_page, read_training
+from fer_lib.report.stats import interval_text
 
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 SPEED_BEGIN, SPEED_END = "<!-- speed:begin -->", "<!-- speed:end -->"
@@ -26,7 +27,7 @@ def _acc(run_dir: Path, name: str) -> tuple[str, str]:
         return "not run", ""
     state = "" if t.finished else ", interim"
     minutes = (t.training.train_wall_s or 0) / 60
-    return f"{t.test.accuracy:.1%}", (f"{t.training.epochs_run}/{t.config['epochs']} epochs{state} in {_duration(minutes)} of training, "
+    return interval_text(t.test.accuracy, t.test.n), (f"{t.training.epochs_run}/{t.config['epochs']} epochs{state}, {_duration(minutes)} of training, "
                                       f"{t.config['precision']}, seed {t.config['seed']}")
 
 
@@ -52,7 +53,7 @@ def headline_rows(run_dir: str | Path) -> list[dict]:
     budget = (f"{res.training.epochs_run} and {basic.training.epochs_run} epochs" if res and basic else "")
     row("Residual minus basic, FERGIT test accuracy", f"{PAPER['residual_gain'] * 100:+.0f} pp", gain, budget, "residual basic")
     ours, how = _acc(run_dir, "ckplus-random")
-    row("Residual CNN, CK+ test accuracy", f"{PAPER['ckplus_test_accuracy']:.0%}", ours, f"random 90/5/5 split of frames, as the paper's; {how}", "ckplus-random")
+    row("Residual CNN, CK+ test accuracy", f"{PAPER['ckplus_test_accuracy']:.0%}", ours, f"random 90/5/5 split of frames (the paper does not state its CK+ split); {how}", "ckplus-random")
     folds = [t for k in range(10) if (t := read_training(run_dir, f"ckplus-fold{k}")) is not None and t.test is not None]
     acc = np.array([t.test.accuracy for t in folds])
     folds_text = f"{acc.mean():.1%} ± {acc.std(ddof=1):.1%}" if len(acc) > 1 else (f"{acc[0]:.1%}" if len(acc) else "not run")
