@@ -25,31 +25,27 @@ def test_config_names_the_steps_and_resumes_across_them():
     assert TrainConfig(step="fast").recipe() == TrainConfig(step="baseline").recipe()
 
 
-def _three_steps(precision):
+def _trainers(precision: str):
+    """One batch, and the baseline and the fast trainer built alike from the same seed."""
     faces = generate_faces(32, seed=4)
-    x = preprocess(faces.images)
-    y = np.eye(7, dtype=np.float32)[faces.labels]
-    results = {}
+    x, y = preprocess(faces.images), np.eye(7, dtype=np.float32)[faces.labels]
     for step in ("baseline", "fast"):
         set_determinism(3)
-        trainer, net = build_trainer(TrainConfig.from_dict(TINY | {"step": step, "precision": precision}), 7)
+        yield step, x, y, *build_trainer(TrainConfig.from_dict(TINY | {"step": step, "precision": precision}), 7)
+    keras.mixed_precision.set_global_policy("float32")
+
+
+def _three_steps(precision):
+    results = {}
+    for step, x, y, trainer, net in _trainers(precision):
         start = [np.asarray(w) for w in net.weights]
         losses = [float(trainer.train_on_batch(x, y, return_dict=True)["loss"]) for _ in range(3)]
         results[step] = losses, start, [np.asarray(w) for w in net.weights], net
-    keras.mixed_precision.set_global_policy("float32")
     return results["baseline"], results["fast"]
 
 
 def test_the_fast_and_the_baseline_step_give_the_same_loss_in_bfloat16():
-    faces = generate_faces(32, seed=4)
-    x = preprocess(faces.images)
-    y = np.eye(7, dtype=np.float32)[faces.labels]
-    losses = {}
-    for step in ("baseline", "fast"):
-        set_determinism(3)
-        trainer, _ = build_trainer(TrainConfig.from_dict(TINY | {"step": step}), 7)
-        losses[step] = float(trainer.evaluate(x, y, verbose=0, return_dict=True)["loss"])
-    keras.mixed_precision.set_global_policy("float32")
+    losses = {step: float(trainer.evaluate(x, y, verbose=0, return_dict=True)["loss"]) for step, x, y, trainer, _ in _trainers("mixed_bfloat16")}
     assert losses["fast"] == pytest.approx(losses["baseline"], rel=1e-2)  # bfloat16: about 3 significant digits
 
 
