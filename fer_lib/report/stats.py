@@ -15,7 +15,7 @@ def wilson_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
 
 def accuracy_interval(accuracy: float, n: int, level: float = 0.95) -> tuple[float, float]:
     """The Wilson interval of an accuracy measured on ``n`` faces."""
-    return wilson_interval(int(round(accuracy * n)), n, level)
+    return wilson_interval(round(accuracy * n), n, level)
 
 
 def interval_text(accuracy: float, n: int) -> str:

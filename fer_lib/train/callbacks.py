@@ -130,10 +130,15 @@ class TrainingState(keras.callbacks.Callback):
             "recipe": self.recipe,
             "inputs_sha256": self.inputs_sha256,
             "seed_states": _seed_states(self.model),
-            "callbacks": {type(cb).__name__: {k: _plain(getattr(cb, k)) for k in _COUNTERS.get(type(cb), ())} for cb in self.others},
+            "callbacks": callback_counters(self.others),
             "restarts": (self.resume or {}).get("restarts", []),  # carried on without a saved state (see fer_lib.train.loop.Restart)
         }
         write_snapshot(self.out, self.model.save, state)
+
+
+def callback_counters(callbacks: list) -> dict:
+    """The counters a resume restores, of each recipe callback (ReduceLROnPlateau, EarlyStopping, ModelCheckpoint)."""
+    return {type(cb).__name__: {k: _plain(getattr(cb, k)) for k in _COUNTERS.get(type(cb), ())} for cb in callbacks}
 
 
 def _plain(value):

@@ -38,11 +38,20 @@ import numpy as np
 
 from fer_lib.data.classes import FER_CLASSES
 from fer_lib.model.augment import build_augmentation
+from fer_lib.model.files import load_trainer
 from fer_lib.model.networks import build_model, parameter_counts
 from fer_lib.model.preprocess import preprocess
 from fer_lib.train.batchnorm import refresh_sample
-from fer_lib.model.files import load_trainer
-from fer_lib.train.callbacks import _COUNTERS, Budget, Diverged, EpochClock, RefreshBatchNorm, StopOnDivergence, TrainingState, _plain, _seed_states
+from fer_lib.train.callbacks import (
+    Budget,
+    Diverged,
+    EpochClock,
+    RefreshBatchNorm,
+    StopOnDivergence,
+    TrainingState,
+    _seed_states,
+    callback_counters,
+)
 from fer_lib.train.class_weights import class_weights
 from fer_lib.train.config import TrainConfig
 from fer_lib.train.state import discard_unsaved, find_state, restore
@@ -208,7 +217,7 @@ def _restart_state(trainer: keras.Model, net: keras.Model, config: TrainConfig, 
         "recipe": json.loads(json.dumps(config.recipe())),
         "inputs_sha256": inputs,
         "seed_states": _seed_states(trainer),
-        "callbacks": {type(cb).__name__: {k: _plain(getattr(cb, k)) for k in _COUNTERS.get(type(cb), ())} for cb in replay},
+        "callbacks": callback_counters(replay),
     }
     weights_sha = hashlib.sha256(Path(restart.weights).read_bytes()).hexdigest()
     info = {"epoch": restart.epoch, "reason": restart.reason, "weights": str(restart.weights), "weights_sha256": weights_sha,
