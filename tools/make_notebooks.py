@@ -711,6 +711,9 @@ def keep_checked_outputs(nb: nbformat.NotebookNode, path: Path) -> None:
 
 
 def main() -> None:
+    if "--force" not in sys.argv:
+        sys.exit("tools/make_notebooks.py is behind the committed notebooks (they were edited directly since): running it would "
+                 "undo those edits. Edit notebooks/*.ipynb instead; --force writes them from this script anyway.")
     for name, cells in NOTEBOOKS.items():
         nb, path = notebook(name, cells), ROOT / "notebooks" / f"{name}.ipynb"
         keep_checked_outputs(nb, path)
