@@ -79,7 +79,7 @@ def _trainings(args) -> int:
 def _ship_models(args) -> int:
     from fer_lib.pipeline.ship import ship_models
 
-    for name, m in ship_models(args.run, dest=args.dest).items():
+    for name, m in ship_models(args.run, names=tuple(args.only), dest=args.dest).items():
         acc = f"{m['test_accuracy']:.3f}" if m["test_accuracy"] is not None else "n/a"
         print(f"{name}: {m['file']} ({m['bytes'] / 1e6:.1f} MB) from {m['run']}, {m['data']} {m['split']}, "
               f"{m['epochs_run']}/{m['epochs_planned']} epochs ({m['status']}), test accuracy {acc}")
@@ -324,6 +324,8 @@ def build_parser() -> argparse.ArgumentParser:
     ship = sub.add_parser("ship-models", help="copy a run's trained residual and basic networks to models/ with their provenance")
     ship.add_argument("--run", required=True, help="run folder, e.g. runs/reference")
     ship.add_argument("--dest", default=None, help="destination folder (default: models/)")
+    ship.add_argument("--only", nargs="+", default=["residual", "basic"], choices=("residual", "basic"),
+                      help="ship only these networks (the others' entries in models.json stay)")
     ship.set_defaults(func=_ship_models)
 
     rt = sub.add_parser("readme-table", help="print the README's results table from a run folder's records")

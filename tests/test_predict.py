@@ -171,4 +171,8 @@ def test_ship_models_copies_a_runs_networks_with_their_provenance(tiny_path, tmp
     assert (dest / "residual.keras").read_bytes() == tiny_path.read_bytes() and m["bytes"] == tiny_path.stat().st_size
     assert m["epochs_run"] == 3 and m["epochs_planned"] == 20 and m["interim"] is True and m["test_accuracy"] == 0.5
     assert json.loads((dest / "models.json").read_text()) == manifest
+    shutil.copyfile(tiny_path, dest / "basic.keras")
+    (dest / "models.json").write_text(json.dumps(manifest | {"basic": manifest["residual"] | {"file": "basic.keras"}}))
+    ship_models(run, names=("residual",), dest=dest)  # shipping one network keeps the other's entry
+    assert sorted(json.loads((dest / "models.json").read_text())) == ["basic", "residual"]
     assert main(["predict", str(photos / "a_face.png"), "--model", str(dest / "residual.keras")]) == 0

@@ -14,7 +14,8 @@ MAX_SHIPPED_BYTES = 40_000_000  # models kept in the repository stay under 40 MB
 def ship_models(run_dir: str | PathLike, names: tuple[str, ...] = ("residual", "basic"), dest: str | PathLike | None = None) -> dict:
     """Copy the trained networks of a run folder (``training/NAME/model.keras``) to
     ``dest`` (``models/`` by default) as ``NAME.keras``, and write ``models.json`` with
-    each file's sha256 and where it came from: the run, its data, epochs, test accuracy.
+    each file's sha256 and where it came from: the run, its data, epochs, test accuracy
+    (the entries of networks not named in ``names`` stay as they were).
 
     Each model is loaded safely first; a missing or oversized file stops with an error
     before anything is replaced.
@@ -36,6 +37,8 @@ def ship_models(run_dir: str | PathLike, names: tuple[str, ...] = ("residual", "
             raise ValueError(f"{src} is {src.stat().st_size:,} bytes, over the {MAX_SHIPPED_BYTES:,} kept in the repository")
         load_model(src)  # refuses unsafe files before they are shipped
     dest.mkdir(parents=True, exist_ok=True)
+    manifest_path = dest / "models.json"
+    kept = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     manifest = {}
     for name, src in sources.items():
         out = dest / f"{name}.keras"
@@ -49,5 +52,6 @@ def ship_models(run_dir: str | PathLike, names: tuple[str, ...] = ("residual", "
             "test_accuracy": r.test.accuracy if r.test else None, "n_test": r.test.n if r.test else None,
             "device": r.environment.get("device"), "git_commit": r.environment.get("git_commit"),
         }
-    (dest / "models.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    kept = {k: v for k, v in kept.items() if k not in manifest and (dest / v.get("file", "")).is_file()}  # the networks not shipped now stay listed
+    manifest_path.write_text(json.dumps(kept | manifest, indent=2) + "\n")
     return manifest
