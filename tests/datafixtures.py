@@ -121,3 +121,19 @@ def training_record(run_dir: Path, name: str, *, accuracy: float = 0.6, syntheti
         interim=status == "paused", val=metrics, test=metrics)
     write_record(record, Path(run_dir) / "training" / name / "run.json")
     return record
+
+
+def faces_split(n: int, seed: int, n_train: int):
+    """``n`` synthetic faces as (x_train, y_train, x_val, y_val), the first ``n_train`` for training."""
+    from fer_lib.data.synthetic import generate_faces
+
+    faces = generate_faces(n, seed=seed)
+    x, y = faces.images, faces.labels
+    return x[:n_train], y[:n_train], x[n_train:], y[n_train:]
+
+
+def model_weights(path) -> list:
+    """The weights of the model saved at ``path``, as NumPy arrays."""
+    import keras
+
+    return [np.asarray(w) for w in keras.models.load_model(path).get_weights()]

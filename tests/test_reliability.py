@@ -6,11 +6,10 @@ import json
 import multiprocessing
 import shutil
 
-import keras
 import numpy as np
 import pytest
+from datafixtures import faces_split, model_weights
 
-from fer_lib.data.synthetic import generate_faces
 from fer_lib.model.files import CorruptModel, load_model, load_trainer
 from fer_lib.train import state as state_mod
 from fer_lib.train.config import TrainConfig
@@ -96,13 +95,7 @@ TINY = dict(arch="residual", width=0.0625, epochs=3, batch_size=32, seed=2, augm
 
 @pytest.fixture(scope="module")
 def data():
-    faces = generate_faces(128, seed=3)
-    x, y = faces.images, faces.labels
-    return x[:96], y[:96], x[96:], y[96:]
-
-
-def _weights(path):
-    return [np.asarray(w) for w in keras.models.load_model(path).get_weights()]
+    return faces_split(128, seed=3, n_train=96)
 
 
 @pytest.mark.slow
@@ -119,7 +112,7 @@ def test_a_training_killed_inside_a_save_resumes_to_the_uninterrupted_result(tmp
     assert read_history(tmp_path / "straight" / "history.csv") == [
         r | {k: v for k, v in s.items() if k.endswith("time_s")} for r, s in
         zip(read_history(tmp_path / "killed" / "history.csv"), read_history(tmp_path / "straight" / "history.csv"))]
-    assert all(np.array_equal(a, b) for a, b in zip(_weights(tmp_path / "straight" / "model.keras"), _weights(tmp_path / "killed" / "model.keras")))
+    assert all(np.array_equal(a, b) for a, b in zip(model_weights(tmp_path / "straight" / "model.keras"), model_weights(tmp_path / "killed" / "model.keras")))
 
 
 @pytest.mark.parametrize("point", POINTS[:5])
@@ -143,7 +136,7 @@ def test_a_loss_that_becomes_nan_stops_the_training_as_diverged_and_keeps_the_la
     assert len(history) == record["diverged_epoch"] - 1 and all(np.isfinite(r["loss"]) for r in history)
     if history:  # the last good state and checkpoint are the epoch before the divergence
         assert find_state(tmp_path)[1]["next_epoch"] == len(history)
-        assert all(np.isfinite(w).all() for w in _weights(tmp_path / "model.keras"))
+        assert all(np.isfinite(w).all() for w in model_weights(tmp_path / "model.keras"))
 
 
 def _hold(folder, ready, done):

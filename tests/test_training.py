@@ -3,8 +3,8 @@ import csv
 import keras
 import numpy as np
 import pytest
+from datafixtures import faces_split, model_weights
 
-from fer_lib.data.synthetic import generate_faces
 from fer_lib.model.preprocess import preprocess
 from fer_lib.train.config import TrainConfig
 from fer_lib.train.loop import StateMismatch, _truncate_history, build_trainer, read_history, train
@@ -15,14 +15,7 @@ TINY = dict(arch="residual", width=0.125, epochs=4, batch_size=32, seed=5, reduc
 
 @pytest.fixture(scope="module")
 def data():
-    faces = generate_faces(260, seed=11)
-    x, y = faces.images, faces.labels
-    return x[:200], y[:200], x[200:], y[200:]
-
-
-def _weights(path):
-    model = keras.models.load_model(path)
-    return model.get_weights()
+    return faces_split(260, seed=11, n_train=200)
 
 
 def test_preprocess_scales_to_unit_range_with_a_channel():
@@ -87,7 +80,7 @@ def test_killed_and_paused_runs_resume_to_the_uninterrupted_result(tmp_path, dat
     assert [[r[k] for k in keys] for r in h1] == [[r[k] for k in keys] for r in h2]
     assert h1[-1]["learning_rate"] < 1e-3  # ReduceLROnPlateau fired, and its counters survived the resume
     assert done["best_epoch"] == straight["best_epoch"] and done["status"] == straight["status"]
-    assert all(np.array_equal(x, y) for x, y in zip(_weights(tmp_path / "straight" / "model.keras"), _weights(tmp_path / "resumed" / "model.keras")))
+    assert all(np.array_equal(x, y) for x, y in zip(model_weights(tmp_path / "straight" / "model.keras"), model_weights(tmp_path / "resumed" / "model.keras")))
 
 
 def test_resume_refuses_a_different_recipe(tmp_path, data):
