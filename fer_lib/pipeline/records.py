@@ -8,9 +8,9 @@
   environment and how each notebook ran.
 
 :func:`write_record` writes any of them as JSON with the schema version;
-:func:`read_record` reads one back and checks every field against the dataclass:
-a missing field, an unknown one or a value of the wrong type is a :class:`RecordError`
-naming the file and the field, never a silent "not run".
+:func:`read_record` reads one back and checks every field against the dataclass with
+pydantic, strictly: a missing field, an unknown one or a value of the wrong type is a
+:class:`RecordError` naming the file and the field, never a silent "not run".
 """
 
 from __future__ import annotations
@@ -19,11 +19,13 @@ import dataclasses
 import json
 import math
 import os
-import types
 import typing
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
+
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 SCHEMA_VERSION = 2
 
@@ -236,7 +238,8 @@ def read_record(cls: type[R], path: str | Path) -> R:
     """Read a record of type ``cls`` from ``path``, checking every field (RecordError otherwise)."""
     path = Path(path)
     try:
-        raw = json.loads(path.read_text())
+        text = path.read_text()
+        raw = json.loads(text)
     except FileNotFoundError:
         raise
     except json.JSONDecodeError as exc:
@@ -245,74 +248,61 @@ def read_record(cls: type[R], path: str | Path) -> R:
         raise RecordError(path, "(file)", f"expected a JSON object, got {type(raw).__name__}")
     if raw.get("schema") != SCHEMA_VERSION:
         raise RecordError(path, "schema", f"version {raw.get('schema')!r}, this code reads {SCHEMA_VERSION}; rerun the page or training that wrote it")
-    record = _build(cls, raw, path, "")
+    transient = sorted(f.name for f in dataclasses.fields(cls) if f.metadata.get("transient") and f.name in raw)
+    if transient:
+        raise RecordError(path, transient[0], f"unknown to {cls.__name__} (it is set when the file is read)")
+    try:
+        record = _adapter(cls).validate_json(text)
+    except ValidationError as exc:
+        raise _record_error(exc, cls, path) from None
     if any(f.name == "path" for f in dataclasses.fields(record)):
         record.path = str(path)
     return record
 
 
-def _build(cls, raw, path, where):
-    if not isinstance(raw, dict):
-        raise RecordError(path, where or "(file)", f"expected an object for {cls.__name__}, got {type(raw).__name__}")
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("transient")}
-    unknown = sorted(set(raw) - set(fields))
-    if unknown:
-        raise RecordError(path, f"{where}{unknown[0]}", f"unknown to {cls.__name__} (known: {sorted(fields)})")
-    kwargs = {}
-    for name, f in fields.items():
-        here = f"{where}{name}"
-        if name not in raw:
-            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise RecordError(path, here, f"missing from {cls.__name__}")
-            continue
-        kwargs[name] = _check(hints[name], raw[name], path, here)
-    return cls(**kwargs)
+@cache
+def _adapter(cls: type) -> TypeAdapter:
+    """A strict pydantic validator for record class ``cls``: unknown fields are errors, and
+    a value is only accepted as the type the field declares (an integer where a number is
+    expected, nothing else is converted)."""
+    for c in _dataclasses_in(cls):
+        c.__pydantic_config__ = ConfigDict(strict=True, extra="forbid")
+    return TypeAdapter(cls)
 
 
-def _check(tp, value, path, where):
-    origin, args = typing.get_origin(tp), typing.get_args(tp)
-    if tp is Any:
-        return value
-    if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        options = [a for a in args if a is not type(None)]
-        if len(options) == 1:  # Optional[X]: X's own error says what is wrong inside
-            return _check(options[0], value, path, where)
-        for arg in options:
-            try:
-                return _check(arg, value, path, where)
-            except RecordError:
-                continue
-        raise RecordError(path, where, f"expected {tp}, got {value!r:.80}")
-    if dataclasses.is_dataclass(tp):
-        return _build(tp, value, path, where + ".")
-    if origin is list:
-        if not isinstance(value, list):
-            raise RecordError(path, where, f"expected a list, got {type(value).__name__}")
-        return [_check(args[0], v, path, f"{where}[{i}]") for i, v in enumerate(value)] if args else value
-    if origin is dict or tp is dict:
-        if not isinstance(value, dict):
-            raise RecordError(path, where, f"expected an object, got {type(value).__name__}")
-        return {k: _check(args[1], v, path, f"{where}.{k}") for k, v in value.items()} if args else value
-    if tp is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise RecordError(path, where, f"expected a number, got {value!r:.80}")
-        return float(value)
-    if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise RecordError(path, where, f"expected an integer, got {value!r:.80}")
-        return value
-    if tp is bool:
-        if not isinstance(value, bool):
-            raise RecordError(path, where, f"expected true or false, got {value!r:.80}")
-        return value
-    if tp is str:
-        if not isinstance(value, str):
-            raise RecordError(path, where, f"expected a string, got {value!r:.80}")
-        return value
-    raise TypeError(f"records cannot hold {tp}")  # a schema bug, not a file problem
+def _dataclasses_in(cls: type) -> set[type]:
+    found, todo = set(), [cls]
+    while todo:
+        c = todo.pop()
+        if dataclasses.is_dataclass(c) and c not in found:
+            found.add(c)
+            todo += [a for hint in typing.get_type_hints(c).values() for a in _types_in(hint)]
+    return found
+
+
+def _types_in(hint) -> list:
+    return [hint] + [t for arg in typing.get_args(hint) for t in _types_in(arg)]
+
+
+_PROBLEMS = {"missing": "missing from {owner}", "missing_argument": "missing from {owner}",
+             "extra_forbidden": "unknown to {owner} (known: {known})", "unexpected_keyword_argument": "unknown to {owner} (known: {known})",
+             "int_type": "expected an integer, got {input}", "float_type": "expected a number, got {input}",
+             "bool_type": "expected true or false, got {input}", "string_type": "expected a string, got {input}",
+             "list_type": "expected a list, got {input}", "dict_type": "expected an object, got {input}"}
+
+
+def _record_error(exc: ValidationError, cls: type, path: Path) -> RecordError:
+    """The first problem pydantic found, as a RecordError naming the field's dotted path."""
+    err = exc.errors()[0]
+    loc = err["loc"]
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".") or "(file)"
+    owner = cls
+    for part in loc[:-1]:  # the record class holding the field, for "unknown to X (known: ...)"
+        hint = typing.get_type_hints(owner).get(part) if dataclasses.is_dataclass(owner) else None
+        owner = next((t for t in _types_in(hint) if dataclasses.is_dataclass(t)), owner) if hint else owner
+    known = sorted(f.name for f in dataclasses.fields(owner) if not f.metadata.get("transient")) if dataclasses.is_dataclass(owner) else []
+    template = _PROBLEMS.get(err["type"], "{msg}, got {input}")
+    return RecordError(path, where, template.format(owner=owner.__name__, known=known, msg=err["msg"], input=f"{err.get('input')!r:.80}"))
 
 
 def training_path(run_dir: str | Path, name: str) -> Path:
