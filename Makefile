@@ -8,12 +8,12 @@ STAMP  := $(VENV)/.installed-stamp
 RUN    ?= runs/demo
 PROFILE ?= demo
 
-.PHONY: install book book-only reference reference-book replicate test lint notebooks clean distclean
+.PHONY: install book book-only reference reference-book replicate test lint notebooks notebook-outputs clean distclean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required; got " + sys.version.split()[0] + ". Run: make PYTHON=/path/to/python3.11 ...")'
-	$(PY) -m pip install --quiet -c requirements/constraints.txt -e ".[jax]"
+	$(PY) -m pip install --quiet -c requirements/constraints.txt -e ".[jax,lint]"
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -43,16 +43,21 @@ reference: $(STAMP)
 reference-book: $(STAMP)
 	$(PY) -m fer_lib book --run runs/reference
 
-test: $(STAMP)
+test: lint
 	$(PY) -m pytest --nbval-lax
 
-# Re-execute the source notebooks and store the outputs nbval compares.
+# After editing a page (notebooks/NN_name.md): bring its notebook's cells up to date,
+# keeping the outputs nbval checks. `make notebook-outputs` re-executes the pages and
+# stores those outputs afresh (after a change to what a checked cell prints).
 notebooks: $(STAMP)
+	$(VENV)/bin/jupytext --update --to ipynb notebooks/[0-9][0-9]_*.md
+
+notebook-outputs: notebooks
 	$(PY) -m fer_lib refresh-notebooks
 
+# The library, the tests and the pages' code (ruff reads the paired notebooks).
 lint: $(STAMP)
-	$(PY) -m pip install --quiet ruff
-	$(VENV)/bin/ruff check fer_lib tests
+	$(VENV)/bin/ruff check fer_lib tests benchmarks notebooks/[0-9][0-9]_*.ipynb
 
 clean:
 	rm -rf _build book/results .pytest_cache

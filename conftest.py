@@ -1,6 +1,9 @@
-"""Shared fixtures, for tests/ and for the notebooks under nbval. The notebooks under nbval and the smoke run of the book test share one
-fresh run folder per session (``$FER_OUT_DIR``), inside the repository so that pages show
-it as a relative path, and removed at the end: nothing from an earlier session is reused."""
+"""Shared fixtures, for tests/ and for the notebooks under nbval. The notebooks under nbval
+and the smoke run of the book test share one fresh run folder per session
+(``$FER_OUT_DIR``), inside the repository so that pages show it as a relative path, and
+removed at the end: nothing from an earlier session is reused. The notebooks run first
+(``testpaths``), so the smoke run finds their trainings finished and reuses them: each
+training runs once per session."""
 
 import os
 import shutil

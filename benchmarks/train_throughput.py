@@ -133,7 +133,7 @@ def measure_steps(backend: str, precision: str, steps: int, warmup: int, batch: 
         def on_epoch_end(self, epoch, logs=None):
             times[self.key].append(time.perf_counter() - self.t)
 
-    for key, trainer in trainers.items():  # tracing and the first steps
+    for trainer in trainers.values():  # tracing and the first steps
         trainer.fit(stream, epochs=1, steps_per_epoch=warmup, shuffle=False, verbose=0)
     for _ in range(rounds):
         for key, trainer in trainers.items():

@@ -11,9 +11,9 @@ from pathlib import Path
 
 def _replicate(args) -> int:
     from fer_lib.pipeline.notebooks import run_notebooks
-    from fer_lib.pipeline.profiles import load_profile, merge, parse_overrides
+    from fer_lib.pipeline.profiles import parse_overrides
 
-    params = merge(load_profile(args.profile), parse_overrides(args.set))
+    overrides, page_params = parse_overrides(args.set), parse_overrides(args.param)
     if args.reuse:
         from fer_lib.pipeline.experiment import REUSE_ENV
 
@@ -21,9 +21,9 @@ def _replicate(args) -> int:
     if args.seeds:
         from fer_lib.pipeline.notebooks import run_seeds
 
-        record = run_seeds(params, Path(args.out), [int(s) for s in args.seeds.split(",")], only=args.only)
+        record = run_seeds(args.profile, Path(args.out), [int(s) for s in args.seeds.split(",")], overrides=overrides, only=args.only)
     else:
-        record = run_notebooks(params, Path(args.out), only=args.only)
+        record = run_notebooks(args.profile, Path(args.out), overrides=overrides, page_params=page_params, only=args.only)
     failed = [name for name, r in record.notebooks.items() if r.status != "ok"]
     if not record.notebooks:
         print("no notebook matched", file=sys.stderr)
@@ -36,9 +36,9 @@ def _replicate(args) -> int:
 
 def _train(args) -> int:
     from fer_lib.pipeline.experiment import run_training, summary_line
-    from fer_lib.pipeline.profiles import load_profile, merge, parse_overrides
+    from fer_lib.pipeline.profiles import load_profile, parse_overrides
 
-    params = merge(load_profile(args.profile), parse_overrides(args.set))
+    params = load_profile(args.profile, parse_overrides(args.set))
     record = run_training(params, Path(args.out), verbose=args.verbose)
     print(summary_line(record) + f"; {args.out}/run.json")
     if record.training.status == "paused":
@@ -48,9 +48,9 @@ def _train(args) -> int:
 
 def _trainings(args) -> int:
     from fer_lib.pipeline import trainings
-    from fer_lib.pipeline.profiles import load_profile, merge, parse_overrides
+    from fer_lib.pipeline.profiles import load_profile, parse_overrides
 
-    params = merge(load_profile(args.profile), parse_overrides(args.set))
+    params = load_profile(args.profile, parse_overrides(args.set))
     if args.list:
         for s in trainings.plan(params):
             print(f"{s.name:<28} {s.page:<20} {s.dataset:<18} {s.split:<16} {s.train.get('epochs')} epochs{'  (exported)' if s.export else ''}")
@@ -253,6 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--profile", default="demo", help="profile name (profiles/NAME.yaml) or a YAML path")
     rep.add_argument("--out", required=True, help="run folder, e.g. runs/demo")
     rep.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter (repeatable)")
+    rep.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                     help="a page's own parameter, e.g. posed_dir=photos/ (repeatable; an error when no page declares it)")
     rep.add_argument("--only", nargs="*", help="run only notebooks whose name contains one of these")
     rep.add_argument("--seeds", help="comma-separated seeds: one run per seed in OUT/seed-N, then a scorecard over all of them in OUT")
     rep.add_argument("--reuse", action="store_true", help="show the trainings the run folder holds, never train (for trainings run elsewhere)")
@@ -275,7 +277,8 @@ def build_parser() -> argparse.ArgumentParser:
     trs.add_argument("--export", metavar="DIR", help="write the run's training records (and the residual and basic networks, in parts) to DIR")
     trs.add_argument("--import", dest="import_from", metavar="DIR", help="bring an export back into --run")
     trs.add_argument("--run", help="run folder to export from or import into")
-    trs.add_argument("--verbose", type=int, default=2, choices=(0, 1, 2), help="Keras progress output (2: a line per epoch)")
+    trs.add_argument("--verbose", type=int, default=None, choices=(0, 1, 2),
+                     help="Keras' own output (2: a line per epoch) in place of the progress report (epochs, images/s, time left)")
     trs.set_defaults(func=_trainings)
 
     model = sub.add_parser("model", help="model tools")

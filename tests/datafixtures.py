@@ -39,7 +39,7 @@ def make_fer_folders(root: Path, per_class: int = 2) -> Path:
     """``train/<class>/Training_<id>.png`` and ``test/<class>/PublicTest_/PrivateTest_<id>.png``."""
     k = 0
     for c in FER_FOLDERS:
-        for i in range(per_class):
+        for _ in range(per_class):
             k += 1
             write_image(root / "train" / c / f"Training_{1000 + k}.png", face(k))
         k += 1

@@ -28,7 +28,7 @@ def test_model_summary_json_gives_the_paper_counts():
 
 def test_train_cli_rejects_unknown_parameters(tmp_path):
     out = _cli("train", "--out", str(tmp_path / "r"), "--set", "train.lr=0.1")
-    assert out.returncode == 2 and "unknown training parameters ['lr']" in out.stderr
+    assert out.returncode == 2 and "train.lr (from --set): unknown; the training parameters are: arch, width, epochs" in out.stderr
 
 
 @pytest.mark.slow

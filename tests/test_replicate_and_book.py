@@ -21,14 +21,6 @@ def test_profile_loading_and_overrides():
         profiles.load_profile("no-such-profile")
 
 
-def test_every_notebook_opens_with_a_parameters_cell():
-    found = notebooks.notebooks()
-    assert found, "no notebooks found"
-    for path in found:
-        nb = nbformat.read(path, as_version=4)
-        assert "parameters" in nb.cells[0].metadata.get("tags", []), f"{path.name}: first cell is not tagged 'parameters'"
-
-
 def test_toc_entries_exist_or_come_from_a_notebook():
     toc = yaml.safe_load((REPO_ROOT / "_toc.yml").read_text())
     files = [toc["root"]] + [ch["file"] for part in toc["parts"] for ch in part["chapters"]]
@@ -39,9 +31,9 @@ def test_toc_entries_exist_or_come_from_a_notebook():
             assert (REPO_ROOT / f"{entry}.md").is_file(), f"{entry}.md missing"
 
 
-def _notebook(path, code):
+def _notebook(path, code, params="profile = 'smoke'\noverrides = {}\nx = 1"):
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}), nbformat.v4.new_code_cell(code)]
+    nb.cells = [nbformat.v4.new_code_cell(params, metadata={"tags": ["parameters"]}), nbformat.v4.new_code_cell(code)]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, path)
 
@@ -50,16 +42,30 @@ def test_runner_goes_on_after_a_failure_and_reports_it(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
     _notebook(src / "01_fails.ipynb", "raise RuntimeError('boom')")
-    _notebook(src / "02_works.ipynb", "import os\nprint(x * 2, os.environ['FER_RUN_PROFILE'], os.environ['FER_PROFILE_NAME'])")
-    record = notebooks.run_notebooks({"x": 21, "unused": 0, "profile": "demo"}, tmp_path / "run", source_dir=src)
+    _notebook(src / "02_works.ipynb", "import os\nprint(x * 2, profile, overrides, os.environ['FER_RUN_PROFILE'], os.environ['FER_PROFILE_NAME'])")
+    _notebook(src / "03_plain.ipynb", "print('no profile')", params="y = 0")
+    record = notebooks.run_notebooks("demo", tmp_path / "run", overrides={"seed": 3}, page_params={"x": 21}, source_dir=src)
     assert record.notebooks["01_fails"].status.startswith("failed") and "boom" in record.notebooks["01_fails"].status
-    assert record.notebooks["02_works"].status == "ok"
-    assert record.notebooks["02_works"].parameters == {"x": 21}  # undeclared keys are not passed
+    assert record.notebooks["02_works"].status == "ok" and record.notebooks["03_plain"].status == "ok"
+    assert record.notebooks["02_works"].parameters == {"profile": "demo", "overrides": {"seed": 3}, "x": 21}
+    assert record.notebooks["03_plain"].parameters == {}  # a page gets only what it declares
     executed = nbformat.read(tmp_path / "run" / "notebooks" / "02_works.ipynb", as_version=4)
     text = executed.cells[-1].outputs[0]["text"]
-    assert text.startswith("42 demo (run folder ") and text.rstrip().endswith(") demo")  # the page knows its profile
+    assert text.startswith("42 demo {'seed': 3} demo (run folder ") and text.rstrip().endswith(") demo")  # the page knows its profile
     assert "remove-cell" in executed.cells[0].metadata["tags"]  # parameter plumbing stays out of the page
-    assert read_record(RunRecord, tmp_path / "run" / "run.json").params["x"] == 21
+    params = read_record(RunRecord, tmp_path / "run" / "run.json").params
+    assert params["seed"] == 3 and params["n_faces"] == 1600 and params["profile"] == "demo"  # the profile, validated, with the overrides
+
+
+def test_runner_refuses_a_page_parameter_no_page_declares_and_a_bad_profile_key_before_running(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    _notebook(src / "01_a.ipynb", "print(x)")
+    with pytest.raises(ValueError, match="page parameter 'x_dir' is declared by none of the pages run \\(01_a\\); their own parameters are: x"):
+        notebooks.run_notebooks("demo", tmp_path / "run", page_params={"x_dir": 1}, source_dir=src)
+    with pytest.raises(profiles.ProfileError, match="train.epochz \\(from --set\\): unknown"):
+        notebooks.run_notebooks("demo", tmp_path / "run", overrides={"train": {"epochz": 1}}, source_dir=src)
+    assert not (tmp_path / "run" / "notebooks").exists()  # nothing ran, nothing left behind
 
 
 def test_tidying_moves_native_log_lines_and_data_warnings_out_and_keeps_other_stderr(tmp_path):
@@ -121,29 +127,28 @@ def test_checked_outputs_are_copied_only_from_a_run_with_the_default_parameters(
     assert checked.outputs[0]["text"] == "2\n" and checked.execution_count is not None
 
 
-def test_notebooks_default_to_the_smoke_profile_and_keep_cells_short():
+def test_pages_take_the_smoke_profile_by_name_and_no_copy_of_its_values():
     import papermill as pm
 
-    smoke = profiles.load_profile("smoke")
     for path in notebooks.notebooks():
-        for name, spec in pm.inspect_notebook(str(path)).items():
-            if name in smoke:
-                assert notebooks._literal(spec["default"]) == smoke[name], f"{path.name}: {name} defaults to {spec['default']}, smoke has {smoke[name]!r}"
-        nb = nbformat.read(path, as_version=4)
-        long = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "code" and len(c.source.splitlines()) > 15]
-        assert not long, f"{path.name}: code cells over 15 lines: {long}"
+        declared = pm.inspect_notebook(str(path))
+        copies = sorted(set(declared) & set(profiles.Profile.model_fields) - {"profile"})
+        assert not copies, f"{path.name} declares profile keys as its own parameters: {copies}; read them from `profile`"
+        if "profile" in declared:
+            assert declared["profile"]["default"] == '"smoke"' and declared["overrides"]["default"] == "{}", path.name
 
 
 def test_seeds_run_each_seed_then_one_scorecard_over_all(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
-    _notebook(src / "01_page.ipynb", "print('seed', x)")
+    _notebook(src / "01_page.ipynb", "print('seed', overrides['seed'])")
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("seed_dirs = None", metadata={"tags": ["parameters"]}), nbformat.v4.new_code_cell("print(len(seed_dirs))")]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, src / "07_scorecard.ipynb")
-    record = notebooks.run_seeds({"x": 0}, tmp_path / "out", [1, 2], source_dir=src)
+    record = notebooks.run_seeds("smoke", tmp_path / "out", [1, 2], source_dir=src)
     assert {k for k, v in record.notebooks.items() if v.status == "ok"} >= {"seed-1/01_page", "seed-2/01_page", "07_scorecard"}
+    assert nbformat.read(tmp_path / "out" / "seed-2" / "notebooks" / "01_page.ipynb", as_version=4).cells[-1].outputs[0]["text"] == "seed 2\n"
     card = nbformat.read(tmp_path / "out" / "notebooks" / "07_scorecard.ipynb", as_version=4)
     assert card.cells[-1].outputs[0]["text"] == "2\n"
     assert (tmp_path / "out" / "seed-1" / "notebooks" / "01_page.ipynb").is_file() and (tmp_path / "out" / "run.json").is_file()
@@ -154,9 +159,9 @@ def test_a_partial_rerun_keeps_the_other_notebooks_records(tmp_path):
     src.mkdir()
     _notebook(src / "01_one.ipynb", "print(x)")
     _notebook(src / "02_two.ipynb", "print(x)")
-    notebooks.run_notebooks({"x": 1}, tmp_path / "run", source_dir=src)
-    again = notebooks.run_notebooks({"x": 3}, tmp_path / "run", only=["01_one"], source_dir=src)
-    assert again.notebooks["01_one"].parameters == {"x": 3} and again.notebooks["02_two"].parameters == {"x": 1}
+    notebooks.run_notebooks("smoke", tmp_path / "run", page_params={"x": 1}, source_dir=src)
+    again = notebooks.run_notebooks("smoke", tmp_path / "run", page_params={"x": 3}, only=["01_one"], source_dir=src)
+    assert again.notebooks["01_one"].parameters["x"] == 3 and again.notebooks["02_two"].parameters["x"] == 1
 
 
 @pytest.mark.slow

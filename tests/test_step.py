@@ -20,7 +20,7 @@ def test_only_the_last_residual_blocks_convolutions_see_just_their_centre_tap():
 
 
 def test_config_names_the_steps_and_resumes_across_them():
-    with pytest.raises(ValueError, match="step must be one of"):
+    with pytest.raises(ValueError, match="Input should be 'fast' or 'baseline'"):
         TrainConfig(step="quick")
     assert TrainConfig(step="fast").recipe() == TrainConfig(step="baseline").recipe()
 

@@ -41,8 +41,10 @@ def test_batch_stream_order_is_fixed_by_seed_and_epoch():
 
 def test_config_rejects_unknown_keys_and_switches_augmentation_off():
     assert TrainConfig.from_dict({"augment": False}).augment.enabled is False
-    with pytest.raises(ValueError, match="unknown training parameters \\['lr'\\]"):
+    with pytest.raises(ValueError, match="training parameter lr: unknown; the training parameters are: arch, width, epochs"):
         TrainConfig.from_dict({"lr": 0.1})
+    with pytest.raises(ValueError, match=r"training parameter augment.zoom: Input should be a valid number \(got 'x'\)"):
+        TrainConfig.from_dict({"augment": {"zoom": "x"}})
 
 
 class _Crash(keras.callbacks.Callback):

@@ -53,7 +53,7 @@ class FaceSet:
         counts = np.bincount(self.labels, minlength=len(self.class_names))
         return pd.Series(counts, index=list(self.class_names), name="faces")
 
-    def subset(self, index: np.ndarray) -> "FaceSet":
+    def subset(self, index: np.ndarray) -> FaceSet:
         """The faces at ``index`` (integer positions or a boolean mask)."""
         index = np.asarray(index)
         return FaceSet(

@@ -15,10 +15,16 @@ are already detected, cropped and roughly aligned at 48x48:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pydantic import ConfigDict
+from pydantic.dataclasses import dataclass
+
+if TYPE_CHECKING:
+    import keras
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=ConfigDict(extra="forbid", strict=True))
 class AugmentConfig:
     """Ranges of each transformation; ``enabled=False`` switches them all off."""
 

@@ -25,6 +25,7 @@ import numpy as np
 from fer_lib.data.faceset import FaceSet
 from fer_lib.data.registry import load_dataset
 from fer_lib.data.splits import Split, fold_split, official_split, random_split, subject_folds
+from fer_lib.pipeline.profiles import DEFAULTS
 from fer_lib.pipeline.provenance import data_fingerprint, device_description, environment
 from fer_lib.pipeline.records import DataInfo, Metrics, Outcome, RestartInfo, Session, TrainingRecord, read_record, write_record
 from fer_lib.train.config import TrainConfig
@@ -110,6 +111,7 @@ def run_training(
     split: Split | None = None,
     verbose: int = 0,
     reuse: bool | None = None,
+    progress: bool = False,
 ) -> TrainingRecord:
     """Train (resume, or reuse) the model ``params`` describe in ``out_dir`` and write its record.
 
@@ -119,18 +121,19 @@ def run_training(
     to skip loading and splitting. A paused run (budget reached) is evaluated on its best
     epoch so far (``interim``) and continues when called again. With ``reuse`` (default:
     ``$FER_TRAININGS=reuse``) a training found in ``out_dir`` is returned as it is,
-    paused or not, and a missing one is an error.
+    paused or not, and a missing one is an error. With ``progress`` each epoch is reported
+    (:class:`fer_lib.train.progress.EpochProgress`) in place of Keras' own output.
     """
     out = Path(out_dir)
     path = out / "run.json"
     reuse = reuse_only() if reuse is None else reuse
-    seed = int(params.get("seed", 0))
+    seed = int(params.get("seed", DEFAULTS["seed"]))
     config = TrainConfig.from_dict({"seed": seed} | dict(params.get("train") or {}))
     start = time.perf_counter()
     if faces is None:
-        faces = load_dataset(params.get("dataset", "synthetic"), params.get("data_root"), seed=seed,
-                             n_faces=int(params.get("n_faces", 6000)), n_subjects=int(params.get("n_subjects", 40)))
-    protocol = str(params.get("split", "random"))
+        faces = load_dataset(params.get("dataset", DEFAULTS["dataset"]), params.get("data_root"), seed=seed,
+                             n_faces=int(params.get("n_faces", DEFAULTS["n_faces"])), n_subjects=int(params.get("n_subjects", DEFAULTS["n_subjects"])))
+    protocol = str(params.get("split", DEFAULTS["split"]))
     if split is None:
         split = make_split(faces, protocol, seed, n_folds=params.get("n_folds"))
     holdout = list(params.get("holdout_files") or [])
@@ -156,7 +159,7 @@ def run_training(
     from fer_lib.train.lock import folder_lock
 
     with folder_lock(out, f"training {out.name}"):
-        return _train_and_record(params, config, faces, split, out, protocol, holdout, data, split_hash, load_s, previous, verbose, start)
+        return _train_and_record(params, config, faces, split, out, protocol, holdout, data, split_hash, load_s, previous, verbose, start, progress)
 
 
 def restart_source(out: Path, previous: TrainingRecord | None, models_dir: Path | None = None):
@@ -192,7 +195,7 @@ def restart_source(out: Path, previous: TrainingRecord | None, models_dir: Path 
     return Restart(weights, t.best_epoch, f"state/ missing (a new machine): restarted from the shipped network of epoch {t.best_epoch}")
 
 
-def _train_and_record(params, config, faces, split, out, protocol, holdout, data, split_hash, load_s, previous, verbose, start) -> TrainingRecord:
+def _train_and_record(params, config, faces, split, out, protocol, holdout, data, split_hash, load_s, previous, verbose, start, progress=False) -> TrainingRecord:
     import keras
 
     from fer_lib.model.networks import build_model, training_gflop_per_image
@@ -202,7 +205,13 @@ def _train_and_record(params, config, faces, split, out, protocol, holdout, data
 
     x, y = faces.images, faces.labels
     restart = restart_source(out, previous)
-    outcome = train(config, x[split.train], y[split.train], x[split.val], y[split.val], out, class_names=faces.class_names, verbose=verbose, restart=restart)
+    watch = []
+    if progress:
+        from fer_lib.train.progress import EpochProgress
+
+        watch, verbose = [EpochProgress(out.name, config.epochs, len(split.train))], 0
+    outcome = train(config, x[split.train], y[split.train], x[split.val], y[split.val], out, class_names=faces.class_names, verbose=verbose,
+                    restart=restart, extra_callbacks=watch)
     restarts = list(previous.restarts if previous else [])
     for r in outcome.pop("restarts"):
         r = RestartInfo(**(r | {"weights": shown(r["weights"])}))

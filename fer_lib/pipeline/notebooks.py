@@ -42,26 +42,52 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
-def run_notebooks(params: dict, out: Path, only: list[str] | None = None, source_dir: Path = NOTEBOOK_DIR) -> RunRecord:
-    """Execute each notebook into ``out/notebooks`` with the parameters it declares.
+PAGE_PARAMETERS = ("profile", "overrides", "out_dir")
+"""What the runner gives every page that declares it: the profile, its overrides, the run folder."""
 
-    A failing notebook does not stop the others; the returned record (also written as
-    ``out/run.json``) lists each notebook's status, parameters and wall time. TensorFlow's
-    native log lines are moved out of the executed notebooks into ``out/logs/``.
+
+def _declared(pages: list[Path], page_params: dict) -> dict[str, dict]:
+    """Each page's declared parameters; a ValueError for a page parameter no page declares
+    (papermill would only warn and run the pages without it)."""
+    import papermill as pm
+
+    declared = {nb.stem: pm.inspect_notebook(str(nb)) for nb in pages}
+    unknown = sorted(k for k in page_params if not any(k in d for d in declared.values()))
+    if unknown:
+        offered = sorted({k for d in declared.values() for k in d} - set(PAGE_PARAMETERS))
+        raise ValueError(f"page parameter {unknown[0]!r} is declared by none of the pages run ({', '.join(declared)}); "
+                         f"their own parameters are: {', '.join(offered) or 'none'}")
+    return declared
+
+
+def run_notebooks(profile: str, out: Path, *, overrides: dict | None = None, page_params: dict | None = None,
+                  only: list[str] | None = None, source_dir: Path = NOTEBOOK_DIR) -> RunRecord:
+    """Execute each notebook into ``out/notebooks`` with profile ``profile`` and its ``overrides``.
+
+    The profile is validated first (an unknown or ill-typed key stops the run before any
+    page). Each page receives ``profile``, ``overrides`` and ``out_dir`` when it declares
+    them, and those ``page_params`` it declares; a page parameter no page declares is an
+    error. A failing notebook does not stop the others; the returned record (also written
+    as ``out/run.json``) lists each notebook's status, parameters and wall time.
+    TensorFlow's native log lines are moved out of the executed notebooks into ``out/logs/``.
     """
     import papermill as pm
 
+    from fer_lib.pipeline.profiles import load_profile
+
+    overrides, page_params = overrides or {}, page_params or {}
+    params = load_profile(profile, overrides)
     out = Path(out).resolve()
+    pages = [nb for nb in notebooks(source_dir) if not only or any(key in nb.stem for key in only)]
+    declared = _declared(pages, page_params)
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     runs: dict[str, NotebookRun] = {}
-    os.environ[PROFILE_NAME_ENV] = params.get("profile", "custom")
-    os.environ[PROFILE_ENV] = f"{os.environ[PROFILE_NAME_ENV]} (run folder {_relative(out)})"  # shown on every page
+    os.environ[PROFILE_NAME_ENV] = params["profile"]
+    os.environ[PROFILE_ENV] = f"{params['profile']} (run folder {_relative(out)})"  # shown on every page
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    for nb in notebooks(source_dir):
-        if only and not any(key in nb.stem for key in only):
-            continue
-        declared = pm.inspect_notebook(str(nb))
-        given = {k: v for k, v in params.items() if k in declared} | ({"out_dir": _relative(out)} if "out_dir" in declared else {})
+    for nb in pages:
+        offered = {"profile": profile, "overrides": overrides, "out_dir": _relative(out)} | page_params
+        given = {k: v for k, v in offered.items() if k in declared[nb.stem]}
         start = time.perf_counter()
         status = "ok"
         try:
@@ -82,20 +108,21 @@ def run_notebooks(params: dict, out: Path, only: list[str] | None = None, source
 SCORECARD = "07_scorecard"
 
 
-def run_seeds(params: dict, out: Path, seeds: list[int], only: list[str] | None = None, source_dir: Path = NOTEBOOK_DIR) -> RunRecord:
+def run_seeds(profile: str, out: Path, seeds: list[int], *, overrides: dict | None = None, only: list[str] | None = None,
+              source_dir: Path = NOTEBOOK_DIR) -> RunRecord:
     """Run every notebook once per seed into ``out/seed-N``, then the scorecard over all seeds into ``out``.
 
     The returned record lists each seed's notebooks as ``seed-N/NAME`` and the
     scorecard, whose table then holds the mean and standard deviation over seeds.
     """
-    out = Path(out)
+    out, overrides = Path(out), overrides or {}
     runs, dirs = {}, []
     for seed in seeds:
-        run = run_notebooks(params | {"seed": seed}, out / f"seed-{seed}", only=only, source_dir=source_dir)
+        run = run_notebooks(profile, out / f"seed-{seed}", overrides=overrides | {"seed": seed}, only=only, source_dir=source_dir)
         dirs.append(_relative(out / f"seed-{seed}"))
         runs |= {f"seed-{seed}/{k}": v for k, v in run.notebooks.items()}
-    card = run_notebooks(params | {"seed_dirs": dirs}, out, only=[SCORECARD], source_dir=source_dir)
-    record = RunRecord(params=params, environment=card.environment, notebooks=runs | card.notebooks, seeds=seeds)
+    card = run_notebooks(profile, out, overrides=overrides, page_params={"seed_dirs": dirs}, only=[SCORECARD], source_dir=source_dir)
+    record = RunRecord(params=card.params, environment=card.environment, notebooks=runs | card.notebooks, seeds=seeds)
     write_record(record, out / "run.json")
     return record
 
@@ -142,14 +169,15 @@ def copy_checked_outputs(path: Path, executed: Path) -> int:
     """Store in source notebook ``path`` the checked cells' outputs from its executed copy
     ``executed`` (a run of the same notebook with its default parameters), matching cells
     by id. Refuses a run whose parameters differ from the notebook's defaults."""
+    import ast
+
     import nbformat
     import papermill as pm
 
     nb, run = nbformat.read(path, as_version=4), nbformat.read(executed, as_version=4)
-    defaults = {k: v["default"] for k, v in pm.inspect_notebook(str(path)).items() if k != "out_dir"}
-    injected = next((c.source for c in run.cells if "injected-parameters" in c.metadata.get("tags", [])), "")
-    scope = _assignments(injected)
-    differs = [k for k in defaults if k in scope and scope[k] != _literal(defaults[k])]
+    defaults = {k: ast.literal_eval(v["default"]) for k, v in pm.inspect_notebook(str(path)).items() if k != "out_dir"}
+    given = run.metadata.get("papermill", {}).get("parameters", {})  # what papermill gave the page
+    differs = [k for k in defaults if k in given and given[k] != defaults[k]]
     if differs:
         raise ValueError(f"{executed} ran with parameters other than {path.name}'s defaults: {differs}")
     outputs = {c.id: c for c in run.cells if c.cell_type == "code"}
@@ -160,27 +188,6 @@ def copy_checked_outputs(path: Path, executed: Path) -> int:
             copied += 1
     nbformat.write(nb, path)
     return copied
-
-def _assignments(source: str) -> dict:
-    """``name = literal`` lines of a parameters cell, as a dict (other statements ignored)."""
-    import ast
-
-    out = {}
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            try:
-                out[node.targets[0].id] = ast.literal_eval(node.value)
-            except ValueError:
-                continue
-    return out
-
-def _literal(text: str):
-    import ast
-
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
 
 def refresh_checked_outputs(path: Path) -> None:
     """Re-execute a source notebook with its default parameters and store only the

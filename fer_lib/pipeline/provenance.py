@@ -7,7 +7,7 @@ import os
 import platform
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 
 from fer_lib.data.faceset import FaceSet
@@ -60,7 +60,7 @@ def environment() -> dict:
         "packages": package_versions(),
         "keras_backend": keras_backend(),
         "git_commit": git_commit(),
-        "time_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "time_utc": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
 

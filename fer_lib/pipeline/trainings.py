@@ -20,6 +20,7 @@ from fer_lib.data.faceset import FaceSet
 from fer_lib.data.registry import load_dataset
 from fer_lib.data.splits import Split
 from fer_lib.pipeline.experiment import reuse_only, run_training, summary_line
+from fer_lib.pipeline.profiles import merge, validated
 from fer_lib.pipeline.records import TrainingRecord, read_training
 
 
@@ -46,45 +47,39 @@ class TrainingSpec:
             "holdout_files": list(self.holdout_files), "train": dict(self.train)}
 
 
-def _merge(*dicts: dict | None) -> dict:
-    out: dict = {}
-    for d in dicts:
-        for k, v in (d or {}).items():
-            out[k] = _merge(out.get(k), v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
-
-
 def plan(params: dict) -> list[TrainingSpec]:
     """The trainings of a profile, most important first (the paper's residual CNN on FERGIT)."""
-    train = dict(params.get("train") or {})
-    dataset, split = params.get("dataset", "synthetic"), params.get("split", "random")
+    params = validated(params)
+    train = dict(params["train"])
+    dataset, split = params["dataset"], params["split"]
     specs = [
-        TrainingSpec("residual", "04_residual_cnn", "Residual CNN", dataset, split, _merge(train, {"arch": "residual"}), export=True),
-        TrainingSpec("basic", "03_basic_cnn", "Basic CNN", dataset, split, _merge(train, {"arch": "basic"}), export=True),
+        TrainingSpec("residual", "04_residual_cnn", "Residual CNN", dataset, split, merge(train, {"arch": "residual"}), export=True),
+        TrainingSpec("basic", "03_basic_cnn", "Basic CNN", dataset, split, merge(train, {"arch": "basic"}), export=True),
     ]
-    ck = params.get("ckplus_dataset")
+    ck = params["ckplus_dataset"]
     if ck:
-        ck_train = _merge(train, {"arch": "residual", "epochs": params.get("ckplus_epochs", train.get("epochs"))}, params.get("ckplus_train"))
-        n_folds = int(params.get("n_folds", 10))
+        ck_epochs = {"epochs": params["ckplus_epochs"]} if params["ckplus_epochs"] is not None else {}
+        ck_train = merge(train, {"arch": "residual"} | ck_epochs, params["ckplus_train"])
+        n_folds = params["n_folds"]
         specs.append(TrainingSpec("ckplus-random", "05_ckplus", "Residual CNN, CK+ random split", ck, "random", ck_train))
         specs += [TrainingSpec(f"ckplus-fold{k}", "05_ckplus", f"Residual CNN, CK+ subject fold {k}", ck, f"subject-fold-{k}", ck_train, n_folds=n_folds)
                   for k in range(n_folds)]
     specs.append(TrainingSpec("residual-unweighted", "02_class_weighting", "Residual CNN without class weights", dataset, split,
-                              _merge(train, {"arch": "residual", "class_weights": "none"})))
-    official = params.get("official_dataset")
+                              merge(train, {"arch": "residual", "class_weights": "none"})))
+    official = params["official_dataset"]
     if official:
         specs.append(TrainingSpec(f"residual-{official}-official", "04_residual_cnn", f"Residual CNN, {official} official split",
-                                  official, "official", _merge(train, {"arch": "residual"}, params.get("official_train"))))
-    if params.get("posed_holdout"):
+                                  official, "official", merge(train, {"arch": "residual"}, params["official_train"])))
+    if params["posed_holdout"]:
         specs.append(TrainingSpec("residual-holdout", "06_posed_images", "Residual CNN, the posed person held out", dataset, split,
-                                  _merge(train, {"arch": "residual"}), holdout_files=tuple(params["posed_holdout"])))
-    if ck and params.get("ablations"):
+                                  merge(train, {"arch": "residual"}), holdout_files=tuple(params["posed_holdout"])))
+    if ck and params["ablations"]:
         base = next(s for s in specs if s.name == "ckplus-random")
         specs.append(TrainingSpec("ckplus-random-keras-bn", "08_deviations", "CK+ random split, Keras' BatchNorm averages only", ck, "random",
-                                  _merge(base.train, {"bn_refresh_faces": 0})))
+                                  merge(base.train, {"bn_refresh_faces": 0})))
         if base.train.get("precision", "float32") != "float32":  # the precision ablation needs a base that is not float32 already
             specs.append(TrainingSpec("ckplus-random-float32", "08_deviations", "CK+ random split, float32", ck, "random",
-                                      _merge(base.train, {"precision": "float32"})))
+                                      merge(base.train, {"precision": "float32"})))
     return specs
 
 
@@ -103,16 +98,18 @@ def _faces(dataset: str, data_root: str | None, seed: int, n_faces: int, n_subje
 
 def faces_for(s: TrainingSpec, params: dict) -> FaceSet:
     """The faces of training ``s`` (loaded once per data set and kept for the next training)."""
-    return _faces(s.dataset, params.get("data_root"), int(params.get("seed", 0)), int(params.get("n_faces", 6000)), int(params.get("n_subjects", 40)))
+    params = validated(params)
+    return _faces(s.dataset, params["data_root"], params["seed"], params["n_faces"], params["n_subjects"])
 
 
-def run(name: str, params: dict, run_dir: str | Path, *, verbose: int = 0, time_budget_s: float | None = None, reuse: bool | None = None) -> TrainingRecord:
+def run(name: str, params: dict, run_dir: str | Path, *, verbose: int = 0, time_budget_s: float | None = None, reuse: bool | None = None,
+        progress: bool = False) -> TrainingRecord:
     """Training ``name`` of profile ``params`` in ``run_dir/training/name``: reused, resumed or trained."""
     s = spec(params, name)
     p = s.params(params)
     if time_budget_s is not None:
         p["train"]["time_budget_s"] = min(time_budget_s, p["train"].get("time_budget_s") or float("inf"))
-    return run_training(p, Path(run_dir) / "training" / name, faces=faces_for(s, params), verbose=verbose, reuse=reuse)
+    return run_training(p, Path(run_dir) / "training" / name, faces=faces_for(s, params), verbose=verbose, reuse=reuse, progress=progress)
 
 
 def shown(name: str, params: dict, run_dir: str | Path, **kwargs) -> TrainingRecord | None:
@@ -142,12 +139,16 @@ def not_run_markdown(*names: str, run_dir: str | Path | None = None) -> str:
 RESERVE_S = 60  # of a time budget, kept for loading, evaluating and exporting a training around its epochs
 
 
-def run_all(params: dict, run_dir: str | Path, *, only: list[str] | None = None, time_budget_s: float | None = None, verbose: int = 2, log=print) -> dict[str, TrainingRecord | None]:
+def run_all(params: dict, run_dir: str | Path, *, only: list[str] | None = None, time_budget_s: float | None = None, verbose: int | None = None,
+            log=print) -> dict[str, TrainingRecord | None]:
     """Run the profile's trainings (or those named in ``only``) in order, inside ``time_budget_s``.
 
     Each training's epochs get what is left of the budget less ``RESERVE_S`` for its
     loading, evaluation and export; a training cut by the budget pauses resumably, and the
-    ones after it wait for the next call. Returns each training's record (None for those not reached).
+    ones after it wait for the next call. Each epoch is reported with its images/s and the
+    time left (a progress bar on a terminal, a line otherwise) unless ``verbose`` asks for
+    Keras' own output; each training ends with a one-line summary. Returns each training's
+    record (None for those not reached).
     """
     chosen = [s for s in plan(params) if not only or s.name in only]
     unknown = sorted(set(only or []) - {s.name for s in plan(params)})
@@ -161,7 +162,7 @@ def run_all(params: dict, run_dir: str | Path, *, only: list[str] | None = None,
             log(f"{s.name}: not started, the time budget is spent")
             continue
         log(f"== {s.name}: {s.title} ({s.dataset}, split {s.split})", flush=True)
-        record = run(s.name, params, run_dir, verbose=verbose, time_budget_s=left, reuse=False)
+        record = run(s.name, params, run_dir, verbose=verbose or 0, time_budget_s=left, reuse=False, progress=verbose is None)
         done[s.name] = record
         log(summary_line(record), flush=True)
     return done
@@ -254,7 +255,7 @@ def split_for(name: str, params: dict) -> tuple[FaceSet, Split]:
 
     s = spec(params, name)
     faces = faces_for(s, params)
-    split = make_split(faces, s.split, int(params.get("seed", 0)), n_folds=s.n_folds)
+    split = make_split(faces, s.split, validated(params)["seed"], n_folds=s.n_folds)
     return faces, hold_out(faces, split, list(s.holdout_files))
 
 

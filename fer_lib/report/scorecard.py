@@ -9,9 +9,9 @@ left empty and says so; a record that does not match its schema stops with an er
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd

@@ -1,0 +1,111 @@
+"""Typed profiles (a typo is an error naming the key and where it came from) and the pages'
+sources: one MyST Markdown file per page, paired with the notebook papermill and nbval run."""
+
+import subprocess
+import sys
+
+import jupytext
+import nbformat
+import pytest
+import yaml
+
+from fer_lib.pipeline import notebooks, profiles
+from fer_lib.settings import NOTEBOOK_DIR, REPO_ROOT
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "fer_lib", *args], capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
+
+
+@pytest.mark.parametrize("setting, named", [
+    ("epochs=abc", "epochs (from --set): unknown; the profile keys are: profile, dataset"),
+    ("train.epochz=3", "train.epochz (from --set): unknown; the training parameters are: arch, width, epochs"),
+    ("train.epochs=abc", "train.epochs (from --set): Input should be a valid integer (got 'abc')"),
+    ("train.augment.zom=0.1", "train.augment.zom (from --set): unknown; the augment parameters are: enabled, flip"),
+    ("split=subjects", "split (from --set): Input should be 'random' or 'official'"),
+])
+def test_a_typo_on_the_command_line_stops_with_the_key_named(tmp_path, setting, named):
+    out = _cli("train", "--profile", "demo", "--out", str(tmp_path / "x"), "--set", setting)
+    assert out.returncode == 2 and named in out.stderr, out.stderr[-1500:]
+    assert not (tmp_path / "x").exists()  # refused before anything was written
+
+
+def test_replicate_refuses_an_undeclared_page_parameter(tmp_path):
+    out = _cli("replicate", "--profile", "smoke", "--out", str(tmp_path / "x"), "--param", "posed_dri=photos")
+    assert out.returncode == 2 and "page parameter 'posed_dri' is declared by none of the pages" in out.stderr, out.stderr[-1500:]
+    assert "model_path, posed_dir, seed_dirs" in out.stderr
+
+
+def test_a_typo_in_a_profile_file_names_the_file(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text(yaml.safe_dump({"dataset": "synthetic", "n_face": 100}))
+    with pytest.raises(profiles.ProfileError, match=r"n_face \(from .*mine.yaml\): unknown"):
+        profiles.load(str(path))
+    with pytest.raises(profiles.ProfileError, match=r"train.epochz \(from the page's overrides\)"):
+        profiles.for_page("smoke", {"train": {"epochz": 1}})
+
+
+def test_overrides_change_one_value_and_keep_the_profile_rest():
+    demo = profiles.load_profile("demo")
+    params = profiles.for_page("demo", {"train": {"epochs": 30}})
+    assert params["train"] == demo["train"] | {"epochs": 30}  # batch size, precision and class weights stay the profile's
+    assert params["train"]["batch_size"] == 32 and params["train"]["precision"] == "mixed_bfloat16"
+
+
+def test_defaults_live_in_the_profile_model_once():
+    smoke = yaml.safe_load((REPO_ROOT / "profiles" / "smoke.yaml").read_text())
+    assert "ablations" not in smoke and profiles.load_profile("smoke")["ablations"] is profiles.DEFAULTS["ablations"] is False
+    assert profiles.DEFAULTS["n_faces"] == 6000 and profiles.DEFAULTS["n_subjects"] == 40
+    for name in profiles.known_profiles():
+        profiles.load(name)  # every shipped profile is valid
+
+
+def _pages() -> list:
+    return sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.md"))
+
+
+def _inputs(nb) -> list:
+    return [(c.cell_type, c.source, dict(c.metadata)) for c in nb.cells]
+
+
+def test_each_page_is_one_markdown_file_paired_with_its_notebook():
+    pages = _pages()
+    assert [p.stem for p in pages] == [p.stem for p in notebooks.notebooks()], "each notebook needs its .md source and each .md its notebook"
+    stale = [p.name for p in pages if _inputs(jupytext.read(p)) != _inputs(nbformat.read(p.with_suffix(".ipynb"), as_version=4))]
+    assert not stale, f"{stale}: the .ipynb differs from its .md source; run `make notebooks` (jupytext --update --to ipynb)"
+    assert not (REPO_ROOT / "tools" / "make_notebooks.py").exists()
+
+
+def test_a_page_edit_is_caught_until_its_notebook_is_updated(tmp_path):
+    md = tmp_path / "01_x.md"
+    md.write_text((NOTEBOOK_DIR / "08_deviations.md").read_text())
+    nbformat.write(jupytext.read(md), tmp_path / "01_x.ipynb")
+    md.write_text(md.read_text().replace("Deviations from the paper", "Deviations from the article"))
+    assert _inputs(jupytext.read(md)) != _inputs(nbformat.read(tmp_path / "01_x.ipynb", as_version=4))
+
+
+def test_every_page_opens_with_parameters_and_keeps_code_cells_short():
+    for path in _pages():
+        nb = jupytext.read(path)
+        assert "parameters" in nb.cells[0].metadata.get("tags", []), f"{path.name}: first cell is not tagged 'parameters'"
+        long = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "code" and len(c.source.splitlines()) > 15]
+        assert not long, f"{path.name}: code cells over 15 lines: {long}"
+        figures = [c.metadata["mystnb"]["figure"] for c in nb.cells if "figure" in c.metadata.get("mystnb", {})]
+        assert all(f.get("name") and f.get("caption") for f in figures), f"{path.name}: a figure without a name or caption"
+
+
+@pytest.mark.slow
+def test_the_readme_papermill_command_runs_a_page_with_overrides(tmp_path):
+    """The README's own papermill line, run as written except for a smoke profile and this
+    session's run folder (whose trainings the notebooks under nbval already ran)."""
+    import os
+    import shlex
+
+    line = next(x for x in (REPO_ROOT / "README.md").read_text().splitlines() if x.startswith(".venv/bin/papermill notebooks/"))
+    args = shlex.split(line)
+    args[0], args[2] = str(REPO_ROOT / ".venv" / "bin" / "papermill"), str(tmp_path / "out.ipynb")
+    args += ["-p", "profile", "smoke", "-p", "out_dir", os.environ["FER_OUT_DIR"], "-y", "overrides: {train: {epochs: 2}}", "--no-progress-bar"]
+    run = subprocess.run(args, capture_output=True, text=True, cwd=REPO_ROOT, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    executed = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    assert executed.metadata["papermill"]["parameters"]["overrides"] == {"train": {"epochs": 2}}
