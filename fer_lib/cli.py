@@ -246,6 +246,8 @@ def _export(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from fer_lib.pipeline.registry import FERGIT_NETWORKS
+
     parser = argparse.ArgumentParser(prog="python -m fer_lib", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -327,7 +329,8 @@ def build_parser() -> argparse.ArgumentParser:
     ship = sub.add_parser("ship-models", help="copy a run's trained residual and basic networks to models/ with their provenance")
     ship.add_argument("--run", required=True, help="run folder, e.g. runs/reference")
     ship.add_argument("--dest", default=None, help="destination folder (default: models/)")
-    ship.add_argument("--only", nargs="+", default=["residual", "basic"], choices=("residual", "basic"),
+    shipped = [n.name for n in FERGIT_NETWORKS]
+    ship.add_argument("--only", nargs="+", default=shipped, choices=shipped,
                       help="ship only these networks (the others' entries in models.json stay)")
     ship.set_defaults(func=_ship_models)
 

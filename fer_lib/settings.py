@@ -7,6 +7,9 @@ from pathlib import Path
 
 DATA_ROOT_ENV = "FER_DATA_ROOT"
 CACHE_ENV = "FER_CACHE_DIR"
+OUT_DIR_ENV = "FER_OUT_DIR"  # where pages run alone (nbval, Jupyter) keep their run folder
+PROFILE_ENV = "FER_RUN_PROFILE"  # set by the notebook runner: the profile and run folder of a page
+PROFILE_NAME_ENV = "FER_PROFILE_NAME"  # set by the notebook runner: the profile's name alone
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"

@@ -25,6 +25,7 @@ import numpy as np
 from fer_lib.data.faceset import FaceSet
 from fer_lib.data.registry import load_dataset
 from fer_lib.data.splits import Split, fold_split, official_split, random_split, subject_folds
+from fer_lib.pipeline import registry
 from fer_lib.pipeline.profiles import DEFAULTS
 from fer_lib.pipeline.provenance import data_fingerprint, device_description, environment
 from fer_lib.pipeline.records import DataInfo, Metrics, Outcome, RestartInfo, Session, TrainingRecord, read_record, write_record
@@ -41,19 +42,18 @@ def make_split(faces: FaceSet, protocol: str, seed: int, *, n_folds: int | None 
     """The split named ``protocol``: ``random`` (the paper's stratified 90/5/5), ``official``
     (FER-2013's Training / PublicTest / PrivateTest) or ``subject-fold-K`` (fold K of
     ``n_folds`` subject-independent folds as test, the next fold as validation)."""
-    if protocol == "random":
+    if protocol == registry.RANDOM_SPLIT:
         return random_split(faces.labels, val=val, test=test, seed=seed)
-    if protocol == "official":
+    if protocol == registry.OFFICIAL_SPLIT:
         return official_split(faces.meta)
-    if protocol.startswith("subject-fold-"):
+    if (k := registry.fold_of(protocol)) is not None:
         if not n_folds:
             raise ValueError(f"split {protocol!r} needs n_folds")
-        k = int(protocol.removeprefix("subject-fold-"))
         if not 0 <= k < n_folds:
             raise ValueError(f"split {protocol!r}: fold {k} is not among {n_folds} folds")
         folds = subject_folds(faces.labels, faces.meta["subject"].to_numpy(), n_folds=n_folds, seed=seed)
         return fold_split(folds, k)
-    raise ValueError(f"unknown split protocol {protocol!r}; expected 'random', 'official' or 'subject-fold-K'")
+    raise ValueError(f"unknown split protocol {protocol!r}; expected {registry.RANDOM_SPLIT!r}, {registry.OFFICIAL_SPLIT!r} or {registry.FOLD_SPLIT_FORM!r}")
 
 
 def hold_out(faces: FaceSet, split: Split, files: list[str] | tuple[str, ...]) -> Split:

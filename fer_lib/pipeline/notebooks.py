@@ -9,8 +9,7 @@ from pathlib import Path
 
 from fer_lib.pipeline.provenance import environment
 from fer_lib.pipeline.records import NotebookRun, RunRecord, read_record, write_record
-from fer_lib.report.pages import PROFILE_ENV, PROFILE_NAME_ENV
-from fer_lib.settings import NOTEBOOK_DIR, REPO_ROOT
+from fer_lib.settings import NOTEBOOK_DIR, PROFILE_ENV, PROFILE_NAME_ENV, REPO_ROOT
 
 NATIVE_LOG = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\)|[IWEF]\d{4} [\d:. ]+\d+ \S+:\d+\]).*$")
 """Lines TensorFlow's C++ runtime writes to the kernel's stderr (oneDNN notes, graph attribute notices)."""

@@ -323,3 +323,12 @@ def read_page(run_dir: str | Path, page: str) -> PageRecord | None:
     """A page's record in a run folder; None when the page has not run there."""
     path = page_path(run_dir, page)
     return read_record(PageRecord, path) if path.exists() else None
+
+
+def read_folds(run_dir: str | Path) -> list[TrainingRecord]:
+    """The CK+ subject-fold trainings a run folder holds, in fold order (however many the profile planned)."""
+    from fer_lib.pipeline import registry
+
+    names = [p.parent.name for p in Path(run_dir).glob("training/*/run.json") if registry.is_fold(p.parent.name)]
+    records = [read_training(run_dir, n) for n in names]
+    return sorted(records, key=lambda r: registry.fold_of(r.data.split_protocol) if registry.fold_of(r.data.split_protocol) is not None else 1_000)

@@ -7,11 +7,12 @@ from pathlib import Path
 
 from fer_lib.model.files import DEFAULT_MODEL_PATH, ModelNotFound, load_model
 from fer_lib.pipeline.records import read_training
+from fer_lib.pipeline.registry import FERGIT_NETWORKS
 from fer_lib.settings import shown
 
 MAX_SHIPPED_BYTES = 40_000_000  # models kept in the repository stay under 40 MB each
 
-def ship_models(run_dir: str | PathLike, names: tuple[str, ...] = ("residual", "basic"), dest: str | PathLike | None = None) -> dict:
+def ship_models(run_dir: str | PathLike, names: tuple[str, ...] = tuple(n.name for n in FERGIT_NETWORKS), dest: str | PathLike | None = None) -> dict:
     """Copy the trained networks of a run folder (``training/NAME/model.keras``) to
     ``dest`` (``models/`` by default) as ``NAME.keras``, and write ``models.json`` with
     each file's sha256 and where it came from: the run, its data, epochs, test accuracy

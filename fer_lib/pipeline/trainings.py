@@ -19,6 +19,7 @@ from pathlib import Path
 from fer_lib.data.faceset import FaceSet
 from fer_lib.data.registry import load_dataset
 from fer_lib.data.splits import Split
+from fer_lib.pipeline import registry
 from fer_lib.pipeline.experiment import reuse_only, run_training, summary_line
 from fer_lib.pipeline.profiles import merge, validated
 from fer_lib.pipeline.records import TrainingRecord, read_training
@@ -52,39 +53,42 @@ def plan(params: dict) -> list[TrainingSpec]:
     params = validated(params)
     train = dict(params["train"])
     dataset, split = params["dataset"], params["split"]
-    specs = [
-        TrainingSpec("residual", "04_residual_cnn", "Residual CNN", dataset, split, merge(train, {"arch": "residual"}), export=True),
-        TrainingSpec("basic", "03_basic_cnn", "Basic CNN", dataset, split, merge(train, {"arch": "basic"}), export=True),
-    ]
+
+    def spec(entry: registry.Entry, data: str, split: str, recipe: dict, **kw) -> TrainingSpec:
+        return TrainingSpec(entry.name, entry.page, entry.title, data, split, recipe, **kw)
+
+    specs = [spec(registry.RESIDUAL, dataset, split, merge(train, {"arch": "residual"}), export=True),
+             spec(registry.BASIC, dataset, split, merge(train, {"arch": "basic"}), export=True)]
     ck = params["ckplus_dataset"]
     if ck:
         ck_epochs = {"epochs": params["ckplus_epochs"]} if params["ckplus_epochs"] is not None else {}
         ck_train = merge(train, {"arch": "residual"} | ck_epochs, params["ckplus_train"])
         n_folds = params["n_folds"]
-        specs.append(TrainingSpec("ckplus-random", "05_ckplus", "Residual CNN, CK+ random split", ck, "random", ck_train))
-        specs += [TrainingSpec(f"ckplus-fold{k}", "05_ckplus", f"Residual CNN, CK+ subject fold {k}", ck, f"subject-fold-{k}", ck_train, n_folds=n_folds)
-                  for k in range(n_folds)]
-    specs.append(TrainingSpec("residual-unweighted", "02_class_weighting", "Residual CNN without class weights", dataset, split,
-                              merge(train, {"arch": "residual", "class_weights": "none"})))
-    official = params["official_dataset"]
-    if official:
-        specs.append(TrainingSpec(f"residual-{official}-official", "04_residual_cnn", f"Residual CNN, {official} official split",
-                                  official, "official", merge(train, {"arch": "residual"}, params["official_train"])))
+        specs.append(spec(registry.CK_RANDOM, ck, registry.RANDOM_SPLIT, ck_train))
+        specs += [spec(registry.ck_fold(k), ck, registry.fold_split(k), ck_train, n_folds=n_folds) for k in range(n_folds)]
+    specs.append(spec(registry.UNWEIGHTED, dataset, split, merge(train, {"arch": "residual", "class_weights": "none"})))
+    if params["official_dataset"]:
+        specs.append(spec(registry.official(params["official_dataset"]), params["official_dataset"], registry.OFFICIAL_SPLIT,
+                          merge(train, {"arch": "residual"}, params["official_train"])))
     if params["posed_holdout"]:
-        specs.append(TrainingSpec("residual-holdout", "06_posed_images", "Residual CNN, the posed person held out", dataset, split,
-                                  merge(train, {"arch": "residual"}), holdout_files=tuple(params["posed_holdout"])))
+        specs.append(spec(registry.HOLDOUT, dataset, split, merge(train, {"arch": "residual"}), holdout_files=tuple(params["posed_holdout"])))
     if ck and params["ablations"]:
-        base = next(s for s in specs if s.name == "ckplus-random")
-        specs.append(TrainingSpec("ckplus-random-keras-bn", "08_deviations", "CK+ random split, Keras' BatchNorm averages only", ck, "random",
-                                  merge(base.train, {"bn_refresh_faces": 0})))
-        if base.train.get("precision", "float32") != "float32":  # the precision ablation needs a base that is not float32 already
-            specs.append(TrainingSpec("ckplus-random-float32", "08_deviations", "CK+ random split, float32", ck, "random",
-                                      merge(base.train, {"precision": "float32"})))
+        specs.append(spec(registry.CK_KERAS_BN, ck, registry.RANDOM_SPLIT, merge(ck_train, {"bn_refresh_faces": 0})))
+        if ck_train.get("precision", "float32") != "float32":  # the precision ablation needs a base that is not float32 already
+            specs.append(spec(registry.CK_FLOAT32, ck, registry.RANDOM_SPLIT, merge(ck_train, {"precision": "float32"})))
     return specs
 
 
-def spec(params: dict, name: str) -> TrainingSpec:
+Name = str | registry.Entry  # a training, by its registry entry or its name
+
+
+def _name(training: Name) -> str:
+    return training.name if isinstance(training, registry.Entry) else training
+
+
+def spec(params: dict, name: Name) -> TrainingSpec:
     """The training ``name`` of a profile; KeyError listing the known names."""
+    name = _name(name)
     for s in plan(params):
         if s.name == name:
             return s
@@ -102,35 +106,37 @@ def faces_for(s: TrainingSpec, params: dict) -> FaceSet:
     return _faces(s.dataset, params["data_root"], params["seed"], params["n_faces"], params["n_subjects"])
 
 
-def run(name: str, params: dict, run_dir: str | Path, *, verbose: int = 0, time_budget_s: float | None = None, reuse: bool | None = None,
+def run(name: Name, params: dict, run_dir: str | Path, *, verbose: int = 0, time_budget_s: float | None = None, reuse: bool | None = None,
         progress: bool = False) -> TrainingRecord:
     """Training ``name`` of profile ``params`` in ``run_dir/training/name``: reused, resumed or trained."""
     s = spec(params, name)
+    name = s.name
     p = s.params(params)
     if time_budget_s is not None:
         p["train"]["time_budget_s"] = min(time_budget_s, p["train"].get("time_budget_s") or float("inf"))
     return run_training(p, Path(run_dir) / "training" / name, faces=faces_for(s, params), verbose=verbose, reuse=reuse, progress=progress)
 
 
-def shown(name: str, params: dict, run_dir: str | Path, **kwargs) -> TrainingRecord | None:
+def shown(name: Name, params: dict, run_dir: str | Path, **kwargs) -> TrainingRecord | None:
     """:func:`run` for a training a page can do without: ``None`` when the page only shows
     what the run folder holds (``$FER_TRAININGS=reuse``) and this training is not there yet."""
     reuse = kwargs.get("reuse")
-    if (reuse_only() if reuse is None else reuse) and read_training(run_dir, name) is None:
+    if (reuse_only() if reuse is None else reuse) and read_training(run_dir, _name(name)) is None:
         return None
     return run(name, params, run_dir, **kwargs)
 
 
-def not_run_markdown(*names: str, run_dir: str | Path | None = None) -> str:
+def not_run_markdown(*names: Name, run_dir: str | Path | None = None) -> str:
     """What a page says in place of trainings the run folder does not hold yet, and the
     command that trains them (its profile and run folder when the notebook runner gave them)."""
     import os
 
-    from fer_lib.report.pages import PROFILE_NAME_ENV
+    from fer_lib.settings import PROFILE_NAME_ENV
     from fer_lib.settings import shown as shown_path
 
     profile = os.environ.get(PROFILE_NAME_ENV) or "PROFILE"
     out = shown_path(run_dir) if run_dir is not None else "RUN"
+    names = tuple(_name(n) for n in names)
     listed = ", ".join(f"`{n}`" for n in names)
     return (f"*Not run in this run folder yet*: {listed}. `.venv/bin/python -m fer_lib trainings --profile {profile} --out {out} --only "
             f"{' '.join(names)}` trains {'it' if len(names) == 1 else 'them'}; then run this page again.")
@@ -249,7 +255,7 @@ def import_export(src: str | Path, run_dir: str | Path) -> list[str]:
     return names
 
 
-def split_for(name: str, params: dict) -> tuple[FaceSet, Split]:
+def split_for(name: Name, params: dict) -> tuple[FaceSet, Split]:
     """The faces and the split (hold-outs applied) that training ``name`` uses."""
     from fer_lib.pipeline.experiment import hold_out, make_split
 
@@ -259,8 +265,8 @@ def split_for(name: str, params: dict) -> tuple[FaceSet, Split]:
     return faces, hold_out(faces, split, list(s.holdout_files))
 
 
-def network(name: str, run_dir: str | Path):
+def network(name: Name, run_dir: str | Path):
     """The exported network of training ``name`` in ``run_dir`` (loaded safely)."""
     from fer_lib.model.files import load_model
 
-    return load_model(Path(run_dir) / "training" / name / "model.keras")
+    return load_model(Path(run_dir) / "training" / _name(name) / "model.keras")

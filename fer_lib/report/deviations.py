@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 
 from fer_lib.paper import PAPER_EPOCHS
-from fer_lib.pipeline.records import TrainingRecord, read_training
+from fer_lib.pipeline import registry
+from fer_lib.pipeline.records import TrainingRecord, read_folds, read_training
 from fer_lib.report.claims import pp
 from fer_lib.report.scorecard import minutes_per_epoch
 
@@ -30,7 +31,7 @@ def _ablation(run_dir: Path, base: str, other: str, describe) -> str:
 
 
 def batchnorm_effect(run_dir: Path) -> str:
-    return _ablation(run_dir, "ckplus-random", "ckplus-random-keras-bn", lambda on, off: (
+    return _ablation(run_dir, registry.CK_RANDOM.name, registry.CK_KERAS_BN.name, lambda on, off: (
         f"CK+ random split, same recipe: refreshed, {_result(on)} (best epoch {on.training.best_epoch}, "
         f"{on.training.epochs_run} epochs run); Keras' averages only, {_result(off)} (best epoch {off.training.best_epoch}, "
         f"{off.training.epochs_run} epochs run): {pp(on.test.accuracy - off.test.accuracy)} with the refresh after "
@@ -38,16 +39,16 @@ def batchnorm_effect(run_dir: Path) -> str:
 
 
 def precision_effect(run_dir: Path) -> str:
-    base = _ckplus(run_dir, "ckplus-random")
+    base = _ckplus(run_dir, registry.CK_RANDOM.name)
     if base is not None and base.config["precision"] == "float32":
         return "the run is in float32 already, the paper's precision"
-    return _ablation(run_dir, "ckplus-random", "ckplus-random-float32", lambda bf16, f32: (
+    return _ablation(run_dir, registry.CK_RANDOM.name, registry.CK_FLOAT32.name, lambda bf16, f32: (
         f"CK+ random split: {bf16.config['precision']}, {_result(bf16)}, {minutes_per_epoch(bf16) * 60:.1f} s an epoch; "
         f"float32, {_result(f32)}, {minutes_per_epoch(f32) * 60:.1f} s an epoch ({f32.environment.get('device')})."))
 
 
 def budget_effect(run_dir: Path) -> str:
-    rows = [r for n in ("residual", "basic") if (r := read_training(run_dir, n)) is not None]
+    rows = [r for n in registry.FERGIT_NETWORKS if (r := read_training(run_dir, n.name)) is not None]
     if not rows:
         return NOT_MEASURED
     return "; ".join(f"{r.name}: {r.training.epochs_run} of {r.config['epochs']} planned epochs ({r.stop_status})" for r in rows) + \
@@ -60,13 +61,13 @@ def _held(run_dir: Path, name: str, says: str) -> str:
 
 
 def _folds(run_dir: Path) -> str:
-    n = sum(1 for _ in run_dir.glob("training/ckplus-fold*/run.json"))
+    n = len(read_folds(run_dir))
     return f"the CK+ page reports both ({n} of the planned folds run)" if n else "the CK+ page reports the random split; no fold has run yet"
 
 
 def budget_why(run_dir: Path) -> str:
     """How long the paper's budget takes here, from the FERGIT trainings' measured epochs."""
-    times = {n: m for n in ("residual", "basic") if (r := read_training(run_dir, n)) is not None and (m := minutes_per_epoch(r))}
+    times = {n.name: m for n in registry.FERGIT_NETWORKS if (r := read_training(run_dir, n.name)) is not None and (m := minutes_per_epoch(r))}
     if not times:
         return "a FERGIT epoch takes minutes on a 2-core CPU: 100 epochs take hours per network"
     return "; ".join(f"a {n} FERGIT epoch takes {m:.1f} min here, so {PAPER_EPOCHS} epochs about {m * PAPER_EPOCHS / 60:.0f} h" for n, m in times.items())
@@ -89,13 +90,13 @@ def deviations_table(run_dir: str | Path) -> pd.DataFrame:
         ("Augmentation ranges", "flip, rotation, shift, zoom, brightness (no ranges)", "flip, ±10°, ±10% shift and zoom, ±20% brightness",
          "mild, because the faces are already cropped and roughly aligned", NOT_MEASURED),
         ("Class weights", "rare classes weighted high, common ones low (no rule)", "scikit-learn's balanced rule, n / (k · count)",
-         "a stated rule in place of an unstated one", _held(run_dir, "residual-unweighted", "the class-weighting page compares the residual CNN with and without them")),
+         "a stated rule in place of an unstated one", _held(run_dir, registry.UNWEIGHTED.name, "the class-weighting page compares the residual CNN with and without them")),
         ("FERGIT", "49,300 faces of FER-2013 and muxspace (make-up unpublished)", "all of FER-2013 and muxspace, minus contempt and one image with conflicting labels",
          "the paper does not say which faces it kept", "the data-exploration page counts ours"),
         ("CK+ protocol", "a test split of CK+ (how it was drawn is not said)", "the paper's kind of random split, and 10 subject-independent folds beside it",
          "frames of one sequence are near copies, so a random split tests seen people", _folds(run_dir)),
         ("Posed photos", "photos of one person (unpublished)", "four posed photos of muxspace user 628, whose 48x48 faces are in FERGIT",
-         "the paper's photos are not available", _held(run_dir, "residual-holdout", "the posed-photo page also shows a network trained with that person held out")),
+         "the paper's photos are not available", _held(run_dir, registry.HOLDOUT.name, "the posed-photo page also shows a network trained with that person held out")),
         ("Seeds", "one run (no seed given)", "one run, seed 0; replicate --seeds repeats a run per seed", "compute", NOT_MEASURED),
     ]
     return pd.DataFrame(rows, columns=["what", "the paper", "ours", "why", "measured effect in this run"])

@@ -15,11 +15,7 @@ from fer_lib.data.faceset import FaceSet
 from fer_lib.pipeline.provenance import data_fingerprint, environment
 from fer_lib.pipeline.records import DataInfo, PageRecord, TrainingRecord, page_path, write_record
 from fer_lib.report.stats import accuracy_interval
-from fer_lib.settings import REPO_ROOT, shown
-
-OUT_DIR_ENV = "FER_OUT_DIR"  # where pages run alone (nbval, Jupyter) keep their run folder
-PROFILE_ENV = "FER_RUN_PROFILE"  # set by the notebook runner: the profile and run folder of a page
-PROFILE_NAME_ENV = "FER_PROFILE_NAME"  # set by the notebook runner: the profile's name alone
+from fer_lib.settings import OUT_DIR_ENV, PROFILE_ENV, REPO_ROOT, shown
 
 SYNTHETIC_WARNING = (
     "**Synthetic data.** Every number on this page comes from faces that `fer_lib` generates "

@@ -13,7 +13,8 @@ import numpy as np
 
 from fer_lib.model.networks import build_model, parameter_counts
 from fer_lib.paper import PAPER, PAPER_PARAMS
-from fer_lib.pipeline.records import read_page, read_training
+from fer_lib.pipeline import registry
+from fer_lib.pipeline.records import read_folds, read_page, read_training
 from fer_lib.report.stats import interval_text
 
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
@@ -44,28 +45,30 @@ def headline_rows(run_dir: str | Path) -> list[dict]:
         protocol = protocol.strip().removesuffix(";")  # a training not run has no budget to give
         rows.append({"what": what, "paper": paper, "ours": ours, "protocol": protocol, "reproduce": f"`{COMMAND.format(only=only)}`"})
 
-    ours, how = _acc(run_dir, "residual")
-    row("Residual CNN, FERGIT test accuracy", f"{PAPER['residual_test_accuracy']:.0%}", ours, f"random 90/5/5 split; {how}", "residual")
-    ours, how = _acc(run_dir, "basic")
-    row("Basic CNN, FERGIT test accuracy", f"{PAPER['basic_test_accuracy']:.0%}", ours, f"same split and seed; {how}", "basic")
-    res, basic = read_training(run_dir, "residual"), read_training(run_dir, "basic")
+    R, B, CK = registry.RESIDUAL.name, registry.BASIC.name, registry.CK_RANDOM.name
+    ours, how = _acc(run_dir, R)
+    row("Residual CNN, FERGIT test accuracy", f"{PAPER['residual_test_accuracy']:.0%}", ours, f"random 90/5/5 split; {how}", R)
+    ours, how = _acc(run_dir, B)
+    row("Basic CNN, FERGIT test accuracy", f"{PAPER['basic_test_accuracy']:.0%}", ours, f"same split and seed; {how}", B)
+    res, basic = read_training(run_dir, R), read_training(run_dir, B)
     gain = f"{(res.test.accuracy - basic.test.accuracy) * 100:+.1f} pp" if res and basic and res.test and basic.test else "not run"
     budget = (f"{res.training.epochs_run} and {basic.training.epochs_run} epochs" if res and basic else "")
-    row("Residual minus basic, FERGIT test accuracy", f"{PAPER['residual_gain'] * 100:+.0f} pp", gain, budget, "residual basic")
-    ours, how = _acc(run_dir, "ckplus-random")
-    row("Residual CNN, CK+ test accuracy", f"{PAPER['ckplus_test_accuracy']:.0%}", ours, f"random 90/5/5 split of frames (the paper does not state its CK+ split); {how}", "ckplus-random")
-    folds = [t for k in range(10) if (t := read_training(run_dir, f"ckplus-fold{k}")) is not None and t.test is not None]
+    row("Residual minus basic, FERGIT test accuracy", f"{PAPER['residual_gain'] * 100:+.0f} pp", gain, budget, f"{R} {B}")
+    ours, how = _acc(run_dir, CK)
+    row("Residual CNN, CK+ test accuracy", f"{PAPER['ckplus_test_accuracy']:.0%}", ours, f"random 90/5/5 split of frames (the paper does not state its CK+ split); {how}", CK)
+    folds = [t for t in read_folds(run_dir) if t.test is not None]
     acc = np.array([t.test.accuracy for t in folds])
     folds_text = f"{acc.mean():.1%} ± {acc.std(ddof=1):.1%}" if len(acc) > 1 else (f"{acc[0]:.1%}" if len(acc) else "not run")
-    row("Residual CNN, CK+ subject-independent folds", "not reported", folds_text, f"{len(folds)} folds, no person on both sides", " ".join(t.name for t in folds) or "ckplus-fold0")
-    ours, how = _acc(run_dir, "residual-fer2013-official")
-    row("Residual CNN, FER-2013 PrivateTest", "not reported", ours, f"official split; {how}", "residual-fer2013-official")
+    row("Residual CNN, CK+ subject-independent folds", "not reported", folds_text, f"{len(folds)} folds, no person on both sides", " ".join(t.name for t in folds) or registry.ck_fold(0).name)
+    fer_official = registry.official("fer2013").name
+    ours, how = _acc(run_dir, fer_official)
+    row("Residual CNN, FER-2013 PrivateTest", "not reported", ours, f"official split; {how}", fer_official)
     counted = parameter_counts(build_model("residual"))["total"]
-    row("Residual CNN parameters", f"{PAPER_PARAMS['residual']['total']:,}", f"{counted:,}", "Table 1 rebuilt from the model", "residual")
+    row("Residual CNN parameters", f"{PAPER_PARAMS['residual']['total']:,}", f"{counted:,}", "Table 1 rebuilt from the model", R)
     page = read_page(run_dir, "06_posed_images")
     posed = f"{page.value('n_right')} of {page.value('n_photos')}" if page and page.values.get("n_right") is not None else "not run"
     held = f"; {page.values['n_right_heldout']} with the person held out" if page and page.values.get("n_right_heldout") else ""
-    row("Posed photos labelled right", "most; disgust taken for neutral", posed + held, "four muxspace photos of one person", "residual residual-holdout")
+    row("Posed photos labelled right", "most; disgust taken for neutral", posed + held, "four muxspace photos of one person", f"{R} {registry.HOLDOUT.name}")
     return rows
 
 
@@ -81,8 +84,8 @@ def headline_table(run_dir: str | Path) -> str:
     return _markdown(headline_rows(run_dir))
 
 
-SPEED_TRAININGS = {"residual": "residual_run_time_min", "basic": "basic_run_time_min", "residual-unweighted": None,
-                   "ckplus-random": "ckplus_run_time_min"}
+SPEED_TRAININGS = {registry.RESIDUAL.name: "residual_run_time_min", registry.BASIC.name: "basic_run_time_min", registry.UNWEIGHTED.name: None,
+                   registry.CK_RANDOM.name: "ckplus_run_time_min"}
 
 
 def speed_rows(run_dir: str | Path) -> list[dict]:

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from fer_lib.paper import PAPER_DEVICE, PAPER_EPOCHS, PAPER_NUMBERS, PAPER_POSED_ERROR
-from fer_lib.pipeline.records import PageRecord, TrainingRecord, read_page, read_training
+from fer_lib.pipeline import registry
+from fer_lib.pipeline.records import PageRecord, TrainingRecord, read_folds, read_page, read_training
 from fer_lib.report.claims import pp
 
 SYNTHETIC = "Synthetic faces: shows that the pipeline runs; not comparable to the paper."
@@ -76,15 +77,18 @@ def _training(name: str, read: Callable) -> Callable:
     return lambda v: (read(t), t) if (t := v.training(name)) is not None else None
 
 
+RESIDUAL, BASIC, CK_RANDOM = registry.RESIDUAL.name, registry.BASIC.name, registry.CK_RANDOM.name
+
+
 def _gain(v: RunView):
-    res, basic = v.training("residual"), v.training("basic")
+    res, basic = v.training(RESIDUAL), v.training(BASIC)
     if res is None or basic is None or res.test is None or basic.test is None:
         return None
     return res.test.accuracy - basic.test.accuracy, res
 
 
 def _total(v: RunView):
-    parts = [v.training(n) for n in ("basic", "residual", "ckplus-random")]
+    parts = [v.training(n) for n in (BASIC, RESIDUAL, CK_RANDOM)]
     if any(p is None for p in parts):
         return None
     return sum(minutes_for_100(p) or 0 for p in parts), parts[1]
@@ -109,18 +113,18 @@ def _min_precision(t: TrainingRecord) -> float:
 
 READERS: dict[str, Callable[[RunView], tuple | None]] = {
     "fergit_faces": _page_value("01_data_exploration", "n_faces"),
-    "fergit_train": _training("residual", lambda t: t.data.split_sizes["train"]),
-    "fergit_val": _training("residual", lambda t: t.data.split_sizes["val"]),
-    "fergit_test": _training("residual", lambda t: t.data.split_sizes["test"]),
+    "fergit_train": _training(RESIDUAL, lambda t: t.data.split_sizes["train"]),
+    "fergit_val": _training(RESIDUAL, lambda t: t.data.split_sizes["val"]),
+    "fergit_test": _training(RESIDUAL, lambda t: t.data.split_sizes["test"]),
     "posed_right": _posed("n_right"),
     "posed_confidence": _posed("confidence_right"),
     "posed_wrong_confidence": _posed("confidence_wrong"),
     "residual_gain": _gain,
     "total_run_time_min": _total,
-    "ckplus_test_accuracy": _test("ckplus-random", lambda t: t.test.accuracy),
-    "ckplus_run_time_min": _training("ckplus-random", minutes_for_100),
+    "ckplus_test_accuracy": _test(CK_RANDOM, lambda t: t.test.accuracy),
+    "ckplus_run_time_min": _training(CK_RANDOM, minutes_for_100),
 }
-for net in ("basic", "residual"):
+for net in (n.name for n in registry.FERGIT_NETWORKS):  # the paper's keys are "<network>_...", as the trainings are named
     READERS |= {
         f"{net}_test_accuracy": _test(net, lambda t: t.test.accuracy),
         f"{net}_train_accuracy": _training(net, lambda t: best_row(t).get("accuracy")),
@@ -266,7 +270,7 @@ def build_scorecard(run_dirs: list[str | Path]) -> pd.DataFrame:
 
 
 def _pair(v: RunView):
-    res, basic = v.training("residual"), v.training("basic")
+    res, basic = v.training(RESIDUAL), v.training(BASIC)
     return (res, basic) if res is not None and basic is not None else None
 
 
@@ -354,12 +358,12 @@ def other_protocols(run_dirs: list[str | Path]) -> pd.DataFrame:
     rows = []
     for d in map(Path, run_dirs):
         v = RunView(d)
-        official = next((t for p in sorted((d / "training").glob("*-official/run.json")) if (t := v.training(p.parent.name))), None)
+        official = next((t for p in sorted((d / "training").glob("*/run.json")) if registry.is_official(p.parent.name) and (t := v.training(p.parent.name))), None)
         if official is not None and official.test is not None:
             best = max(FER2013_PUBLISHED, key=FER2013_PUBLISHED.get)
             rows.append({"what": f"Residual CNN, {official.params.get('dataset')} PrivateTest accuracy", "ours": f"{official.test.accuracy:.1%}",
                          "published": f"{FER2013_PUBLISHED[best]:.1%} ({best})", "our protocol": protocol(official)})
-        folds = [t for p in sorted((d / "training").glob("ckplus-fold*/run.json")) if (t := v.training(p.parent.name)) and t.test]
+        folds = [t for t in read_folds(d) if t.test]
         if folds:
             acc = np.array([t.test.accuracy for t in folds])
             sd = f" ± {acc.std(ddof=1):.1%}" if len(acc) > 1 else ""

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
+from fer_lib.pipeline import registry
 from fer_lib.pipeline.records import Metrics, TrainingRecord
 
 
@@ -55,10 +54,10 @@ def recall_table(records: dict[str, TrainingRecord]) -> pd.DataFrame:
 
 def fold_number(r: TrainingRecord) -> int:
     """The fold a subject-fold training tested on, from its split protocol ``subject-fold-K``."""
-    m = re.fullmatch(r"subject-fold-(\d+)", r.data.split_protocol or "")
-    if m is None:
-        raise ValueError(f"training {r.name!r} has split {r.data.split_protocol!r}, not a subject fold (subject-fold-K)")
-    return int(m.group(1))
+    k = registry.fold_of(r.data.split_protocol)
+    if k is None:
+        raise ValueError(f"training {r.name!r} has split {r.data.split_protocol!r}, not a subject fold ({registry.FOLD_SPLIT_FORM})")
+    return k
 
 
 FOLD_COLUMNS = ["fold", "test faces", "test accuracy", "balanced accuracy", "classes predicted", "best epoch", "epochs run", "status"]

@@ -1,0 +1,72 @@
+"""The registry of trainings: each training's folder name, page, title and reader-facing
+label, and the split names, defined here once. Pages, the scorecard, the deviations table
+and the README ask it; no other module spells a training's name (a test checks)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One training as a reader meets it."""
+
+    name: str  # its folder under training/ (and the name `trainings --only` takes)
+    page: str  # the notebook that shows it
+    title: str  # a heading
+    label: str  # a short label for tables and sentences
+
+
+RESIDUAL = Entry("residual", "04_residual_cnn", "Residual CNN", "residual CNN")
+BASIC = Entry("basic", "03_basic_cnn", "Basic CNN", "basic CNN")
+UNWEIGHTED = Entry("residual-unweighted", "02_class_weighting", "Residual CNN without class weights", "residual CNN, no class weights")
+HOLDOUT = Entry("residual-holdout", "06_posed_images", "Residual CNN, the posed person held out", "residual CNN, posed person held out")
+CK_RANDOM = Entry("ckplus-random", "05_ckplus", "Residual CNN, CK+ random split", "CK+ random split")
+CK_KERAS_BN = Entry("ckplus-random-keras-bn", "08_deviations", "CK+ random split, Keras' BatchNorm averages only", "CK+ random split, Keras' BatchNorm")
+CK_FLOAT32 = Entry("ckplus-random-float32", "08_deviations", "CK+ random split, float32", "CK+ random split, float32")
+FERGIT_NETWORKS = (RESIDUAL, BASIC)  # the paper's two networks on FERGIT, the ones shipped to models/
+
+
+def ck_fold(k: int) -> Entry:
+    """The residual CNN on CK+ subject-independent fold ``k``."""
+    return Entry(f"ckplus-fold{k}", "05_ckplus", f"Residual CNN, CK+ subject fold {k}", f"CK+ subject fold {k}")
+
+
+def ck_folds(n_folds: int) -> list[Entry]:
+    return [ck_fold(k) for k in range(n_folds)]
+
+
+def official(dataset: str) -> Entry:
+    """The residual CNN on ``dataset``'s own split (FER-2013: Training / PublicTest / PrivateTest)."""
+    return Entry(f"residual-{dataset}-official", "04_residual_cnn", f"Residual CNN, {dataset} official split", f"residual CNN, {dataset} official split")
+
+
+FOLD_NAME = re.compile(r"ckplus-fold(\d+)")
+OFFICIAL_NAME = re.compile(r"residual-(.+)-official")
+
+
+def is_fold(name: str) -> bool:
+    return FOLD_NAME.fullmatch(name) is not None
+
+
+def is_official(name: str) -> bool:
+    return OFFICIAL_NAME.fullmatch(name) is not None
+
+
+# Split names
+RANDOM_SPLIT = "random"
+OFFICIAL_SPLIT = "official"
+_FOLD_SPLIT = re.compile(r"subject-fold-(\d+)")
+FOLD_SPLIT_FORM = "subject-fold-K"
+
+
+def fold_split(k: int) -> str:
+    """The name of the split that tests on subject fold ``k``."""
+    return f"subject-fold-{k}"
+
+
+def fold_of(split: str | None) -> int | None:
+    """The fold a ``subject-fold-K`` split tests on; None for any other split."""
+    m = _FOLD_SPLIT.fullmatch(split or "")
+    return int(m.group(1)) if m else None
