@@ -27,9 +27,18 @@ def _moved_lines(lines: list[str]) -> list[bool]:
     return moved
 
 
+SUMMARY = "00_summary"
+"""The book's first page, which sums up the records the other pages write: it runs last."""
+
+
 def notebooks(directory: Path = NOTEBOOK_DIR) -> list[Path]:
     """The replication notebooks, in reading order (by file name)."""
     return sorted(p for p in directory.glob("[0-9][0-9]_*.ipynb"))
+
+
+def execution_order(pages: list[Path]) -> list[Path]:
+    """``pages`` in the order they run: reading order, the summary page last."""
+    return sorted(pages, key=lambda p: (p.stem == SUMMARY, p.name))
 
 
 def _relative(path: Path) -> str:
@@ -77,7 +86,7 @@ def run_notebooks(profile: str, out: Path, *, overrides: dict | None = None, pag
     overrides, page_params = overrides or {}, page_params or {}
     params = load_profile(profile, overrides)
     out = Path(out).resolve()
-    pages = [nb for nb in notebooks(source_dir) if not only or any(key in nb.stem for key in only)]
+    pages = execution_order([nb for nb in notebooks(source_dir) if not only or any(key in nb.stem for key in only)])
     declared = _declared(pages, page_params)
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     runs: dict[str, NotebookRun] = {}

@@ -1,0 +1,273 @@
+"""The reproducibility summary: each claim of the paper, quoted, with our number from a run's
+records and a verdict from one written rule (:data:`RULE`), applied by :func:`claim_rows`.
+
+The first page of the book and the README's results table both render :func:`claim_rows`,
+so the two cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from fer_lib.paper import PAPER, PAPER_CURVES, PAPER_EPOCHS, PAPER_PARAMS
+from fer_lib.pipeline import registry
+from fer_lib.pipeline.records import TrainingRecord, read_folds, read_page, read_training
+from fer_lib.report.stats import accuracy_interval, interval_text
+
+REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE, NOT_TESTED = "reproduced", "not reproduced", "inconclusive", "not tested"
+VERDICTS = (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE, NOT_TESTED)
+
+RULE = (f"A claim is **{REPRODUCED}** when the paper's value lies within our 95% interval or below it, at the paper's full budget "
+        f"({PAPER_EPOCHS} epochs, or EarlyStopping before them); **{NOT_REPRODUCED}** when the paper's value lies above our interval at "
+        f"that budget; **{INCONCLUSIVE}** while a training behind it is unfinished (an interim result can only be inconclusive) or when "
+        f"the evidence cannot decide; **{NOT_TESTED}** when no training of this run tests it, or the run is on synthetic faces.")
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    """One claim of the paper and where this run stands on it."""
+
+    what: str  # a short label
+    claim: str  # what the paper says, quoted
+    where: str  # where it says it
+    paper: str
+    ours: str
+    verdict: str
+    why: str  # the reason for the verdict, in a sentence
+    page: str  # the book page with the evidence (a MyST reference label)
+    trainings: tuple[str, ...] = ()  # what `trainings --only` runs to test it
+
+
+def _finished(t: TrainingRecord | None) -> bool:
+    return t is not None and t.finished and t.test is not None
+
+
+def _interim(t: TrainingRecord) -> str:
+    return f"interim: {t.training.epochs_run} of {t.config['epochs']} epochs run"
+
+
+def _missing(*names: str) -> str:
+    return f"not run in this run folder ({', '.join(names)})"
+
+
+def _accuracy_claim(run_dir: Path, what: str, claim: str, where: str, paper: float, entry: registry.Entry, page: str, note: str = "") -> ClaimRow:
+    t = read_training(run_dir, entry.name)
+    base = {"what": what, "claim": claim, "where": where, "paper": f"{paper:.0%}", "page": page, "trainings": (entry.name,)}
+    if t is None or t.test is None:
+        return ClaimRow(ours="not run", verdict=NOT_TESTED, why=_missing(entry.name), **base)
+    ours = interval_text(t.test.accuracy, t.test.n)
+    if t.data.synthetic:
+        return ClaimRow(ours=ours, verdict=NOT_TESTED, why="synthetic faces: not comparable with the paper", **base)
+    if not t.finished:
+        return ClaimRow(ours=ours, verdict=INCONCLUSIVE, why=_interim(t), **base)
+    lo, hi = accuracy_interval(t.test.accuracy, t.test.n)
+    if paper > hi:
+        return ClaimRow(ours=ours, verdict=NOT_REPRODUCED, why=f"the paper's {paper:.0%} is above our interval after {t.how_it_stopped}", **base)
+    where_it_is = "within" if paper >= lo else "below"
+    return ClaimRow(ours=ours, verdict=REPRODUCED, why=f"the paper's {paper:.0%} is {where_it_is} our interval{note}", **base)
+
+
+def _gain_claim(run_dir: Path) -> ClaimRow:
+    res, basic = read_training(run_dir, registry.RESIDUAL.name), read_training(run_dir, registry.BASIC.name)
+    base = {"what": "Residual minus basic CNN, FERGIT test accuracy", "claim": "we used residual blocks, which proved to be efficient [...] we finally got an accuracy of 75% on the test set",
+            "where": "Section 3.1, Tables 2-3 (the basic CNN: 74%)",
+            "paper": f"{PAPER['residual_gain'] * 100:+.0f} pp", "page": "residual-cnn", "trainings": (registry.RESIDUAL.name, registry.BASIC.name)}
+    if res is None or basic is None or res.test is None or basic.test is None:
+        return ClaimRow(ours="not run", verdict=NOT_TESTED, why=_missing(registry.RESIDUAL.name, registry.BASIC.name), **base)
+    diff = res.test.accuracy - basic.test.accuracy
+    # an unpaired 95% interval of the difference: wider than the paired one the same test faces allow, so on the safe side
+    se = np.sqrt(sum(t.test.accuracy * (1 - t.test.accuracy) / t.test.n for t in (res, basic)))
+    ours = f"{diff * 100:+.1f} pp (95% CI {(diff - 1.96 * se) * 100:+.1f} to {(diff + 1.96 * se) * 100:+.1f} pp)"
+    if res.data.synthetic:
+        return ClaimRow(ours=ours, verdict=NOT_TESTED, why="synthetic faces: not comparable with the paper", **base)
+    unfinished = [t for t in (res, basic) if not t.finished]
+    if unfinished:
+        return ClaimRow(ours=ours, verdict=INCONCLUSIVE, why="; ".join(f"{t.name} {_interim(t)}" for t in unfinished), **base)
+    if PAPER["residual_gain"] > diff + 1.96 * se:
+        return ClaimRow(ours=ours, verdict=NOT_REPRODUCED, why="the paper's +1 pp is above our interval", **base)
+    return ClaimRow(ours=ours, verdict=REPRODUCED, why="the paper's +1 pp is within or below our interval", **base)
+
+
+def _precision_f1_claim(run_dir: Path) -> ClaimRow:
+    t = read_training(run_dir, registry.RESIDUAL.name)
+    base = {"what": "Residual CNN, per-class precision and F1", "claim": "the precisions of all the labels are over 50% [...] The value of the f1-score in both cases is 65%", "where": "Section 3, after Table 5",
+            "paper": "every class > 50%; F1 65%", "page": "residual-cnn", "trainings": (registry.RESIDUAL.name,)}
+    if t is None or t.test is None:
+        return ClaimRow(ours="not run", verdict=NOT_TESTED, why=_missing(registry.RESIDUAL.name), **base)
+    worst = min(t.test.per_class, key=lambda c: t.test.per_class[c]["precision"])
+    ours = (f"lowest precision {t.test.per_class[worst]['precision']:.0%} ({worst}); F1 {t.test.macro_f1:.0%} macro, "
+            f"{t.test.weighted_f1:.0%} weighted")
+    if t.data.synthetic:
+        return ClaimRow(ours=ours, verdict=NOT_TESTED, why="synthetic faces: not comparable with the paper", **base)
+    if not t.finished:
+        return ClaimRow(ours=ours, verdict=INCONCLUSIVE, why=f"residual CNN {_interim(t)}", **base)
+    ok = t.test.per_class[worst]["precision"] > 0.5 and max(t.test.macro_f1, t.test.weighted_f1) >= 0.65
+    return ClaimRow(ours=ours, verdict=REPRODUCED if ok else NOT_REPRODUCED,
+                    why="every precision over 50% and an F1 of at least 65%" if ok else "a precision at or below 50%, or both F1s under 65%", **base)
+
+
+def _curve_claim(run_dir: Path, entry: registry.Entry, what: str, claim: str, where: str, paper: str, page: str, holds) -> ClaimRow:
+    t = read_training(run_dir, entry.name)
+    base = {"what": what, "claim": claim, "where": where, "paper": paper, "page": page, "trainings": (entry.name,)}
+    if t is None or not t.history:
+        return ClaimRow(ours="not run", verdict=NOT_TESTED, why=_missing(entry.name), **base)
+    ours = f"best validation epoch {t.training.best_epoch} of {t.training.epochs_run} run"
+    if t.data.synthetic:
+        return ClaimRow(ours=ours, verdict=NOT_TESTED, why="synthetic faces: not comparable with the paper", **base)
+    if not t.finished:
+        return ClaimRow(ours=ours, verdict=INCONCLUSIVE, why=_interim(t), **base)
+    ok, reason = holds(t)
+    return ClaimRow(ours=ours, verdict=REPRODUCED if ok else NOT_REPRODUCED, why=reason, **base)
+
+
+def _stops_generalising(t: TrainingRecord) -> tuple[bool, str]:
+    ok = (t.training.best_epoch or 0) <= 2 * PAPER_CURVES[registry.RESIDUAL.name]["stops_generalising_epoch"]
+    return ok, f"validation accuracy peaked at epoch {t.training.best_epoch} (the rule: by epoch 70, twice the paper's 35)"
+
+
+def _does_not_overfit(t: TrainingRecord) -> tuple[bool, str]:
+    ok = (t.training.best_epoch or 0) > t.training.epochs_run - 30
+    return ok, f"validation accuracy peaked at epoch {t.training.best_epoch} of {t.training.epochs_run} (the rule: in the last 30)"
+
+
+def _parameters_claim() -> ClaimRow:
+    from fer_lib.model.networks import build_model, parameter_counts  # Keras, only here
+
+    paper = PAPER_PARAMS[registry.RESIDUAL.name]["total"]
+    counted = parameter_counts(build_model("residual"))["total"]
+    return ClaimRow(what="Residual CNN parameters", claim="Total params: 9, 773, 111", where="Table 1", paper=f"{paper:,}", ours=f"{counted:,}",
+                    verdict=REPRODUCED if counted == paper else NOT_REPRODUCED,
+                    why="the network rebuilt layer by layer from Table 1 has " + ("the same count" if counted == paper else "another count"),
+                    page="residual-cnn")
+
+
+def _posed_claim(run_dir: Path) -> ClaimRow:
+    page = read_page(run_dir, "06_posed_images")
+    base = {"what": "Posed photos", "claim": "the model did very well with a high percentage of confidentiality (86%) [...] the individual was asked to pose "
+                     "disgust, but the model predicted neutral", "where": "Section 3, Figures 9-10", "paper": "most right, 86%; disgust taken for neutral",
+            "page": "posed", "trainings": (registry.RESIDUAL.name, registry.HOLDOUT.name)}
+    if page is None or page.values.get("n_right") is None:
+        return ClaimRow(ours="not run", verdict=NOT_TESTED, why="the posed-photo page has not run", **base)
+    conf = page.values.get("confidence_right")
+    ours = f"{page.value('n_right')} of {page.value('n_photos')} right" + (f", {conf:.0%} when right" if conf is not None else "")
+    return ClaimRow(ours=ours, verdict=INCONCLUSIVE, why="other photos than the paper's (its are not published), of a person in the training data", **base)
+
+
+def _time_claim(run_dir: Path) -> ClaimRow:
+    from fer_lib.report.scorecard import minutes_for_100
+
+    names = (registry.RESIDUAL, registry.BASIC, registry.CK_RANDOM)
+    records = {e.label: t for e in names if (t := read_training(run_dir, e.name)) is not None}
+    ours = "; ".join(f"{label} {m:.0f} min" for label, t in records.items() if (m := minutes_for_100(t)) is not None) or "not run"
+    device = next(iter(records.values())).environment.get("device", "an unrecorded device") if records else None
+    return ClaimRow(what="Training time for 100 epochs", claim="took 48 minutes [...] The traditional CNN on the other hand took 44 minutes to run 100 epochs",
+                    where="Section 3; Table 4: 29 min on CK+",
+                    paper="48, 44, 29 min", ours=ours + (f" ({device}, 100 epochs at the measured pace)" if device else ""), verdict=NOT_TESTED,
+                    why="different hardware: the paper's times are on a K80 GPU", page="scorecard", trainings=tuple(e.name for e in names))
+
+
+UNTESTED = [
+    ClaimRow(what="1x1 shortcuts", claim="using the shortcut branch of 1 \u00d7 1 convolution is not suitable as it does not help to reduce the overfitting",
+             where="Section 2.1.7, Figure 1", paper="identity shortcuts", ours="not run", verdict=NOT_TESTED,
+             why="testing it takes a second residual CNN with 1x1 projection shortcuts, trained with the same recipe and split", page="method"),
+    ClaimRow(what="Where the residual blocks go", claim="we located the best positions to use the residual blocks by trial and error means", where="Section 2.1",
+             paper="three blocks, placed as in Table 1", ours="not run", verdict=NOT_TESTED,
+             why="testing it takes trainings with the blocks at other depths, each to 100 epochs", page="method"),
+]
+
+
+def _folds_note(run_dir: Path) -> str:
+    folds = [t for t in read_folds(run_dir) if t.test is not None]
+    if not folds:
+        return ", on a random split of the frames (the paper does not state its split)"
+    mean = float(np.mean([t.test.accuracy for t in folds]))
+    return (f", on a random split of the frames (the paper does not state its split); our {len(folds)} subject-independent folds, "
+            f"where no person is on both sides, average {mean:.1%}")
+
+
+def claim_rows(run_dir: str | Path) -> list[ClaimRow]:
+    """Every claim of the paper this book sets against a run, with our number and its verdict."""
+    run_dir = Path(run_dir)
+    curves = PAPER_CURVES
+    return [
+        _accuracy_claim(run_dir, "Residual CNN, FERGIT test accuracy", "the accuracy obtained on the test set of FERGIT [...] was 75%", "Abstract, Table 3",
+                        PAPER["residual_test_accuracy"], registry.RESIDUAL, "residual-cnn"),
+        _accuracy_claim(run_dir, "Basic CNN, FERGIT test accuracy", "the model gave a 74% success rate on the test set", "Section 3.1, Table 2",
+                        PAPER["basic_test_accuracy"], registry.BASIC, "basic-cnn"),
+        _gain_claim(run_dir),
+        _parameters_claim(),
+        _accuracy_claim(run_dir, "Residual CNN, CK+ test accuracy", "its output accuracy was 97% on the test set [of CK+]", "Abstract, Table 4",
+                        PAPER["ckplus_test_accuracy"], registry.CK_RANDOM, "ckplus",
+                        note=_folds_note(run_dir)),
+        _precision_f1_claim(run_dir),
+        _curve_claim(run_dir, registry.RESIDUAL, "Residual CNN, training curves", "after 35 epochs, the model was not generalizing well anymore", curves["residual"]["where"],
+                     "stops generalising after ~35 epochs", "residual-cnn", _stops_generalising),
+        _curve_claim(run_dir, registry.BASIC, "Basic CNN, training curves", "there was no overfitting during 100 training epochs", curves["basic"]["where"],
+                     "no overfitting in 100 epochs", "basic-cnn", _does_not_overfit),
+        _posed_claim(run_dir),
+        _time_claim(run_dir),
+        *UNTESTED,
+    ]
+
+
+def verdict_counts(rows: list[ClaimRow]) -> dict[str, int]:
+    return {v: sum(r.verdict == v for r in rows) for v in VERDICTS}
+
+
+def claims_markdown(rows: list[ClaimRow]) -> str:
+    """The claims as the book's first page shows them: the quote and where it stands, the
+    paper's value, ours, the verdict with its reason, and the page with the evidence."""
+    lines = ["| the paper's claim | paper | ours | verdict | evidence |", "|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| **{r.what}**: \u201c{r.claim}\u201d ({r.where}) | {r.paper} | {r.ours} | **{r.verdict}**: {r.why} | {{ref}}`{r.page}` |")
+    return "\n".join(lines)
+
+
+def status_sentence(rows: list[ClaimRow], synthetic: bool) -> str:
+    """How many claims got each verdict, in a sentence (and, on synthetic faces, that none of them says anything about the paper)."""
+    counts = verdict_counts(rows)
+    text = (f"Of the paper's {len(rows)} claims set against this run, " +
+            ", ".join(f"{n} {'is' if n == 1 else 'are'} *{v}*" for v, n in counts.items() if n) + ".")
+    if synthetic:
+        text += " This run is on **synthetic faces**: its numbers show that the pipeline runs and say nothing about the paper."
+    return text
+
+
+def _trainings(run_dir: Path) -> list[TrainingRecord]:
+    return [t for p in sorted(run_dir.glob("training/*/run.json")) if (t := read_training(run_dir, p.parent.name)) is not None]
+
+
+def unfinished_markdown(run_dir: str | Path) -> str:
+    """A warning box listing the trainings of the run that have not finished (empty when all have):
+    epochs run of planned, and whether validation accuracy was still rising at the last epoch."""
+    rows = [t for t in _trainings(Path(run_dir)) if not t.finished]
+    if not rows:
+        return ""
+    items = "\n".join(f"- {t.name}: {t.training.epochs_run} of {t.config['epochs']} epochs, best epoch {t.training.best_epoch}"
+                      f"{' (the last: still improving)' if t.training.best_epoch == t.training.epochs_run else ''}" for t in rows)
+    return (":::{admonition} Interim results\n:class: warning\n\nThese trainings have not finished; every number and verdict "
+            f"that rests on them is interim and can only be *{INCONCLUSIVE}*:\n\n{items}\n:::\n")
+
+
+def compute_markdown(run_dir: str | Path) -> str:
+    """The training time this run spent, per device, from its records, beside the paper's; and the time its
+    unfinished trainings still need at their measured pace."""
+    from fer_lib.report.scorecard import minutes_per_epoch
+
+    records = _trainings(Path(run_dir))
+    if not records:
+        return "No training has run in this run folder."
+    by_device: dict[str, float] = {}
+    for t in records:
+        device = str(t.environment.get("device", "an unrecorded device"))
+        by_device[device] = by_device.get(device, 0.0) + (t.training.train_wall_s or 0) / 3600
+    spent = "; ".join(f"{h:.1f} h on {d}" for d, h in by_device.items())
+    left = sum((minutes_per_epoch(t) or 0) * (t.config["epochs"] - t.training.epochs_run) / 60 for t in records if not t.finished)
+    text = (f"Training took {spent} for this run's {len(records)} trainings ({sum(len(t.sessions) for t in records)} sessions). "
+            f"The paper reports {PAPER['total_run_time_min']} minutes for its three trainings on a K80 GPU.")
+    if left:
+        text += f" Its unfinished trainings need about {left:.0f} h more at the pace measured so far."
+    return text

@@ -1,0 +1,69 @@
+"""The reproducibility summary: one rule gives each claim its verdict, the README and the first
+page render the same rows, and every quoted claim is the paper's own words."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from datafixtures import training_record
+
+from fer_lib.report import summary
+from fer_lib.report.readme import headline_rows
+from fer_lib.settings import REPO_ROOT
+
+
+def _verdict(tmp_path, **kw):
+    training_record(tmp_path, "residual", **kw)
+    return summary.claim_rows(tmp_path)[0]  # the residual CNN's FERGIT accuracy (paper 75%), 100 test faces
+
+
+@pytest.mark.parametrize("kw, verdict", [
+    ({"accuracy": 0.60, "status": "paused", "epochs_run": 24}, summary.INCONCLUSIVE),  # interim: never more
+    ({"accuracy": 0.95, "status": "paused", "epochs_run": 24}, summary.INCONCLUSIVE),
+    ({"accuracy": 0.60, "status": "completed", "epochs_run": 100}, summary.NOT_REPRODUCED),  # 75% above 50.2-69.1%
+    ({"accuracy": 0.70, "status": "completed", "epochs_run": 100}, summary.REPRODUCED),  # 75% within 60.4-78.1%
+    ({"accuracy": 0.90, "status": "early_stopped", "epochs_run": 60}, summary.REPRODUCED),  # 75% below 82.6-94.5%
+    ({"accuracy": 0.90, "status": "completed", "epochs_run": 100, "synthetic": True}, summary.NOT_TESTED),
+])
+def test_one_rule_gives_each_accuracy_claim_its_verdict(tmp_path, kw, verdict):
+    row = _verdict(tmp_path, **kw)
+    assert row.verdict == verdict, row
+
+
+def test_a_claim_no_training_tests_is_not_tested(tmp_path):
+    rows = {r.what: r for r in summary.claim_rows(tmp_path)}
+    assert rows["Residual CNN, FERGIT test accuracy"].verdict == summary.NOT_TESTED and rows["Residual CNN, FERGIT test accuracy"].ours == "not run"
+    assert rows["Residual CNN parameters"].verdict == summary.REPRODUCED  # counted from the model, no training needed
+    assert "1 \u00d7 1" in rows["1x1 shortcuts"].claim and rows["1x1 shortcuts"].verdict == summary.NOT_TESTED
+
+
+def test_the_readme_and_the_first_page_render_the_same_rows():
+    run = REPO_ROOT / "runs" / "reference"
+    rows, readme = summary.claim_rows(run), headline_rows(run)
+    assert [(r.what, r.paper, r.ours) for r in rows] == [(h["claim"], h["paper"], h["ours"]) for h in readme]
+    assert all(h["verdict"].startswith(f"**{r.verdict}**") for r, h in zip(rows, readme))
+    page = summary.claims_markdown(rows)
+    assert all(r.ours in page and f"**{r.verdict}**: {r.why}" in page for r in rows)
+
+
+def test_an_interim_run_says_so_on_the_first_page(tmp_path):
+    training_record(tmp_path, "residual", status="paused", epochs_run=24)
+    assert "residual: 24 of 100 epochs" in summary.unfinished_markdown(tmp_path)
+    training_record(tmp_path, "residual", status="completed", epochs_run=100)
+    assert summary.unfinished_markdown(tmp_path) == ""
+
+
+def _paper_text() -> str:
+    path = os.environ.get("FER_PAPER_TEXT")
+    if not path or not Path(path).is_file():
+        pytest.skip("the paper's text is not available: set FER_PAPER_TEXT (.ci/run points it at ../shared/paper)")
+    text = Path(path).read_text().replace("$$1 \\times 1$$", "1 \u00d7 1")
+    return re.sub(r"\s+", " ", text).lower()
+
+
+def test_every_quoted_claim_is_the_papers_own_words():
+    paper = _paper_text()
+    for row in summary.claim_rows(REPO_ROOT / "runs" / "reference"):
+        for part in re.split(r"\s*\[[^\]]*\]\s*", row.claim):  # "[...]" and "[of CK+]" are ours
+            assert part.strip().lower() in paper, f"{row.what}: {part!r} is not in the paper"
