@@ -62,3 +62,9 @@ def test_pipeline_never_imports_report():
     for path in sorted((REPO_ROOT / "fer_lib" / "pipeline").glob("*.py")):
         imports = [n.module for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.ImportFrom) and n.module]
         assert not [m for m in imports if m.startswith("fer_lib.report")], f"{path.name} imports fer_lib.report"
+
+
+def test_every_planned_training_has_a_registry_entry_with_its_page():
+    for s in trainings.plan(profiles.load_profile("cpu")) + trainings.plan(profiles.load_profile("paper")):
+        e = registry.entry(s.name)
+        assert (e.name, e.page, e.title) == (s.name, s.page, s.title)

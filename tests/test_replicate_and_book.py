@@ -174,6 +174,8 @@ def test_the_smoke_run_builds_a_book_a_reader_can_trust(smoke_run, tmp_path):
     html = tmp_path / "_build" / "html"
     assert {p.stem for p in (html / "book" / "results").glob("*.html")} == {p.stem for p in notebooks.notebooks()}
     assert book.audit_book(html, smoke_run) == []
+    front = (html / "book" / "results" / "00_summary.html").read_text()
+    assert "(synthetic demo)" in front and "synthetic faces" in front  # which book this is, on its first page
 
 
 def test_the_book_audit_finds_what_a_reader_must_not_meet(tmp_path):

@@ -49,7 +49,7 @@ def test_the_readme_and_the_first_page_render_the_same_rows():
 
 def test_an_interim_run_says_so_on_the_first_page(tmp_path):
     training_record(tmp_path, "residual", status="paused", epochs_run=24)
-    assert "residual: 24 of 100 epochs" in summary.unfinished_markdown(tmp_path)
+    assert "Residual CNN: 24 of 100 epochs" in summary.unfinished_markdown(tmp_path)
     training_record(tmp_path, "residual", status="completed", epochs_run=100)
     assert summary.unfinished_markdown(tmp_path) == ""
 

@@ -48,11 +48,36 @@ def build_book(run_dir: Path, strict: bool = True, workdir: Path | None = None) 
                 shutil.copy2(src, dst)
     stage_run(run_dir, root / "book" / "results")
     exe = Path(sys.executable).parent / "jupyter-book"
-    cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(root), "--path-output", str(root)]
+    cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(root), "--path-output", str(root), "--config", str(build_config(run_dir, root))]
     if strict:
         cmd += ["-W", "-n", "--keep-going"]
     env = os.environ | {"PYDEVD_DISABLE_FILE_VALIDATION": "1"}
     return subprocess.run(cmd, env=env).returncode
+
+
+SYNTHETIC_TITLE = " (synthetic demo)"
+
+
+def is_synthetic(run_dir: Path) -> bool:
+    """Whether a run folder's run was on synthetic faces (its ``run.json`` says which data set)."""
+    from fer_lib.pipeline.records import RunRecord, read_record
+
+    path = Path(run_dir) / "run.json"
+    return path.exists() and str(read_record(RunRecord, path).params.get("dataset", "")).startswith("synthetic")
+
+
+def build_config(run_dir: Path, root: Path) -> Path:
+    """The book's configuration for this run: ``_config.yml``, its title marked when the run is
+    on synthetic faces, so that the two builds are told apart on every page's header."""
+    import yaml
+
+    config = yaml.safe_load((root / "_config.yml").read_text())
+    if is_synthetic(run_dir):
+        config["title"] += SYNTHETIC_TITLE
+    path = root / "_build" / "_config.run.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
 
 
 ABSOLUTE_PATH = re.compile(r"(?<![\w$~.:/<>-])/(?!path/to/)(?:[\w.-]+/)+[\w.-]+")  # /any/machine/path (not a/b, a URL's, or /path/to/ in an example)

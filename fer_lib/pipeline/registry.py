@@ -70,3 +70,15 @@ def fold_of(split: str | None) -> int | None:
     """The fold a ``subject-fold-K`` split tests on; None for any other split."""
     m = _FOLD_SPLIT.fullmatch(split or "")
     return int(m.group(1)) if m else None
+
+
+def entry(name: str) -> Entry:
+    """The registry entry of training ``name`` (a KeyError naming the known ones otherwise)."""
+    fixed = {e.name: e for e in (RESIDUAL, BASIC, UNWEIGHTED, HOLDOUT, CK_RANDOM, CK_KERAS_BN, CK_FLOAT32)}
+    if name in fixed:
+        return fixed[name]
+    if (m := FOLD_NAME.fullmatch(name)) is not None:
+        return ck_fold(int(m.group(1)))
+    if (m := OFFICIAL_NAME.fullmatch(name)) is not None:
+        return official(m.group(1))
+    raise KeyError(f"no training {name!r} in the registry; it has {sorted(fixed)}, ckplus-foldK and residual-DATASET-official")

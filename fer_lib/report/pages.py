@@ -20,7 +20,8 @@ from fer_lib.settings import OUT_DIR_ENV, PROFILE_ENV, REPO_ROOT, shown
 SYNTHETIC_WARNING = (
     "**Synthetic data.** Every number on this page comes from faces that `fer_lib` generates "
     "itself (the embedded default). They show that the pipeline works; they are **not comparable** "
-    "to the paper's results, which come from FERGIT and CK+."
+    "to the paper's results, which come from FERGIT and CK+. The numbers on real data are in the "
+    "reference build: `make reference-book` renders the committed reference run."
 )
 SYNTHETIC_ONLY = ("n_faces", "n_subjects")  # parameters that shape generated faces only
 
@@ -99,10 +100,11 @@ def restart_text(x) -> str:
 
 
 def show(markdown: str) -> None:
-    """Display Markdown (a provenance box, a sentence) in the notebook."""
+    """Display Markdown (a provenance box, a sentence) in the notebook; nothing for an empty string."""
     from IPython.display import Markdown, display
 
-    display(Markdown(markdown))
+    if markdown:
+        display(Markdown(markdown))
 
 
 def figure(fig: Figure, name: str, out_dir: str | Path) -> Figure:
@@ -167,7 +169,11 @@ def run_sentence(r: TrainingRecord, title: str, test_name: str = "the test faces
 
 def training_page(r: TrainingRecord, prefix: str, title: str, paper: dict) -> None:
     """What a page shows first about one training: its provenance box, its numbers glued as
-    ``prefix_*``, its sentence as ``prefix_sentence`` and the paper's numbers as ``paper_*``."""
+    ``prefix_*``, its sentence as ``prefix_sentence`` and the paper's numbers as ``paper_*``.
+    An unfinished training gets a warning box above all of it."""
+    from fer_lib.report.summary import interim_markdown
+
+    show(interim_markdown([r]))
     show(training_provenance(r))
     glue_values(prefix, training_summary(r))
     glue_markdown(f"{prefix}_sentence", run_sentence(r, title))

@@ -241,12 +241,17 @@ def _trainings(run_dir: Path) -> list[TrainingRecord]:
 
 
 def unfinished_markdown(run_dir: str | Path) -> str:
-    """A warning box listing the trainings of the run that have not finished (empty when all have):
+    """A warning box listing the trainings of the run that have not finished (empty when all have)."""
+    return interim_markdown([t for t in _trainings(Path(run_dir)) if not t.finished])
+
+
+def interim_markdown(records: list[TrainingRecord]) -> str:
+    """A warning box listing those of ``records`` that have not finished (empty when all have):
     epochs run of planned, and whether validation accuracy was still rising at the last epoch."""
-    rows = [t for t in _trainings(Path(run_dir)) if not t.finished]
+    rows = [t for t in records if not t.finished]
     if not rows:
         return ""
-    items = "\n".join(f"- {t.name}: {t.training.epochs_run} of {t.config['epochs']} epochs, best epoch {t.training.best_epoch}"
+    items = "\n".join(f"- {registry.entry(t.name).title}: {t.training.epochs_run} of {t.config['epochs']} epochs, best epoch {t.training.best_epoch}"
                       f"{' (the last: still improving)' if t.training.best_epoch == t.training.epochs_run else ''}" for t in rows)
     return (":::{admonition} Interim results\n:class: warning\n\nThese trainings have not finished; every number and verdict "
             f"that rests on them is interim and can only be *{INCONCLUSIVE}*:\n\n{items}\n:::\n")
