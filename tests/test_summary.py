@@ -67,3 +67,11 @@ def test_every_quoted_claim_is_the_papers_own_words():
     for row in summary.claim_rows(REPO_ROOT / "runs" / "reference"):
         for part in re.split(r"\s*\[[^\]]*\]\s*", row.claim):  # "[...]" and "[of CK+]" are ours
             assert part.strip().lower() in paper, f"{row.what}: {part!r} is not in the paper"
+
+
+def test_a_result_is_set_beside_what_no_learning_scores(tmp_path):
+    from fer_lib.report.pages import chance_sentence
+
+    record = training_record(tmp_path, "residual")  # 100 test faces, labels 0..6 in turn: 15 angry, 15 disgust, 14 of each other
+    text = chance_sentence(record.test)
+    assert "guessing among the 7 classes scores 14.3%" in text and "the largest class, angry, 15.0%" in text

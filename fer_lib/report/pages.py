@@ -164,7 +164,16 @@ def run_sentence(r: TrainingRecord, title: str, test_name: str = "the test faces
     return (f"{title} reached **{s['test_accuracy']:.1%}** (95% interval {lo:.1%} to {hi:.1%}) on {test_name} ({s['n_test']:,} faces) "
             f"with the network of its best "
             f"epoch, {s['best_epoch']}; the training {r.how_it_stopped}, in {s['train_minutes']:.0f} minutes of training{speed} "
-            f"on {r.environment.get('device')}. Its predictions fall in {s['n_predicted_classes']} of the {len(r.test.per_class)} classes.")
+            f"on {r.environment.get('device')}. Its predictions fall in {s['n_predicted_classes']} of the {len(r.test.per_class)} classes. "
+            + chance_sentence(r.test))
+
+
+def chance_sentence(m) -> str:
+    """What no learning scores on these test faces: guessing uniformly, and always answering the largest class."""
+    support = {c: v["support"] for c, v in m.per_class.items()}
+    largest = max(support, key=support.get)
+    return (f"For scale, guessing among the {len(support)} classes scores {1 / len(support):.1%}, and always answering the largest "
+            f"class, {largest}, {support[largest] / max(sum(support.values()), 1):.1%} of these faces.")
 
 
 def training_page(r: TrainingRecord, prefix: str, title: str, paper: dict) -> None:
