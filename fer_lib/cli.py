@@ -100,9 +100,17 @@ def _model_summary(args) -> int:
 
 
 def _book(args) -> int:
-    from fer_lib.pipeline.book import build_book
+    from fer_lib.pipeline.book import audit_book, build_book
+    from fer_lib.settings import REPO_ROOT
 
-    return build_book(Path(args.run), strict=not args.lenient)
+    code = build_book(Path(args.run), strict=not args.lenient)
+    if code != 0:
+        return code
+    problems = audit_book(REPO_ROOT / "_build" / "html", Path(args.run))
+    for line in problems:
+        print(f"book audit: {line}", file=sys.stderr)
+    print(f"book audit: {'no absolute path, traceback, unresolved number, nan or stderr output' if not problems else f'{len(problems)} problems'}")
+    return 1 if problems and not args.lenient else 0
 
 
 def _data_summary(args) -> int:

@@ -190,3 +190,13 @@ def test_the_book_audit_finds_what_a_reader_must_not_meet(tmp_path):
     problems = book.audit_book(tmp_path / "html", tmp_path / "run")
     assert len(problems) == 3, problems
     assert any("/work/shared" in p for p in problems) and any("nan" in p for p in problems) and any("stderr" in p for p in problems)
+
+
+def test_a_kernels_native_start_up_lines_go_to_the_runs_log_not_the_console(tmp_path, capfd):
+    line = "import os; os.write(2, b'I0000 00:00:1.0 1 port.cc:153] oneDNN custom operations are on.\\n')"
+    with notebooks.kernel_stderr(tmp_path / "logs" / "01.kernel.txt"):
+        subprocess.run([sys.executable, "-c", line], check=True)  # a child process, as a kernel is
+    subprocess.run([sys.executable, "-c", "import os; os.write(2, b'after\\n')"], check=True)
+    assert (tmp_path / "logs" / "01.kernel.txt").read_text().startswith("I0000 ")
+    err = capfd.readouterr().err
+    assert "after" in err and "oneDNN" not in err

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from fer_lib.pipeline.provenance import environment
@@ -29,6 +31,26 @@ def _moved_lines(lines: list[str]) -> list[bool]:
 
 SUMMARY = "00_summary"
 """The book's first page, which sums up the records the other pages write: it runs last."""
+
+
+KERNEL_QUIET = ["--IPKernelApp.log_level=ERROR"]  # no "Kernel is running over TCP without encryption" per page
+
+
+@contextmanager
+def kernel_stderr(log: Path):
+    """The kernels started inside write their process's stderr (TensorFlow's native start-up
+    lines, which no log level silences) to ``log`` rather than to the console."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(log, "ab") as f:
+        os.dup2(f.fileno(), 2)
+        try:
+            yield log
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def notebooks(directory: Path = NOTEBOOK_DIR) -> list[Path]:
@@ -99,7 +121,9 @@ def run_notebooks(profile: str, out: Path, *, overrides: dict | None = None, pag
         start = time.perf_counter()
         status = "ok"
         try:
-            pm.execute_notebook(str(nb), str(out / "notebooks" / nb.name), parameters=given, kernel_name="python3", cwd=str(REPO_ROOT), progress_bar=False)
+            with kernel_stderr(out / "logs" / f"{nb.stem}.kernel.txt"):
+                pm.execute_notebook(str(nb), str(out / "notebooks" / nb.name), parameters=given, kernel_name="python3", cwd=str(REPO_ROOT),
+                                    progress_bar=False, extra_arguments=KERNEL_QUIET)
         except Exception as exc:  # papermill raises PapermillExecutionError with the cell's traceback
             status = f"failed: {type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
         if (out / "notebooks" / nb.name).exists():
