@@ -15,3 +15,49 @@ def test_wilson_interval_matches_the_formula():
 def test_an_accuracy_reads_with_its_interval():
     assert accuracy_interval(0.5936, 2478) == wilson_interval(1471, 2478)
     assert interval_text(0.5936, 2478) == "59.4% (95% CI 57.4-61.3%)"
+
+
+def test_mcnemar_counts_the_faces_only_one_network_got_right():
+    import numpy as np
+
+    from fer_lib.report.stats import mcnemar
+
+    a = np.array([1, 1, 1, 1, 1, 1, 1, 1, 0, 0], bool)
+    b = np.array([1, 1, 0, 0, 0, 0, 0, 0, 0, 1], bool)
+    m = mcnemar(a, b)
+    assert (m["a_only"], m["b_only"], m["n"]) == (6, 1, 10)
+    assert m["p"] == pytest.approx(0.125)  # exact: 2 * P(X <= 1 | 7, 1/2) = 2 * 8/128
+    assert mcnemar(a, a)["p"] == 1.0
+    with pytest.raises(ValueError, match="same faces"):
+        mcnemar(a, b[:5])
+
+
+def test_a_paired_comparison_tests_the_difference_and_leaves_out_the_leaked_faces():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from fer_lib.data.splits import Split
+    from fer_lib.report.paired import paired_comparison, paired_sentence
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 255, (12, 48, 48), dtype=np.uint8)
+    images[11] = images[0]  # test face 11 is a copy of training face 0
+    labels = np.arange(12) % 7
+    split = Split(np.arange(0, 6), np.arange(6, 8), np.arange(8, 12))
+
+    class Fixed:  # a "network" that answers the given labels
+        def __init__(self, answers):
+            self.answers = answers
+
+        def predict(self, x, batch_size=None, verbose=0):
+            return np.eye(7)[self.answers]
+
+    good, bad = Fixed(labels[8:]), Fixed((labels[8:] + np.array([0, 1, 1, 0])) % 7)
+    record = lambda acc: SimpleNamespace(test=SimpleNamespace(accuracy=acc))  # noqa: E731
+    result = paired_comparison({"residual CNN": (record(1.0), good), "basic CNN": (record(0.5), bad)}, SimpleNamespace(images=images, labels=labels), split)
+    assert result["n"] == 4 and result["n_clean"] == 3 and result["mcnemar"]["a_only"] == 2 and result["mcnemar"]["b_only"] == 0
+    assert result["clean_accuracy"] == {"residual CNN": 1.0, "basic CNN": pytest.approx(1 / 3)}
+    assert "not significant" in paired_sentence(result) and "Without the 1 test faces" in paired_sentence(result)
+    with pytest.raises(ValueError, match="not the network of that training"):
+        paired_comparison({"residual CNN": (record(0.25), good), "basic CNN": (record(0.5), bad)}, SimpleNamespace(images=images, labels=labels), split)

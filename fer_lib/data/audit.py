@@ -82,6 +82,13 @@ def audit(images: np.ndarray, labels: np.ndarray | None = None) -> AuditReport:
     return AuditReport(len(images), groups, blank_images(images), conflicting)
 
 
+def leaked_test_faces(images: np.ndarray, split: Split) -> np.ndarray:
+    """Positions of the test faces with an identical copy in training or validation."""
+    groups = pixel_groups(images)
+    others = np.concatenate([split.train, split.val])
+    return np.asarray(split.test)[np.isin(groups[split.test], groups[others])]
+
+
 def leakage_report(images: np.ndarray, split: Split, *, n_examples: int = 10) -> dict:
     """Evaluation faces with an identical copy in training (or, for test, in validation).
 

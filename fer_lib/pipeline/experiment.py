@@ -170,9 +170,6 @@ def restart_source(out: Path, previous: TrainingRecord | None, models_dir: Path 
     ``out/model.keras`` is that network when the folder has it; otherwise the shipped copy
     ``models_dir/<name>.keras`` (default ``models/``), accepted only when ``models.json``
     gives it this training's name, data, split, epochs and best epoch, and its sha256."""
-    import json
-
-    from fer_lib.settings import REPO_ROOT
     from fer_lib.train.loop import Restart
 
     if previous is None or previous.finished or _has_state(out) or not previous.training.best_epoch:
@@ -180,19 +177,34 @@ def restart_source(out: Path, previous: TrainingRecord | None, models_dir: Path 
     t = previous.training
     if (out / "model.keras").is_file():
         return Restart(out / "model.keras", t.best_epoch, f"state/ missing: restarted from {out.name}/model.keras, the network of epoch {t.best_epoch}")
+    weights = shipped_network(previous, out.name, models_dir)
+    if weights is None:
+        return None
+    return Restart(weights, t.best_epoch, f"state/ missing (a new machine): restarted from the shipped network of epoch {t.best_epoch}")
+
+
+def shipped_network(record: TrainingRecord, name: str, models_dir: Path | None = None) -> Path | None:
+    """The shipped copy ``models_dir/<name>.keras`` (default ``models/``) of training ``record``'s
+    exported network: only when ``models.json`` gives it this training's name, data, split,
+    epochs and best epoch, and its sha256 (a ValueError when the file does not match)."""
+    import json
+
+    from fer_lib.settings import REPO_ROOT
+
     models_dir = Path(models_dir) if models_dir else REPO_ROOT / "models"
     manifest = models_dir / "models.json"
-    entry = json.loads(manifest.read_text()).get(out.name) if manifest.is_file() else None
+    entry = json.loads(manifest.read_text()).get(name) if manifest.is_file() else None
     if not entry:
         return None
-    wanted = {"data_sha256": previous.data.sha256, "split_sha256": previous.data.split_sha256, "epochs_run": t.epochs_run, "best_epoch": t.best_epoch}
-    if any(entry.get(k) != v for k, v in wanted.items()) or Path(str(entry.get("run", ""))).name != out.name:
+    t = record.training
+    wanted = {"data_sha256": record.data.sha256, "split_sha256": record.data.split_sha256, "epochs_run": t.epochs_run, "best_epoch": t.best_epoch}
+    if any(entry.get(k) != v for k, v in wanted.items()) or Path(str(entry.get("run", ""))).name != name:
         return None
     weights = models_dir / entry["file"]
     if not weights.is_file() or hashlib.sha256(weights.read_bytes()).hexdigest() != entry.get("sha256"):
-        raise ValueError(f"{weights}: missing or not the file {manifest} describes (sha256 {str(entry.get('sha256'))[:12]}): "
-                         f"it cannot restart {out}; restore it with git checkout, or delete {out} to train from the first epoch")
-    return Restart(weights, t.best_epoch, f"state/ missing (a new machine): restarted from the shipped network of epoch {t.best_epoch}")
+        raise ValueError(f"{weights}: missing or not the file {manifest} describes (sha256 {str(entry.get('sha256'))[:12]}); "
+                         f"restore it with git checkout")
+    return weights
 
 
 def _train_and_record(params, config, faces, split, out, protocol, holdout, data, split_hash, load_s, previous, verbose, start, progress=False) -> TrainingRecord:

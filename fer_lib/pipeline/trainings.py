@@ -266,7 +266,13 @@ def split_for(name: Name, params: dict) -> tuple[FaceSet, Split]:
 
 
 def network(name: Name, run_dir: str | Path):
-    """The exported network of training ``name`` in ``run_dir`` (loaded safely)."""
+    """The exported network of training ``name`` in ``run_dir`` (loaded safely); where the run
+    folder lacks it (a new machine), the shipped copy in ``models/`` that ``models.json``
+    vouches for as this very training's network."""
     from fer_lib.model.files import load_model
+    from fer_lib.pipeline.experiment import shipped_network
 
-    return load_model(Path(run_dir) / "training" / _name(name) / "model.keras")
+    path = Path(run_dir) / "training" / _name(name) / "model.keras"
+    record = read_training(run_dir, _name(name)) if not path.is_file() else None
+    shipped = shipped_network(record, _name(name)) if record is not None else None
+    return load_model(shipped or path)

@@ -22,3 +22,17 @@ def interval_text(accuracy: float, n: int) -> str:
     """``59.4% (95% CI 57.5-61.3%)``: an accuracy with its 95% Wilson interval."""
     lo, hi = accuracy_interval(accuracy, n)
     return f"{accuracy:.1%} (95% CI {lo * 100:.1f}-{hi:.1%})"
+
+
+def mcnemar(right_a, right_b) -> dict:
+    """The exact McNemar test of two classifiers on the same faces: of the faces exactly one
+    of them got right (``a_only``, ``b_only``), is the split further from even than chance
+    allows? Returns the counts and the two-sided p-value (scipy's exact binomial test)."""
+    import numpy as np
+
+    a, b = np.asarray(right_a, bool), np.asarray(right_b, bool)
+    if a.shape != b.shape:
+        raise ValueError(f"McNemar needs both classifiers on the same faces, got {a.shape} and {b.shape}")
+    a_only, b_only = int((a & ~b).sum()), int((~a & b).sum())
+    p = 1.0 if a_only + b_only == 0 else float(binomtest(a_only, a_only + b_only, 0.5).pvalue)
+    return {"n": int(a.size), "a_only": a_only, "b_only": b_only, "p": p}

@@ -53,12 +53,25 @@ def _missing(*names: str) -> str:
     return f"not run in this run folder ({', '.join(names)})"
 
 
+def _paired(run_dir: Path) -> dict | None:
+    """The residual page's paired comparison of the two FERGIT networks (McNemar, leak-free accuracies), when it ran."""
+    page = read_page(run_dir, registry.RESIDUAL.page)
+    return page.values.get("paired") if page is not None else None
+
+
+def _leak_free(run_dir: Path, entry: registry.Entry) -> str:
+    paired = _paired(run_dir)
+    if not paired or entry.label not in paired.get("clean_accuracy", {}):
+        return ""
+    return f"; {interval_text(paired['clean_accuracy'][entry.label], paired['n_clean'])} on the {paired['n_clean']:,} test faces without a copy in training"
+
+
 def _accuracy_claim(run_dir: Path, what: str, claim: str, where: str, paper: float, entry: registry.Entry, page: str, note: str = "") -> ClaimRow:
     t = read_training(run_dir, entry.name)
     base = {"what": what, "claim": claim, "where": where, "paper": f"{paper:.0%}", "page": page, "trainings": (entry.name,)}
     if t is None or t.test is None:
         return ClaimRow(ours="not run", verdict=NOT_TESTED, why=_missing(entry.name), **base)
-    ours = interval_text(t.test.accuracy, t.test.n)
+    ours = interval_text(t.test.accuracy, t.test.n) + _leak_free(run_dir, entry)
     if t.data.synthetic:
         return ClaimRow(ours=ours, verdict=NOT_TESTED, why="synthetic faces: not comparable with the paper", **base)
     if not t.finished:
@@ -81,6 +94,9 @@ def _gain_claim(run_dir: Path) -> ClaimRow:
     # an unpaired 95% interval of the difference: wider than the paired one the same test faces allow, so on the safe side
     se = np.sqrt(sum(t.test.accuracy * (1 - t.test.accuracy) / t.test.n for t in (res, basic)))
     ours = f"{diff * 100:+.1f} pp (95% CI {(diff - 1.96 * se) * 100:+.1f} to {(diff + 1.96 * se) * 100:+.1f} pp)"
+    paired = _paired(run_dir)
+    if paired and paired.get("n") == res.test.n:
+        ours += f"; McNemar's exact test on the same faces, p = {paired['mcnemar']['p']:.2g}"
     if res.data.synthetic:
         return ClaimRow(ours=ours, verdict=NOT_TESTED, why="synthetic faces: not comparable with the paper", **base)
     unfinished = [t for t in (res, basic) if not t.finished]

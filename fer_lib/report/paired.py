@@ -1,0 +1,48 @@
+"""Two networks on the same test faces: is their difference real (McNemar's exact test), and
+what does each score without the test faces that have an identical copy in training?"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fer_lib.data.audit import leaked_test_faces
+from fer_lib.data.faceset import FaceSet
+from fer_lib.data.splits import Split
+from fer_lib.pipeline.records import TrainingRecord
+from fer_lib.report.stats import interval_text, mcnemar
+
+
+def paired_comparison(runs: dict[str, tuple[TrainingRecord, object]], faces: FaceSet, split: Split) -> dict:
+    """``runs`` maps a label to (training record, its network); the first two are compared.
+
+    Each network's accuracy on these test faces must be the one its record holds (else the
+    network is not that training's: a ValueError). Returns the number of test faces, those
+    without a copy in training or validation (``n_clean``), each network's accuracy on all
+    and on the clean ones, and McNemar's test of the first against the second."""
+    from fer_lib.train.evaluate import predict_proba
+
+    y = faces.labels[split.test]
+    clean = ~np.isin(split.test, leaked_test_faces(faces.images, split))
+    right = {}
+    for label, (record, model) in runs.items():
+        right[label] = predict_proba(model, faces.images[split.test]).argmax(1) == y
+        if abs(right[label].mean() - record.test.accuracy) > 0.5 / len(y):
+            raise ValueError(f"{label}: its network scores {right[label].mean():.4f} on these test faces, its record {record.test.accuracy:.4f}: "
+                             "not the network of that training, or not its test faces")
+    (a, ra), (b, rb) = list(right.items())[:2]
+    return {"labels": [a, b], "n": int(len(y)), "n_clean": int(clean.sum()),
+            "accuracy": {k: float(v.mean()) for k, v in right.items()},
+            "clean_accuracy": {k: float(v[clean].mean()) for k, v in right.items()},
+            "mcnemar": mcnemar(ra, rb)}
+
+
+def paired_sentence(result: dict) -> str:
+    """The comparison in words: who alone was right how often, the p-value, and the leak-free accuracies."""
+    a, b = result["labels"]
+    m = result["mcnemar"]
+    verdict = "a difference chance alone rarely gives (p < 0.05)" if m["p"] < 0.05 else "**not significant** at the 5% level"
+    n_leaked = result["n"] - result["n_clean"]
+    clean = "; ".join(f"the {k} {interval_text(v, result['n_clean'])}" for k, v in result["clean_accuracy"].items())
+    return (f"On the same {result['n']:,} test faces, only the {a} was right on {m['a_only']:,} and only the {b} on {m['b_only']:,}: "
+            f"McNemar's exact test gives p = {m['p']:.2g}, {verdict}. Without the {n_leaked:,} test faces that have an identical copy "
+            f"in training or validation, on the other {result['n_clean']:,}: {clean}.")
