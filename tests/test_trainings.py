@@ -188,6 +188,10 @@ def test_a_training_without_its_state_restarts_from_the_shipped_network_of_its_b
     (out / "model.keras").unlink()
     (out / "best.weights.h5").unlink()
     assert restart_source(out, first, models).weights == models / "residual.keras"
+    from fer_lib.pipeline.experiment import shipped_network
+
+    assert shipped_network(first, "residual", models) == models / "residual.keras"  # what trainings.network loads on a new machine
+    assert shipped_network(first, "basic", models) is None
     (models / "models.json").write_text(json.dumps({"residual": entry | {"epochs_run": 2}}))
     assert restart_source(out, first, models) is None  # another moment of the training
     (models / "models.json").write_text(json.dumps({"residual": entry | {"sha256": "0" * 64}}))
