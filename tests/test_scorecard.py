@@ -95,7 +95,7 @@ def test_deviations_say_what_the_run_holds_and_what_has_not_run(tmp_path):
     assert effect["Class weights"] == "not run yet in this run folder (training residual-unweighted)"
     assert effect["CK+ protocol"] == "the CK+ page reports both (1 of the planned folds run)"
     assert "100 epochs about 10 h" in table.loc["Training budget", "why"]
-    assert "residual: 10 of 100 planned epochs (paused)" in effect["Training budget"]
+    assert "residual: 10 of 100 planned epochs (paused: an interim result)" in effect["Training budget"]
     assert effect["BatchNorm statistics at inference"] == "not measured in this run"
     training_record(tmp_path, "ckplus-random", accuracy=0.96, dataset="ckplus", epochs_run=100, status="completed")
     training_record(tmp_path, "ckplus-random-keras-bn", accuracy=0.9, dataset="ckplus", epochs_run=100, status="completed")

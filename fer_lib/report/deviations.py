@@ -9,6 +9,7 @@ import pandas as pd
 from fer_lib.paper import PAPER_EPOCHS
 from fer_lib.pipeline import registry
 from fer_lib.pipeline.records import TrainingRecord, read_folds, read_training
+from fer_lib.report import words
 from fer_lib.report.claims import pp
 from fer_lib.report.scorecard import minutes_per_epoch
 
@@ -43,7 +44,7 @@ def precision_effect(run_dir: Path) -> str:
     if base is not None and base.config["precision"] == "float32":
         return "the run is in float32 already, the paper's precision"
     return _ablation(run_dir, registry.CK_RANDOM.name, registry.CK_FLOAT32.name, lambda bf16, f32: (
-        f"CK+ random split: {bf16.config['precision']}, {_result(bf16)}, {minutes_per_epoch(bf16) * 60:.1f} s an epoch; "
+        f"CK+ random split: {words.precision(bf16.config['precision'])}, {_result(bf16)}, {minutes_per_epoch(bf16) * 60:.1f} s an epoch; "
         f"float32, {_result(f32)}, {minutes_per_epoch(f32) * 60:.1f} s an epoch ({f32.environment.get('device')})."))
 
 
@@ -51,7 +52,7 @@ def budget_effect(run_dir: Path) -> str:
     rows = [r for n in registry.FERGIT_NETWORKS if (r := read_training(run_dir, n.name)) is not None]
     if not rows:
         return NOT_MEASURED
-    return "; ".join(f"{r.name}: {r.training.epochs_run} of {r.config['epochs']} planned epochs ({r.stop_status})" for r in rows) + \
+    return "; ".join(f"{r.name}: {r.training.epochs_run} of {r.config['epochs']} planned epochs ({words.status(r.stop_status)})" for r in rows) + \
         " (each results page shows its curves; the scorecard extrapolates the time to 100 epochs)."
 
 

@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from fer_lib.data.faceset import FaceSet
 from fer_lib.pipeline.provenance import data_fingerprint, environment
 from fer_lib.pipeline.records import DataInfo, PageRecord, TrainingRecord, page_path, write_record
+from fer_lib.report import words
 from fer_lib.report.stats import accuracy_interval
 from fer_lib.settings import OUT_DIR_ENV, PROFILE_ENV, REPO_ROOT, shown
 
@@ -70,7 +71,7 @@ def training_provenance(*records: TrainingRecord) -> str:
     device and code, and the code of the page itself."""
     first = records[0]
     synthetic = any(r.data.synthetic for r in records)
-    head = SYNTHETIC_WARNING if synthetic else f"**Real data** from `{first.data.source}`."
+    head = SYNTHETIC_WARNING if synthetic else f"**Real data**: {words.source(first.data.source)}."
     rows = [_run_row()]
     for r in records:
         c, d = r.config, r.data
@@ -79,12 +80,12 @@ def training_provenance(*records: TrainingRecord) -> str:
         width = "" if c["width"] == 1 else f" at width {c['width']}"
         refresh = f"BatchNorm statistics refreshed on up to {c['bn_refresh_faces']:,} training faces" if c.get("bn_refresh_faces") else "Keras' BatchNorm averages"
         rows += [
-            (f"{r.name}: data", f"{d.source} ({d.n:,} faces, sha256 `{d.sha256[:12]}`); split {d.split_protocol} ({sizes}){held}"),
+            (f"{r.name}: data", f"{words.source(d.source)} ({d.n:,} faces, sha256 `{d.sha256[:12]}`); split: {words.split(d.split_protocol)} ({sizes}){held}"),
             (f"{r.name}: recipe", f"{c['arch']} CNN{width}, "
-                                  f"{r.training.epochs_run} of {c['epochs']} planned epochs ({r.stop_status}), best epoch {r.training.best_epoch}, "
-                                  f"batch {c['batch_size']}, {c['precision']}, class weights {c['class_weights']}, seed {c['seed']}, {refresh}"),
+                                  f"{r.training.epochs_run} of {c['epochs']} planned epochs ({words.status(r.stop_status)}), best epoch {r.training.best_epoch}, "
+                                  f"batch {c['batch_size']}, {words.precision(c['precision'])}, class weights {c['class_weights']}, seed {c['seed']}, {refresh}"),
             (f"{r.name}: computed on", f"{r.environment.get('device')} ({r.environment.get('cpu_count')} cores), "
-                                       f"{len(r.sessions)} session(s), {r.total_wall_s / 60:.0f} min in all; code git `{r.environment.get('git_commit')}`"),
+                                       f"{words.sessions(len(r.sessions))}, {r.total_wall_s / 60:.0f} min in all; code git `{r.environment.get('git_commit')}`"),
         ]
         rows += [(f"{r.name}: restarted", restart_text(x)) for x in r.restarts]
     env = environment()
@@ -148,7 +149,7 @@ def training_summary(r: TrainingRecord) -> dict:
         "best_epoch": r.training.best_epoch,
         "epochs_run": r.training.epochs_run,
         "epochs_planned": r.config["epochs"],
-        "status": r.stop_status,
+        "status": words.status(r.stop_status),
         "train_minutes": (r.training.train_wall_s or 0) / 60,
         "images_per_s": r.training.train_images_per_s,
         "n_test": r.test.n if r.test else None,
@@ -263,8 +264,8 @@ def posed_provenance(where: str, n_photos: int, used: dict[str, TrainingRecord],
     else:
         for label, r in used.items():
             held = f", {len(r.data.holdout)} faces held out" if r.data.holdout else ""
-            rows.append((f"network, {label}", f"`{r.name}`: {r.data.source}, split {r.data.split_protocol}{held}; {r.training.epochs_run} of "
-                                              f"{r.config['epochs']} epochs ({r.stop_status}), best epoch {r.training.best_epoch}, "
+            rows.append((f"network, {label}", f"`{r.name}`: {words.source(r.data.source)}, split: {words.split(r.data.split_protocol)}{held}; {r.training.epochs_run} of "
+                                              f"{r.config['epochs']} epochs ({words.status(r.stop_status)}), best epoch {r.training.best_epoch}, "
                                               f"test accuracy {r.test.accuracy:.1%}"))
     env = environment()
     rows += [("software", _software(env)), ("page code", f"git `{env['git_commit']}`, run at {env['time_utc']}")]

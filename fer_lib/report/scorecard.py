@@ -19,6 +19,7 @@ import pandas as pd
 from fer_lib.paper import PAPER_DEVICE, PAPER_EPOCHS, PAPER_NUMBERS, PAPER_POSED_ERROR
 from fer_lib.pipeline import registry
 from fer_lib.pipeline.records import PageRecord, TrainingRecord, read_folds, read_page, read_training
+from fer_lib.report import words
 from fer_lib.report.claims import pp
 
 SYNTHETIC = "Synthetic faces: shows that the pipeline runs; not comparable to the paper."
@@ -151,10 +152,10 @@ def device(t: TrainingRecord) -> str:
 def protocol(t: TrainingRecord) -> str:
     """Data, split, epochs run of planned, batch, precision, seed and device of a training."""
     c, d = t.config, t.data
-    split = {"random": "random 90/5/5", "official": "official split"}.get(d.split_protocol or "", d.split_protocol or "")
+    split = words.split(d.split_protocol)
     held = f", {len(d.holdout)} faces held out" if d.holdout else ""
-    return (f"{t.params.get('dataset')}, {split}{held}; {t.training.epochs_run}/{c['epochs']} epochs ({t.stop_status}), "
-            f"batch {c['batch_size']}, {c['precision']}, seed {c['seed']}; {device(t)}")
+    return (f"{words.dataset(t.params.get('dataset'))}, {split}{held}; {t.training.epochs_run}/{c['epochs']} epochs ({words.status(t.stop_status)}), "
+            f"batch {c['batch_size']}, {words.precision(c['precision'])}, seed {c['seed']}; {device(t)}")
 
 
 def budget(t: TrainingRecord) -> str:
@@ -382,8 +383,8 @@ def compute_table(run_dir: str | Path) -> pd.DataFrame:
     for path in sorted(Path(run_dir, "training").glob("*/run.json")):
         t = read_training(run_dir, path.parent.name)
         rows.append({
-            "training": t.name, "data": t.params.get("dataset"), "split": t.data.split_protocol,
-            "epochs": f"{t.training.epochs_run}/{t.config['epochs']}", "status": t.stop_status, "best epoch": t.training.best_epoch,
+            "training": t.name, "data": words.dataset(t.params.get("dataset")), "split": words.split(t.data.split_protocol),
+            "epochs": f"{t.training.epochs_run}/{t.config['epochs']}", "status": words.status(t.stop_status), "best epoch": t.training.best_epoch,
             "sessions": len(t.sessions), "train min": (t.training.train_wall_s or 0) / 60, "min/epoch": minutes_per_epoch(t),
             "images/s": t.training.train_images_per_s, "device": device(t),
         })

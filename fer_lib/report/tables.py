@@ -7,6 +7,7 @@ import pandas as pd
 
 from fer_lib.pipeline import registry
 from fer_lib.pipeline.records import Metrics, TrainingRecord
+from fer_lib.report import words
 
 
 def classification_table(m: Metrics) -> pd.DataFrame:
@@ -39,7 +40,7 @@ def comparison_table(records: dict[str, TrainingRecord]) -> pd.DataFrame:
     for label, r in records.items():
         rows[label] = {"test accuracy": r.test.accuracy, "balanced accuracy": r.test.balanced_accuracy, "macro F1": r.test.macro_f1,
                        "classes predicted": r.test.n_predicted_classes, "epochs run": r.training.epochs_run,
-                       "best epoch": r.training.best_epoch, "status": r.stop_status}
+                       "best epoch": r.training.best_epoch, "status": words.status(r.stop_status)}
     return pd.DataFrame(rows).T.infer_objects()  # numbers stay numbers (rounded by `styled`), not objects
 
 
@@ -68,7 +69,7 @@ def fold_table(records: list[TrainingRecord]) -> pd.DataFrame:
     accuracy, classes predicted, best epoch, epochs run, status."""
     return pd.DataFrame([{"fold": fold_number(r), "test faces": r.test.n, "test accuracy": r.test.accuracy, "balanced accuracy": r.test.balanced_accuracy,
                           "classes predicted": r.test.n_predicted_classes, "best epoch": r.training.best_epoch,
-                          "epochs run": r.training.epochs_run, "status": r.stop_status} for r in records], columns=FOLD_COLUMNS).set_index("fold")
+                          "epochs run": r.training.epochs_run, "status": words.status(r.stop_status)} for r in records], columns=FOLD_COLUMNS).set_index("fold")
 
 
 def accuracy_by_group(y_true: np.ndarray, y_pred: np.ndarray, groups: np.ndarray) -> pd.DataFrame:

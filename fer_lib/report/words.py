@@ -1,0 +1,47 @@
+"""Reader's words for the identifiers records hold: how a training stopped, a split, a
+precision, a data source, a count of sessions. Records and commands keep the identifiers;
+pages and tables show these."""
+
+from __future__ import annotations
+
+import re
+
+from fer_lib.pipeline import registry
+
+STATUS = {"completed": "all planned epochs run", "early_stopped": "stopped early by EarlyStopping",
+          "paused": "paused: an interim result", "diverged": "diverged (loss not finite)"}
+PRECISION = {"float32": "float32", "mixed_bfloat16": "bfloat16 mixed precision"}
+DATASETS = {"fergit": "FERGIT", "fer2013": "FER-2013", "ckplus": "CK+", "synthetic": "synthetic faces", "synthetic-ckplus": "synthetic CK+-like faces"}
+
+
+def status(code: str) -> str:
+    """``early_stopped`` -> ``stopped early by EarlyStopping``."""
+    return STATUS.get(code, code.replace("_", " "))
+
+
+def split(protocol: str | None) -> str:
+    """``random`` -> ``random 90/5/5``; ``subject-fold-3`` -> ``subject fold 3 as test``."""
+    if protocol == registry.RANDOM_SPLIT:
+        return "random 90/5/5, stratified by class"
+    if protocol == registry.OFFICIAL_SPLIT:
+        return "the official Training / PublicTest / PrivateTest split"
+    k = registry.fold_of(protocol)
+    return f"subject fold {k} as test, the next as validation (no person on both sides)" if k is not None else str(protocol)
+
+
+def precision(policy: str) -> str:
+    return PRECISION.get(policy, policy)
+
+
+def sessions(n: int) -> str:
+    return f"{n} session" if n == 1 else f"{n} sessions"
+
+
+def source(text: str) -> str:
+    """``fergit($FER_DATA_ROOT/fer2013 + $FER_DATA_ROOT/muxspace)`` -> ``FERGIT, from $FER_DATA_ROOT/fer2013 + ...``."""
+    m = re.fullmatch(r"([a-z0-9+-]+)\((.*)\)", text)
+    return f"{DATASETS.get(m.group(1), m.group(1))}, from `{m.group(2)}`" if m else f"`{text}`"
+
+
+def dataset(name: str | None) -> str:
+    return DATASETS.get(name or "", name or "an unnamed set")
