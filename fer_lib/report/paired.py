@@ -43,6 +43,7 @@ def paired_sentence(result: dict) -> str:
     verdict = "a difference chance alone rarely gives (p < 0.05)" if m["p"] < 0.05 else "**not significant** at the 5% level"
     n_leaked = result["n"] - result["n_clean"]
     clean = "; ".join(f"the {k} {interval_text(v, result['n_clean'])}" for k, v in result["clean_accuracy"].items())
+    leak = (f"Without the {n_leaked:,} test faces that have an identical copy in training or validation, on the other "
+            f"{result['n_clean']:,}: {clean}." if n_leaked else "No test face has an identical copy in training or validation.")
     return (f"On the same {result['n']:,} test faces, only the {a} was right on {m['a_only']:,} and only the {b} on {m['b_only']:,}: "
-            f"McNemar's exact test gives p = {m['p']:.2g}, {verdict}. Without the {n_leaked:,} test faces that have an identical copy "
-            f"in training or validation, on the other {result['n_clean']:,}: {clean}.")
+            f"McNemar's exact test gives p = {m['p']:.2g}, {verdict}. {leak}")

@@ -61,7 +61,7 @@ def _paired(run_dir: Path) -> dict | None:
 
 def _leak_free(run_dir: Path, entry: registry.Entry) -> str:
     paired = _paired(run_dir)
-    if not paired or entry.label not in paired.get("clean_accuracy", {}):
+    if not paired or entry.label not in paired.get("clean_accuracy", {}) or paired["n_clean"] == paired["n"]:
         return ""
     return f"; {interval_text(paired['clean_accuracy'][entry.label], paired['n_clean'])} on the {paired['n_clean']:,} test faces without a copy in training"
 
