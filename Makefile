@@ -41,7 +41,7 @@ reference: $(STAMP)
 
 # Build the book from the committed reference run (real data), without re-running anything.
 reference-book: $(STAMP)
-	$(PY) -m fer_lib book --run runs/reference
+	$(PY) -m fer_lib book --run runs/reference --html _build/reference
 
 test: lint
 	$(PY) -m pytest --nbval-lax

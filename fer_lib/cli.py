@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -103,13 +104,22 @@ def _book(args) -> int:
     from fer_lib.pipeline.book import audit_book, build_book
     from fer_lib.settings import REPO_ROOT
 
-    code = build_book(Path(args.run), strict=not args.lenient)
+    html = Path(args.html) if args.html else REPO_ROOT / "_build" / "html"
+    if args.html:  # built apart (sources copied beside it), so that one build does not overwrite another
+        work = html.parent / f".{html.name}-sources"
+        code = build_book(Path(args.run), strict=not args.lenient, workdir=work)
+        if code == 0:
+            shutil.rmtree(html, ignore_errors=True)
+            shutil.copytree(work / "_build" / "html", html)
+    else:
+        code = build_book(Path(args.run), strict=not args.lenient)
     if code != 0:
         return code
-    problems = audit_book(REPO_ROOT / "_build" / "html", Path(args.run))
+    problems = audit_book(html, Path(args.run))
     for line in problems:
         print(f"book audit: {line}", file=sys.stderr)
-    print(f"book audit: {'no absolute path, traceback, unresolved number, nan or stderr output' if not problems else f'{len(problems)} problems'}")
+    print(f"book audit: {'no absolute path, traceback, unresolved number, nan or stderr output' if not problems else f'{len(problems)} problems'}; "
+          f"open {html / 'index.html'}")
     return 1 if problems and not args.lenient else 0
 
 
@@ -302,6 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     book = sub.add_parser("book", help="build the HTML book from an existing run folder (no re-running)")
     book.add_argument("--run", default="runs/demo", help="run folder made by `replicate`")
     book.add_argument("--lenient", action="store_true", help="do not turn warnings into errors")
+    book.add_argument("--html", default=None, metavar="DIR", help="write the HTML to DIR (default _build/html), e.g. _build/reference")
     book.set_defaults(func=_book)
 
     ref = sub.add_parser("refresh-notebooks", help="re-execute source notebooks and store the outputs nbval checks")
