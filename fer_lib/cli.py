@@ -317,7 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ref = sub.add_parser("refresh-notebooks", help="re-execute source notebooks and store the outputs nbval checks")
     ref.add_argument("--only", nargs="*", help="only notebooks whose name contains one of these")
-    ref.add_argument("--from-run", help="copy the checked outputs from this run folder (made with the demo profile) instead of re-executing")
+    ref.add_argument("--from-run", help="copy the checked outputs from this run folder (made with the notebooks' defaults, the smoke profile) instead of re-executing")
     ref.set_defaults(func=_refresh)
 
     data = sub.add_parser("data", help="data set tools")
