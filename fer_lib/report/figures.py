@@ -226,10 +226,3 @@ def posed_figure(rows: list[dict]) -> Figure:
     fig.tight_layout()
     return fig
 
-
-def placeholder(text: str) -> Figure:
-    """A small figure that only says ``text`` (a figure slot of a section that did not run)."""
-    fig, ax = plt.subplots(figsize=(6, 1.2))
-    ax.set_axis_off()
-    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=11)
-    return fig
