@@ -54,10 +54,12 @@ def test_a_paired_comparison_tests_the_difference_and_leaves_out_the_leaked_face
             return np.eye(7)[self.answers]
 
     good, bad = Fixed(labels[8:]), Fixed((labels[8:] + np.array([0, 1, 1, 0])) % 7)
-    record = lambda acc: SimpleNamespace(test=SimpleNamespace(accuracy=acc))  # noqa: E731
+    record = lambda acc: SimpleNamespace(test=SimpleNamespace(accuracy=acc), training=SimpleNamespace(epochs_run=4))  # noqa: E731
     result = paired_comparison({"residual CNN": (record(1.0), good), "basic CNN": (record(0.5), bad)}, SimpleNamespace(images=images, labels=labels), split)
     assert result["n"] == 4 and result["n_clean"] == 3 and result["mcnemar"]["a_only"] == 2 and result["mcnemar"]["b_only"] == 0
     assert result["clean_accuracy"] == {"residual CNN": 1.0, "basic CNN": pytest.approx(1 / 3)}
     assert "not significant" in paired_sentence(result) and "Without the 1 test faces" in paired_sentence(result)
+    assert "different numbers of epochs" not in paired_sentence(result)
+    assert "different numbers of epochs (24 and 10)" in paired_sentence(result | {"epochs": {"residual CNN": 24, "basic CNN": 10}})
     with pytest.raises(ValueError, match="not the network of that training"):
         paired_comparison({"residual CNN": (record(0.25), good), "basic CNN": (record(0.5), bad)}, SimpleNamespace(images=images, labels=labels), split)
