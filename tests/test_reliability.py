@@ -189,3 +189,21 @@ def test_predict_names_a_corrupt_model(tmp_path, capsys):
     assert main(["predict", str(tmp_path / "face.png"), "--model", str(tmp_path / "cut.keras")]) == 2
     err = capsys.readouterr().err
     assert "cut.keras (14 bytes) is not a whole model file" in err and "File not found" not in err
+
+
+@pytest.mark.slow
+def test_a_killed_session_that_never_wrote_its_record_is_still_counted(tmp_path, monkeypatch):
+    """A session killed after saving its first epoch's state leaves no record; the session
+    that resumes counts it, with its epochs' time, so the record's sessions add up."""
+    from fer_lib.pipeline.experiment import run_training
+
+    params = {"dataset": "synthetic", "n_faces": 160, "seed": 1, "split": "random",
+              "train": {"arch": "residual", "width": 0.0625, "epochs": 3, "batch_size": 32, "precision": "float32", "bn_refresh_faces": 64, "augment": False}}
+    _faults(monkeypatch, "rename-old", Kill(), at_call=2)  # inside the save of the second epoch, its new state already whole
+    with pytest.raises(Kill):
+        run_training(params, tmp_path / "run")
+    monkeypatch.setattr(state_mod, "fault_point", lambda name: None)
+    record = run_training(params, tmp_path / "run")
+    first, second = record.sessions
+    assert (first.status, first.epochs_run, second.status, second.epochs_run) == ("interrupted", 2, "completed", 3)
+    assert first.wall_s == pytest.approx(sum(r["epoch_time_s"] for r in record.history[:2]))

@@ -207,6 +207,17 @@ def shipped_network(record: TrainingRecord, name: str, models_dir: Path | None =
     return weights
 
 
+def _earlier_sessions(previous: TrainingRecord | None, started_epoch: int, history: list[dict]) -> list[Session]:
+    """The sessions before this one: the record's, and one for epochs a session ran but never
+    recorded (it was killed after saving its state), its time taken from those epochs' rows."""
+    sessions = list(previous.sessions if previous else [])
+    recorded = sessions[-1].epochs_run if sessions else 0
+    if started_epoch > recorded:
+        lost = [r for r in history if recorded <= r["epoch"] < started_epoch]
+        sessions.append(Session(wall_s=sum(r["epoch_time_s"] for r in lost), status="interrupted", epochs_run=started_epoch))
+    return sessions
+
+
 def _train_and_record(params, config, faces, split, out, protocol, holdout, data, split_hash, load_s, previous, verbose, start, progress=False) -> TrainingRecord:
     import keras
 
@@ -241,7 +252,7 @@ def _train_and_record(params, config, faces, split, out, protocol, holdout, data
         if len(split.test):
             metrics["test"] = Metrics(**evaluate(model, x[split.test], y[split.test], faces.class_names))
     env = environment() | {"device": device_description()}
-    sessions = (previous.sessions if previous else []) + [
+    sessions = _earlier_sessions(previous, outcome.pop("started_epoch", 0), read_history(out / "history.csv")) + [
         Session(wall_s=time.perf_counter() - start, status=outcome["status"], epochs_run=outcome["epochs_run"], device=env["device"])]
     shown_params = params | ({"data_root": "$FER_DATA_ROOT"} if params.get("data_root") else {})
     record = TrainingRecord(

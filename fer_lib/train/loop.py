@@ -337,6 +337,7 @@ def train(
         "restarts": (resume or {}).get("restarts", []),
         "diverged_epoch": diverged.epoch + 1 if diverged else None,
         "last_finite_loss": diverged.last_finite_loss if diverged else None,
+        "started_epoch": initial_epoch,  # epochs done when this session began (a resumed state, or 0)
     }
     if history:
         best = max(history, key=lambda r: r["val_accuracy"])
