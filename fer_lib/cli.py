@@ -22,7 +22,8 @@ def _replicate(args) -> int:
     if args.seeds:
         from fer_lib.pipeline.notebooks import run_seeds
 
-        record = run_seeds(args.profile, Path(args.out), [int(s) for s in args.seeds.split(",")], overrides=overrides, only=args.only)
+        record = run_seeds(args.profile, Path(args.out), [int(s) for s in args.seeds.split(",")], overrides=overrides, page_params=page_params,
+                           only=args.only)
     else:
         record = run_notebooks(args.profile, Path(args.out), overrides=overrides, page_params=page_params, only=args.only)
     failed = [name for name, r in record.notebooks.items() if r.status != "ok"]

@@ -109,3 +109,9 @@ def test_the_readme_papermill_command_runs_a_page_with_overrides(tmp_path):
     assert run.returncode == 0, run.stderr[-3000:]
     executed = nbformat.read(tmp_path / "out.ipynb", as_version=4)
     assert executed.metadata["papermill"]["parameters"]["overrides"] == {"train": {"epochs": 2}}
+
+
+def test_a_number_in_exponent_form_is_a_number():
+    assert profiles.parse_overrides(["train.learning_rate=1e-3", "train.min_lr=5E-8", "dataset=fer2013"]) == {
+        "train": {"learning_rate": 0.001, "min_lr": 5e-8}, "dataset": "fer2013"}  # YAML 1.1 alone reads 1e-3 as a string
+    assert profiles.for_page("smoke", profiles.parse_overrides(["train.learning_rate=1e-3"]))["train"]["learning_rate"] == 0.001

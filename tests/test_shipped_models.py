@@ -12,6 +12,7 @@ from fer_lib.cli import main
 from fer_lib.data.classes import FER_CLASSES
 from fer_lib.model import files as modelio
 from fer_lib.model.networks import build_model, parameter_counts
+from fer_lib.paper import PAPER_PARAMS
 from fer_lib.pipeline.ship import MAX_SHIPPED_BYTES
 from fer_lib.settings import REPO_ROOT
 
@@ -25,8 +26,9 @@ def test_shipped_models_match_their_manifest_and_load_safely():
         path = MODELS / m["file"]
         assert path.stat().st_size == m["bytes"] <= MAX_SHIPPED_BYTES
         assert hashlib.sha256(path.read_bytes()).hexdigest() == m["sha256"], f"{path} is not the file models.json describes"
-        assert parameter_counts(modelio.load_model(path)) == parameter_counts(build_model(name))  # the architecture, Table 1's for the residual
+        assert parameter_counts(modelio.load_model(path)) == parameter_counts(build_model(name))  # the architecture
         assert m["run"].startswith("runs/reference/training/") and m["data"].startswith("fergit")
+    assert parameter_counts(modelio.load_model(MODELS / MANIFEST["residual"]["file"])) == PAPER_PARAMS["residual"]  # Table 1's
     assert modelio.DEFAULT_MODEL_PATH == MODELS / "residual.keras"
 
 

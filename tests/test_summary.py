@@ -75,3 +75,20 @@ def test_a_result_is_set_beside_what_no_learning_scores(tmp_path):
     record = training_record(tmp_path, "residual")  # 100 test faces, labels 0..6 in turn: 15 angry, 15 disgust, 14 of each other
     text = chance_sentence(record.test)
     assert "guessing among the 7 classes scores 14.3%" in text and "the largest class, angry, 15.0%" in text
+
+
+@pytest.mark.parametrize("kw", [
+    {"accuracy": 0.90, "status": "completed", "epochs_run": 20, "epochs": 20},  # finished, but planned short of the paper's 100
+    {"accuracy": 0.90, "status": "diverged", "epochs_run": 30},
+])
+def test_a_finished_training_short_of_the_papers_budget_is_inconclusive(tmp_path, kw):
+    assert _verdict(tmp_path, **kw).verdict == summary.INCONCLUSIVE
+
+
+def test_the_precision_and_f1_claim_needs_both_networks(tmp_path):
+    training_record(tmp_path, "residual", accuracy=0.9, status="completed", epochs_run=100)
+    row = next(r for r in summary.claim_rows(tmp_path) if r.what.startswith("Per-class precision"))
+    assert row.verdict == summary.NOT_TESTED and "basic" in row.why
+    training_record(tmp_path, "basic", accuracy=0.9, status="completed", epochs_run=100)
+    row = next(r for r in summary.claim_rows(tmp_path) if r.what.startswith("Per-class precision"))
+    assert row.verdict == summary.REPRODUCED and "basic CNN:" in row.ours

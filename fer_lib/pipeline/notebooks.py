@@ -43,14 +43,14 @@ def kernel_stderr(log: Path):
     log.parent.mkdir(parents=True, exist_ok=True)
     sys.stderr.flush()
     saved = os.dup(2)
-    with open(log, "ab") as f:
-        os.dup2(f.fileno(), 2)
-        try:
+    try:
+        with open(log, "ab") as f:
+            os.dup2(f.fileno(), 2)
             yield log
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def notebooks(directory: Path = NOTEBOOK_DIR) -> list[Path]:
@@ -125,7 +125,8 @@ def run_notebooks(profile: str, out: Path, *, overrides: dict | None = None, pag
                 pm.execute_notebook(str(nb), str(out / "notebooks" / nb.name), parameters=given, kernel_name="python3", cwd=str(REPO_ROOT),
                                     progress_bar=False, extra_arguments=KERNEL_QUIET)
         except Exception as exc:  # papermill raises PapermillExecutionError with the cell's traceback
-            status = f"failed: {type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
+            status = (f"failed: {type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''} "
+                      f"(the kernel's own messages: {_relative(out / 'logs' / f'{nb.stem}.kernel.txt')})")
         if (out / "notebooks" / nb.name).exists():
             tidy_executed(out / "notebooks" / nb.name, out / "logs" / f"{nb.stem}.stderr.txt")
         runs[nb.stem] = NotebookRun(status=status, parameters=given, wall_s=round(time.perf_counter() - start, 1))
@@ -140,8 +141,8 @@ def run_notebooks(profile: str, out: Path, *, overrides: dict | None = None, pag
 SCORECARD = "07_scorecard"
 
 
-def run_seeds(profile: str, out: Path, seeds: list[int], *, overrides: dict | None = None, only: list[str] | None = None,
-              source_dir: Path = NOTEBOOK_DIR) -> RunRecord:
+def run_seeds(profile: str, out: Path, seeds: list[int], *, overrides: dict | None = None, page_params: dict | None = None,
+              only: list[str] | None = None, source_dir: Path = NOTEBOOK_DIR) -> RunRecord:
     """Run every notebook once per seed into ``out/seed-N``, then the scorecard over all seeds into ``out``.
 
     The returned record lists each seed's notebooks as ``seed-N/NAME`` and the
@@ -150,7 +151,7 @@ def run_seeds(profile: str, out: Path, seeds: list[int], *, overrides: dict | No
     out, overrides = Path(out), overrides or {}
     runs, dirs = {}, []
     for seed in seeds:
-        run = run_notebooks(profile, out / f"seed-{seed}", overrides=overrides | {"seed": seed}, only=only, source_dir=source_dir)
+        run = run_notebooks(profile, out / f"seed-{seed}", overrides=overrides | {"seed": seed}, page_params=page_params, only=only, source_dir=source_dir)
         dirs.append(_relative(out / f"seed-{seed}"))
         runs |= {f"seed-{seed}/{k}": v for k, v in run.notebooks.items()}
     card = run_notebooks(profile, out, overrides=overrides, page_params={"seed_dirs": dirs}, only=[SCORECARD], source_dir=source_dir)

@@ -12,6 +12,7 @@ key's path, which is what the messages need.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -138,8 +139,16 @@ def parse_overrides(items: list[str]) -> dict:
         node = out
         for part in parents:
             node = node.setdefault(part, {})
-        node[leaf] = yaml.safe_load(value)
+        node[leaf] = _number_or(yaml.safe_load(value))
     return out
+
+
+def _number_or(value):
+    """YAML 1.1 reads ``1e-3`` as a string (it wants ``1.0e-3``); a string that is a number in
+    Python's syntax is that number."""
+    if isinstance(value, str) and re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+", value.strip()):
+        return float(value)
+    return value
 
 
 def merge(*trees: dict | None) -> dict:

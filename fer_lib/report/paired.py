@@ -33,7 +33,7 @@ def paired_comparison(runs: dict[str, tuple[TrainingRecord, object]], faces: Fac
     return {"labels": [a, b], "n": int(len(y)), "n_clean": int(clean.sum()),
             "epochs": {label: int(record.training.epochs_run) for label, (record, _) in runs.items()},
             "accuracy": {k: float(v.mean()) for k, v in right.items()},
-            "clean_accuracy": {k: float(v[clean].mean()) for k, v in right.items()},
+            "clean_accuracy": {k: float(v[clean].mean()) if clean.any() else None for k, v in right.items()},
             "mcnemar": mcnemar(ra, rb)}
 
 
@@ -43,9 +43,14 @@ def paired_sentence(result: dict) -> str:
     m = result["mcnemar"]
     verdict = "a difference chance alone rarely gives (p < 0.05)" if m["p"] < 0.05 else "**not significant** at the 5% level"
     n_leaked = result["n"] - result["n_clean"]
-    clean = "; ".join(f"the {k} {interval_text(v, result['n_clean'])}" for k, v in result["clean_accuracy"].items())
-    leak = (f"Without the {n_leaked:,} test faces that have an identical copy in training or validation, on the other "
-            f"{result['n_clean']:,}: {clean}." if n_leaked else "No test face has an identical copy in training or validation.")
+    if not n_leaked:
+        leak = "No test face has an identical copy in training or validation."
+    elif not result["n_clean"]:
+        leak = "Every test face has an identical copy in training or validation."
+    else:
+        clean = "; ".join(f"the {k} {interval_text(v, result['n_clean'])}" for k, v in result["clean_accuracy"].items())
+        leak = (f"Without the {n_leaked:,} test faces that have an identical copy in training or validation, on the other "
+                f"{result['n_clean']:,}: {clean}.")
     epochs = result.get("epochs", {})
     budget = (f" The two trained for different numbers of epochs ({epochs[a]} and {epochs[b]}), so this compares budgets as much as networks."
               if epochs and epochs.get(a) != epochs.get(b) else "")
