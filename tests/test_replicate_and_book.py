@@ -180,7 +180,8 @@ def test_the_smoke_run_builds_a_book_a_reader_can_trust(smoke_run, tmp_path):
 
 def test_the_book_audit_finds_what_a_reader_must_not_meet(tmp_path):
     (tmp_path / "html").mkdir()
-    (tmp_path / "html" / "page.html").write_text("<p>data in /work/shared/data/fer2013, accuracy nan%</p><p>$FER_DATA_ROOT/fer2013 is fine</p>")
+    (tmp_path / "html" / "page.html").write_text("<p>data in /work/shared/data/fer2013, accuracy nan%</p><p>$FER_DATA_ROOT/fer2013 is fine</p>"
+                                                 "<pre>WARNING:tensorflow:5 out of the last 5 calls triggered tf.function retracing</pre>")
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("out_dir = 'runs/x'")
     cell.outputs = [nbformat.v4.new_output("stream", name="stderr", text="UserWarning: careful\n")]
@@ -188,8 +189,9 @@ def test_the_book_audit_finds_what_a_reader_must_not_meet(tmp_path):
     (tmp_path / "run" / "notebooks").mkdir(parents=True)
     nbformat.write(nb, tmp_path / "run" / "notebooks" / "01_x.ipynb")
     problems = book.audit_book(tmp_path / "html", tmp_path / "run")
-    assert len(problems) == 3, problems
+    assert len(problems) == 5, problems
     assert any("/work/shared" in p for p in problems) and any("nan" in p for p in problems) and any("stderr" in p for p in problems)
+    assert sum("a library's warning" in p for p in problems) == 2
 
 
 def test_a_kernels_native_start_up_lines_go_to_the_runs_log_not_the_console(tmp_path, capfd):

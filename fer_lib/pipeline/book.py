@@ -85,8 +85,8 @@ ABSOLUTE_PATH = re.compile(r"(?<![\w$~.:/<>-])/(?!path/to/)(?:[\w.-]+/)+[\w.-]+"
 
 def audit_book(html_dir: Path, run_dir: Path) -> list[str]:
     """What a reader must not meet, in a built book and the run it renders: an absolute path,
-    a traceback, an unresolved glue reference, a "nan" in prose, a stderr output or an error
-    output in an executed notebook. Returns one line per problem (empty: clean)."""
+    a traceback, an unresolved glue reference, a "nan" in prose, a library's ``WARNING:`` or
+    retracing notice, a stderr output or an error output in an executed notebook. Returns one line per problem (empty: clean)."""
     import nbformat
 
     problems = []
@@ -96,7 +96,8 @@ def audit_book(html_dir: Path, run_dir: Path) -> list[str]:
         text = page.read_text(errors="replace")
         body = re.sub(r"<script.*?</script>|<style.*?</style>", "", text, flags=re.S)
         for pattern, what in ((ABSOLUTE_PATH, "an absolute path"), (re.compile(r"Traceback \(most recent call last\)"), "a traceback"),
-                              (re.compile(r"\{glue:[a-z]+\}"), "an unresolved glue reference"), (re.compile(r"\bnan%?\b"), "a nan")):
+                              (re.compile(r"\{glue:[a-z]+\}"), "an unresolved glue reference"), (re.compile(r"\bnan%?\b"), "a nan"),
+                              (re.compile(r"\bWARNING:|\bretracing\b"), "a library's warning")):
             for m in pattern.finditer(re.sub(r"<[^>]+>", " ", body)):
                 problems.append(f"{page.relative_to(html_dir)}: {what}: {m.group(0)!r}")
     for path in sorted(Path(run_dir, "notebooks").glob("*.ipynb")):

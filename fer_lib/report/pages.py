@@ -6,6 +6,7 @@ records of :mod:`fer_lib.pipeline.records`.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -17,6 +18,15 @@ from fer_lib.pipeline.records import DataInfo, PageRecord, TrainingRecord, page_
 from fer_lib.report import words
 from fer_lib.report.stats import accuracy_interval
 from fer_lib.settings import OUT_DIR_ENV, PROFILE_ENV, REPO_ROOT, shown
+
+
+def _no_retracing_notice(record: logging.LogRecord) -> bool:
+    """TensorFlow's "triggered tf.function retracing" notice, logged when a page predicts with
+    one network after another (each traces its own step): about speed, not results."""
+    return "retracing" not in record.getMessage()
+
+
+logging.getLogger("tensorflow").addFilter(_no_retracing_notice)
 
 SYNTHETIC_WARNING = (
     "**Synthetic data.** Every number on this page comes from faces that `fer_lib` generates "
