@@ -82,3 +82,19 @@ def entry(name: str) -> Entry:
     if (m := OFFICIAL_NAME.fullmatch(name)) is not None:
         return official(m.group(1))
     raise KeyError(f"no training {name!r} in the registry; it has {sorted(fixed)}, ckplus-foldK and residual-DATASET-official")
+
+
+def title(name: str) -> str:
+    """A training's title for readers; its folder name when the registry does not know it."""
+    try:
+        return entry(name).title
+    except KeyError:
+        return name
+
+
+def label(name: str) -> str:
+    """A training's short label; its folder name when the registry does not know it."""
+    try:
+        return entry(name).label
+    except KeyError:
+        return name

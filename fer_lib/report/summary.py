@@ -69,16 +69,7 @@ def _current(paired: dict | None, *records: TrainingRecord) -> bool:
     """Whether the page's stored comparison is of these very trainings (same test faces, same epochs run)."""
     if not paired:
         return False
-    labels = {t.name: registry.entry(t.name).label if _known(t.name) else t.name for t in records}
-    return all(paired.get("n") == t.test.n and paired.get("epochs", {}).get(labels[t.name]) == t.training.epochs_run for t in records)
-
-
-def _known(name: str) -> bool:
-    try:
-        registry.entry(name)
-        return True
-    except KeyError:
-        return False
+    return all(paired.get("n") == t.test.n and paired.get("epochs", {}).get(registry.label(t.name)) == t.training.epochs_run for t in records)
 
 
 def _leak_free(run_dir: Path, t: TrainingRecord, entry: registry.Entry) -> str:
@@ -301,7 +292,7 @@ def interim_markdown(records: list[TrainingRecord]) -> str:
     rows = [t for t in records if not t.finished]
     if not rows:
         return ""
-    items = "\n".join(f"- {registry.entry(t.name).title if _known(t.name) else t.name}: {t.training.epochs_run} of {t.config['epochs']} epochs, best epoch {t.training.best_epoch}"
+    items = "\n".join(f"- {registry.title(t.name)}: {t.training.epochs_run} of {t.config['epochs']} epochs, best epoch {t.training.best_epoch}"
                       f"{' (the last: still improving)' if t.training.best_epoch == t.training.epochs_run else ''}" for t in rows)
     return (":::{admonition} Interim results\n:class: warning\n\nThese trainings have not finished; every number and verdict "
             f"that rests on them is interim and can only be *{INCONCLUSIVE}*:\n\n{items}\n:::\n")
