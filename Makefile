@@ -7,6 +7,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 RUN    ?= runs/demo
 PROFILE ?= demo
+# pytest workers for `make test` (pytest-xdist); the pages and the tests that reuse their run folder share one
+TEST_WORKERS ?= 2
 
 .PHONY: install book book-only reference reference-book replicate test lint notebooks notebook-outputs clean distclean
 
@@ -44,7 +46,7 @@ reference-book: $(STAMP)
 	$(PY) -m fer_lib book --run runs/reference --html _build/reference
 
 test: lint
-	$(PY) -m pytest --nbval-lax
+	$(PY) -m pytest --nbval-lax -n $(TEST_WORKERS)
 
 # After editing a page (notebooks/NN_name.md): bring its notebook's cells up to date,
 # keeping the outputs nbval checks. `make notebook-outputs` re-executes the pages and

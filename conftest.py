@@ -21,6 +21,33 @@ SESSION_RUN = REPO_ROOT / "runs" / f".test-{uuid.uuid4().hex[:8]}"
 os.environ["FER_OUT_DIR"] = str(SESSION_RUN)  # nbval's kernels inherit it: notebooks run alone write here
 
 
+# Everything that writes or reads this session's run folder: the pages under nbval, then
+# the tests that reuse their trainings. Under pytest-xdist it is one unit of work.
+SESSION_RUN_UNIT = ("notebooks/", "tests/test_session_run.py::")
+
+
+def pytest_itemcollected(item):
+    """A test that takes ``smoke_run`` belongs in tests/test_session_run.py (see SESSION_RUN_UNIT)."""
+    if "smoke_run" in getattr(item, "fixturenames", ()) and not item.nodeid.startswith(SESSION_RUN_UNIT):
+        raise pytest.UsageError(f"{item.nodeid} uses the session's run folder: move it to tests/test_session_run.py")
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """``make test`` runs two workers (``-n 2``): each test is a unit of work, as with
+    ``--dist load``, except SESSION_RUN_UNIT, which runs whole on one worker in collection
+    order, so the pages train first, the smoke book reuses their trainings, and no two
+    processes train in one folder (its lock would stop the second). pytest-xdist's own
+    ``--dist loadgroup`` cannot do this under pytest 9.2, where a node id is no longer the
+    ``_nodeid`` that loadgroup rewrites."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SessionRunScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "session-run" if nodeid.startswith(SESSION_RUN_UNIT) else nodeid
+
+    return SessionRunScheduling(config, log) if config.getvalue("dist") == "load" else None
+
+
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(SESSION_RUN, ignore_errors=True)
 

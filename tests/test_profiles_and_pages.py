@@ -94,23 +94,6 @@ def test_every_page_opens_with_parameters_and_keeps_code_cells_short():
         assert all(f.get("name") and f.get("caption") for f in figures), f"{path.name}: a figure without a name or caption"
 
 
-@pytest.mark.slow
-def test_the_readme_papermill_command_runs_a_page_with_overrides(tmp_path):
-    """The README's own papermill line, run as written except for a smoke profile and this
-    session's run folder (whose trainings the notebooks under nbval already ran)."""
-    import os
-    import shlex
-
-    line = next(x for x in (REPO_ROOT / "README.md").read_text().splitlines() if x.startswith(".venv/bin/papermill notebooks/"))
-    args = shlex.split(line)
-    args[0], args[2] = str(REPO_ROOT / ".venv" / "bin" / "papermill"), str(tmp_path / "out.ipynb")
-    args += ["-p", "profile", "smoke", "-p", "out_dir", os.environ["FER_OUT_DIR"], "-y", "overrides: {train: {epochs: 2}}", "--no-progress-bar"]
-    run = subprocess.run(args, capture_output=True, text=True, cwd=REPO_ROOT, timeout=600)
-    assert run.returncode == 0, run.stderr[-3000:]
-    executed = nbformat.read(tmp_path / "out.ipynb", as_version=4)
-    assert executed.metadata["papermill"]["parameters"]["overrides"] == {"train": {"epochs": 2}}
-
-
 def test_a_number_in_exponent_form_is_a_number():
     assert profiles.parse_overrides(["train.learning_rate=1e-3", "train.min_lr=5E-8", "dataset=fer2013"]) == {
         "train": {"learning_rate": 0.001, "min_lr": 5e-8}, "dataset": "fer2013"}  # YAML 1.1 alone reads 1e-3 as a string

@@ -164,20 +164,6 @@ def test_a_partial_rerun_keeps_the_other_notebooks_records(tmp_path):
     assert again.notebooks["01_one"].parameters["x"] == 3 and again.notebooks["02_two"].parameters["x"] == 1
 
 
-@pytest.mark.slow
-def test_the_smoke_run_builds_a_book_a_reader_can_trust(smoke_run, tmp_path):
-    """Every notebook finished; the strict build succeeds; no page or executed notebook holds an
-    absolute path, a traceback, an unresolved glue reference, a nan or a stderr output."""
-    record = read_record(RunRecord, smoke_run / "run.json")
-    assert {name: r.status for name, r in record.notebooks.items()} == {p.stem: "ok" for p in notebooks.notebooks()}
-    assert book.build_book(smoke_run, strict=True, workdir=tmp_path) == 0
-    html = tmp_path / "_build" / "html"
-    assert {p.stem for p in (html / "book" / "results").glob("*.html")} == {p.stem for p in notebooks.notebooks()}
-    assert book.audit_book(html, smoke_run) == []
-    front = (html / "book" / "results" / "00_summary.html").read_text()
-    assert "(synthetic demo)" in front and "synthetic faces" in front  # which book this is, on its first page
-
-
 def test_the_book_audit_finds_what_a_reader_must_not_meet(tmp_path):
     (tmp_path / "html").mkdir()
     (tmp_path / "html" / "page.html").write_text("<p>data in /work/shared/data/fer2013, accuracy nan%</p><p>$FER_DATA_ROOT/fer2013 is fine</p>"

@@ -121,6 +121,8 @@ def build_trainer(config: TrainConfig, n_classes: int) -> tuple[keras.Model, ker
         loss="categorical_crossentropy",
         metrics=["accuracy"],
     )
+    # Its (zero) slots now: TensorFlow traces the first step again when that step creates variables.
+    trainer.optimizer.build(trainer.trainable_variables)
     _prepare_step(trainer, config)
     return trainer, net
 
