@@ -49,7 +49,12 @@ def test_equal_budgets_are_named_and_synthetic_runs_flagged(tmp_path):
     assert "Equal budgets: both networks ran 6 epochs" in _card(tmp_path).loc["residual_gain", "why they differ"]
     synthetic = tmp_path / "synthetic"
     training_record(synthetic, "residual", synthetic=True)
-    assert "not comparable" in _card(synthetic).loc["residual_test_accuracy", "why they differ"]
+    card = _card(synthetic)
+    assert "not comparable" in card.loc["residual_test_accuracy", "why they differ"]
+    assert card.loc["residual_test_accuracy", "ours"] == pytest.approx(0.6) and pd.isna(card.loc["residual_test_accuracy", "difference"])
+    shown = display_table(card.reset_index()).set_index("what")
+    assert shown.loc["Residual CNN, FERGIT test accuracy", "difference"] == "synthetic stand-in"  # never -15.0 pp beside the paper
+    assert shown.loc["Residual CNN parameters", "difference"] == "+0"  # counted from the model, not from synthetic faces
     assert "not comparable" in describe_sources([synthetic]) and "Real data" in describe_sources([tmp_path])
 
 

@@ -23,6 +23,7 @@ from fer_lib.report import words
 from fer_lib.report.claims import pp
 
 SYNTHETIC = "Synthetic faces: shows that the pipeline runs; not comparable to the paper."
+NOT_COMPARED = "synthetic stand-in"  # the difference cell of a number from synthetic faces
 
 
 @dataclass
@@ -260,10 +261,12 @@ def build_scorecard(run_dirs: list[str | Path]) -> pd.DataFrame:
         else:
             proto = "not run in this run folder"
         ours_text = f"{ours:.0f} of {source.value('n_photos')}" if key == "posed_right" and ours is not None and len(values) == 1 else None
+        synthetic = bool(getattr(getattr(source, "data", None), "synthetic", False))
         rows.append({
             "key": key, "what": entry["what"], "paper": entry["value"], "paper_text": entry.get("paper_text"), "ours": ours, "ours_text": ours_text,
-            "sd": float(np.std(values, ddof=1)) if len(values) > 1 else None,
-            "difference": (ours - entry["value"]) if ours is not None and entry["value"] is not None else None,
+            "sd": float(np.std(values, ddof=1)) if len(values) > 1 else None, "synthetic": synthetic,
+            # a number from synthetic faces stands in for the paper's, it is not compared with it
+            "difference": (ours - entry["value"]) if ours is not None and entry["value"] is not None and not synthetic else None,
             "unit": entry["unit"], "paper's source": entry["where"], "our protocol": proto,
             "why they differ": (_gain_reason(views) if key == "residual_gain" else why(key, source, ours)) if found else "Not run in this run folder.",
         })
@@ -334,7 +337,8 @@ def display_table(card: pd.DataFrame) -> pd.DataFrame:
         if r["sd"] is not None and not pd.isna(r["sd"]) and ours:
             ours += f" ± {_fmt(r['sd'], r['unit']).rstrip('%')}"
         paper = r["paper_text"] if isinstance(r.get("paper_text"), str) else _fmt(r["paper"], r["unit"])
-        rows.append({"what": r["what"], "paper": paper, "ours": ours, "difference": _fmt(r["difference"], r["unit"], signed=True),
+        difference = NOT_COMPARED if r.get("synthetic") and ours else _fmt(r["difference"], r["unit"], signed=True)
+        rows.append({"what": r["what"], "paper": paper, "ours": ours, "difference": difference,
                      "our protocol": r["our protocol"], "why they differ": r["why they differ"]})
     return pd.DataFrame(rows)
 
