@@ -145,6 +145,10 @@ def test_the_provenance_box_names_each_restart(tmp_path):
     r = training_record(tmp_path, "residual", epochs_run=12)
     r.environment |= {"python": "3.11.7", "packages": {"keras": "3"}, "keras_backend": "tensorflow"}
     assert "restarted" not in pages.training_provenance(r)
+    assert "no augmentation" not in pages.training_provenance(r)
+    r.config["augment"] = {"enabled": False}
+    assert "batch 64, no augmentation" in pages.training_provenance(r)  # a recipe without the paper's augmentation says so
+    r.config["augment"] = {"enabled": True}
     r.restarts = [RestartInfo(epoch=10, reason="state/ missing (a new machine)", weights="models/residual.keras", weights_sha256="ab" * 32,
                               optimizer="fresh", learning_rate=5e-4)]
     box = pages.training_provenance(r)

@@ -54,7 +54,7 @@ def test_runner_goes_on_after_a_failure_and_reports_it(tmp_path):
     assert text.startswith("42 demo {'seed': 3} demo (run folder ") and text.rstrip().endswith(") demo")  # the page knows its profile
     assert "remove-cell" in executed.cells[0].metadata["tags"]  # parameter plumbing stays out of the page
     params = read_record(RunRecord, tmp_path / "run" / "run.json").params
-    assert params["seed"] == 3 and params["n_faces"] == 1600 and params["profile"] == "demo"  # the profile, validated, with the overrides
+    assert params["seed"] == 3 and params["n_faces"] == 2000 and params["profile"] == "demo"  # the profile, validated, with the overrides
 
 
 def test_runner_refuses_a_page_parameter_no_page_declares_and_a_bad_profile_key_before_running(tmp_path):
