@@ -20,3 +20,14 @@ def test_region_shares_sum_to_at_most_one_and_find_a_planted_mouth():
     cams[:, 35:40, 15:33] = 1.0  # all the heat on the mouth
     shares = region_shares(cams)
     assert shares["mouth"] > 0.99 and shares["nose"] < 0.01 and sum(shares.values()) <= 1.0 + 1e-9
+
+
+def test_a_face_without_positive_evidence_is_named_in_the_figure_not_drawn_as_a_flat_map():
+    from fer_lib.report.figures import gradcam_figure
+
+    faces = generate_faces(2, seed=2).images
+    cams = np.zeros((2, 48, 48))
+    cams[0, 10:20, 10:20] = 1.0
+    fig = gradcam_figure(faces, cams, ["a", "b"])
+    notes = [[t.get_text() for t in ax.texts] for ax in fig.axes[2:4]]  # the heat-map row
+    assert notes == [[], ["no positive\nevidence at\nthis layer"]]

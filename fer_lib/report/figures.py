@@ -159,6 +159,9 @@ def gradcam_figure(images: np.ndarray, cams: np.ndarray, titles: list[str]) -> F
         axes[0, i].imshow(images[i], cmap="gray", vmin=0, vmax=255)
         axes[1, i].imshow(images[i], cmap="gray", vmin=0, vmax=255)
         heat = axes[1, i].imshow(cams[i], cmap="jet", alpha=0.45, vmin=0, vmax=1)
+        if not np.any(cams[i] > 0):  # nothing to scale to a peak: say so rather than show a flat colour as a map
+            axes[1, i].text(0.5, 0.5, "no positive\nevidence at\nthis layer", ha="center", va="center", fontsize=8,
+                            transform=axes[1, i].transAxes, bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})
         axes[0, i].set_title(titles[i], fontsize=9)
         for ax in axes[:, i]:
             ax.set_xticks([])
