@@ -23,6 +23,7 @@ def _cli(*args):
     ("train.epochs=abc", "train.epochs (from --set): Input should be a valid integer (got 'abc')"),
     ("train.augment.zom=0.1", "train.augment.zom (from --set): unknown; the augment parameters are: enabled, flip"),
     ("split=subjects", "split (from --set): Input should be 'random' or 'official'"),
+    ("n_folds=2", "n_folds (from --set): Input should be greater than or equal to 3 (got 2)"),  # a test, a validation and a training fold
 ])
 def test_a_typo_on_the_command_line_stops_with_the_key_named(tmp_path, setting, named):
     out = _cli("train", "--profile", "demo", "--out", str(tmp_path / "x"), "--set", setting)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from datafixtures import training_record
 
-from fer_lib.pipeline.records import RecordError
+from fer_lib.pipeline.records import RecordError, read_training, write_record
 from fer_lib.report.scorecard import build_scorecard, compute_table, describe_sources, display_table, other_protocols
 
 
@@ -102,6 +102,11 @@ def test_deviations_say_what_the_run_holds_and_what_has_not_run(tmp_path):
     assert "100 epochs about 10 h" in table.loc["Training budget", "why"]
     assert "residual: 10 of 100 planned epochs (paused: an interim result)" in effect["Training budget"]
     assert effect["BatchNorm statistics at inference"] == "not measured in this run"
+    assert table.loc["BatchNorm statistics at inference", "ours"].startswith("re-estimated on up to 1,024 training faces")
+    record = read_training(tmp_path, "residual")
+    record.config["bn_refresh_faces"] = 256
+    write_record(record, tmp_path / "training" / "residual" / "run.json")
+    assert deviations_table(tmp_path).loc[0, "ours"].startswith("re-estimated on up to 256 training faces")  # the run's recipe, not a constant
     training_record(tmp_path, "ckplus-random", accuracy=0.96, dataset="ckplus", epochs_run=100, status="completed")
     training_record(tmp_path, "ckplus-random-keras-bn", accuracy=0.9, dataset="ckplus", epochs_run=100, status="completed")
     effect = deviations_table(tmp_path).set_index("what")["measured effect in this run"]

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from fer_lib.settings import PROFILE_DIR
 from fer_lib.train.config import TrainConfig
@@ -43,7 +43,7 @@ class Profile(BaseModel):
     official_train: dict[str, Any] = {}  # that training's values over `train`
     ckplus_dataset: str | None = None  # synthetic-ckplus | ckplus (CK+ page); None: no CK+ trainings
     n_subjects: int = 40  # people in a synthetic CK+-like set
-    n_folds: int = 10  # subject-independent CK+ folds
+    n_folds: int = Field(10, ge=3)  # subject-independent CK+ folds: one tests, one validates, the others train
     ckplus_epochs: int | None = None  # CK+ trainings' epochs; None: train.epochs
     ckplus_train: dict[str, Any] = {}  # CK+ trainings' values over `train`
     posed_holdout: list[str] | None = None  # posed person's faces held out of a second training

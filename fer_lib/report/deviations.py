@@ -12,6 +12,7 @@ from fer_lib.pipeline.records import TrainingRecord, read_folds, read_training
 from fer_lib.report import words
 from fer_lib.report.claims import pp
 from fer_lib.report.scorecard import minutes_per_epoch
+from fer_lib.train.config import TrainConfig
 
 NOT_MEASURED = "not measured in this run"
 
@@ -74,12 +75,18 @@ def budget_why(run_dir: Path) -> str:
     return "; ".join(f"a {n} FERGIT epoch takes {m:.1f} min here, so {PAPER_EPOCHS} epochs about {m * PAPER_EPOCHS / 60:.0f} h" for n, m in times.items())
 
 
+def _refresh_faces(run_dir: Path) -> int:
+    """The faces BatchNorm's statistics are refreshed on in this run (its residual CNN's recipe), else the recipe's default."""
+    r = read_training(run_dir, registry.RESIDUAL.name)
+    return int(r.config["bn_refresh_faces"]) if r is not None and "bn_refresh_faces" in r.config else TrainConfig().bn_refresh_faces
+
+
 def deviations_table(run_dir: str | Path) -> pd.DataFrame:
     """One row per departure from the paper: what the paper does, what we do, why, and the measured effect in ``run_dir``."""
     run_dir = Path(run_dir)
     rows = [
         ("BatchNorm statistics at inference", "Keras' moving averages (momentum 0.99)",
-         "re-estimated on up to 1,024 training faces with dropout off before every validation and export",
+         f"re-estimated on up to {_refresh_faces(run_dir):,} training faces with dropout off before every validation and export",
          "after a short training (a few hundred steps) the averages lag the weights and dropout shifts the variance; in the test suite, a "
          "network trained 88 steps on generated faces tells at most 3 classes apart at inference without the refresh, and all 7 with it",
          batchnorm_effect(run_dir)),
