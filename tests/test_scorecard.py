@@ -86,6 +86,17 @@ def test_other_protocols_and_compute_tables(tmp_path):
     assert others.loc["Residual CNN, fer2013 PrivateTest accuracy", "ours"] == "55.0%"
     folds = others.loc["Residual CNN, CK+ subject-independent folds, accuracy (mean ± sd over the 3 of 3 folds run)"]
     assert folds["ours"] == "50.0% ± 10.0%" and "epochs run per fold 100, 100, 100 (of 100 planned)" in folds["our protocol"]
+    from fer_lib.pipeline.records import PageRecord
+
+    paired = {"labels": ["residual CNN"], "n": 100, "n_clean": 90, "epochs": {"residual CNN": 12}, "accuracy": {"residual CNN": 0.6},
+              "clean_accuracy": {"residual CNN": 0.58}}
+    (tmp_path / "metrics").mkdir()
+    write_record(PageRecord(page="04_residual_cnn", values={"paired": paired}), tmp_path / "metrics" / "04_residual_cnn.json")
+    clean = other_protocols([tmp_path]).set_index("what").loc["Residual CNN, FERGIT test accuracy on the 90 of 100 test faces without a copy in "
+                                                               "training or validation"]
+    assert clean["ours"] == "58.0%" and "12 epochs run" in clean["our protocol"]
+    write_record(PageRecord(page="04_residual_cnn", values={"paired": paired | {"n_clean": 100}}), tmp_path / "metrics" / "04_residual_cnn.json")
+    assert not other_protocols([tmp_path])["what"].str.contains("without a copy").any()  # no copies: no second number
     costs = compute_table(tmp_path).set_index("training")
     assert costs.loc["ckplus-fold1", "epochs"] == "100/100" and costs.loc["ckplus-fold1", "min/epoch"] == pytest.approx(5.0)
 
