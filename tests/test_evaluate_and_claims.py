@@ -146,9 +146,9 @@ def test_the_provenance_box_names_each_restart(tmp_path):
     r.environment |= {"python": "3.11.7", "packages": {"keras": "3"}, "keras_backend": "tensorflow"}
     assert "restarted" not in pages.training_provenance(r)
     assert "no augmentation" not in pages.training_provenance(r)
-    r.config["augment"] = {"enabled": False}
-    assert "batch 64, no augmentation" in pages.training_provenance(r)  # a recipe without the paper's augmentation says so
-    r.config["augment"] = {"enabled": True}
+    r.config |= {"augment": {"enabled": False}, "width": 0.25}
+    assert "residual CNN, at width 0.25, no augmentation, " in pages.training_provenance(r)  # a recipe that departs from the paper's says so
+    r.config |= {"augment": {"enabled": True}, "width": 1.0}
     r.restarts = [RestartInfo(epoch=10, reason="state/ missing (a new machine)", weights="models/residual.keras", weights_sha256="ab" * 32,
                               optimizer="fresh", learning_rate=5e-4)]
     box = pages.training_provenance(r)

@@ -22,3 +22,11 @@ def test_a_provenance_box_and_the_scorecard_show_no_identifier(tmp_path):
     text = training_provenance(fold) + protocol(fold) + compute_table(tmp_path).to_string()
     assert not [w for w in IDENTIFIERS if w in text], text
     assert "stopped early by EarlyStopping" in text and "subject fold 3 as test" in text
+
+
+def test_a_recipe_names_what_it_takes_from_the_papers_networks_and_augmentation():
+    from fer_lib.report.words import recipe_departures
+
+    assert recipe_departures({"width": 1.0, "augment": {"enabled": True}}) == ""
+    assert recipe_departures({"width": 0.25, "augment": {"enabled": False}}) == ", at width 0.25, no augmentation"
+    assert recipe_departures({"width": 0.125}) == ", at width 0.125"

@@ -87,14 +87,12 @@ def training_provenance(*records: TrainingRecord) -> str:
         c, d = r.config, r.data
         held = f"; {len(d.holdout)} faces held out of training and validation" if d.holdout else ""
         sizes = ", ".join(f"{k} {v:,}" for k, v in (d.split_sizes or {}).items())
-        width = "" if c["width"] == 1 else f" at width {c['width']}"
-        augment = "" if (c.get("augment") or {}).get("enabled", True) else ", no augmentation"
         refresh = f"BatchNorm statistics refreshed on up to {c['bn_refresh_faces']:,} training faces" if c.get("bn_refresh_faces") else "Keras' BatchNorm averages"
         rows += [
             (f"{r.name}: data", f"{words.source(d.source)} ({d.n:,} faces, sha256 `{d.sha256[:12]}`); split: {words.split(d.split_protocol)} ({sizes}){held}"),
-            (f"{r.name}: recipe", f"{c['arch']} CNN{width}, "
+            (f"{r.name}: recipe", f"{c['arch']} CNN{words.recipe_departures(c)}, "
                                   f"{r.training.epochs_run} of {c['epochs']} planned epochs ({words.status(r.stop_status)}), best epoch {r.training.best_epoch}, "
-                                  f"batch {c['batch_size']}{augment}, {words.precision(c['precision'])}, class weights {c['class_weights']}, seed {c['seed']}, {refresh}"),
+                                  f"batch {c['batch_size']}, {words.precision(c['precision'])}, class weights {c['class_weights']}, seed {c['seed']}, {refresh}"),
             (f"{r.name}: computed on", f"{r.environment.get('device')} ({r.environment.get('cpu_count')} cores), "
                                        f"{words.sessions(len(r.sessions))}, {r.total_wall_s / 60:.0f} min in all; code git `{r.environment.get('git_commit')}`"),
         ]

@@ -156,7 +156,7 @@ def protocol(t: TrainingRecord) -> str:
     split = words.split(d.split_protocol)
     held = f", {len(d.holdout)} faces held out" if d.holdout else ""
     return (f"{words.dataset(t.params.get('dataset'))}, {split}{held}; {t.training.epochs_run}/{c['epochs']} epochs ({words.status(t.stop_status)}), "
-            f"batch {c['batch_size']}, {words.precision(c['precision'])}, seed {c['seed']}; {device(t)}")
+            f"batch {c['batch_size']}{words.recipe_departures(c)}, {words.precision(c['precision'])}, seed {c['seed']}; {device(t)}")
 
 
 def budget(t: TrainingRecord) -> str:

@@ -46,3 +46,14 @@ def source(text: str) -> str:
 
 def dataset(name: str | None) -> str:
     return DATASETS.get(name or "", name or "an unnamed set")
+
+
+def recipe_departures(config: dict) -> str:
+    """What a training's recipe takes away from the paper's networks and augmentation, as
+    ", at width 0.25, no augmentation" (empty when it keeps both)."""
+    parts = []
+    if config.get("width", 1.0) != 1.0:
+        parts.append(f"at width {config['width']:g}")
+    if not (config.get("augment") or {}).get("enabled", True):
+        parts.append("no augmentation")
+    return "".join(f", {p}" for p in parts)
