@@ -47,6 +47,21 @@ def test_the_readme_and_the_first_page_render_the_same_rows():
     assert all(r.ours in page and f"**{r.verdict}**: {r.why}" in page for r in rows)
 
 
+def test_a_synthetic_run_neither_extrapolates_times_nor_calls_a_page_that_ran_unrun(tmp_path):
+    from fer_lib.pipeline.records import DataInfo, PageRecord, write_record
+
+    for name in ("residual", "basic", "ckplus-random"):
+        training_record(tmp_path, name, synthetic=True)
+    rows = {r.what: r for r in summary.claim_rows(tmp_path)}
+    assert rows["Training time for 100 epochs"].ours == "synthetic stand-in, not extrapolated" and "min" not in rows["Training time for 100 epochs"].ours
+    assert rows["Posed photos"].ours == "not run"
+    data = DataInfo(source="synthetic", synthetic=True, n=4, classes=[], counts={}, sha256="ab" * 32)
+    (tmp_path / "metrics").mkdir()
+    write_record(PageRecord(page="06_posed_images", values={"n_photos": 4, "n_right_heldout": None}, data=data), tmp_path / "metrics" / "06_posed_images.json")
+    posed = {r.what: r for r in summary.claim_rows(tmp_path)}["Posed photos"]
+    assert posed.ours.startswith("4 generated scenes, not scored") and "synthetic" in posed.why and "has not run" not in posed.why
+
+
 def test_an_interim_run_says_so_on_the_first_page(tmp_path):
     training_record(tmp_path, "residual", status="paused", epochs_run=24)
     assert "Residual CNN: 24 of 100 epochs" in summary.unfinished_markdown(tmp_path)
