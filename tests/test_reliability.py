@@ -207,3 +207,24 @@ def test_a_killed_session_that_never_wrote_its_record_is_still_counted(tmp_path,
     first, second = record.sessions
     assert (first.status, first.epochs_run, second.status, second.epochs_run) == ("interrupted", 2, "completed", 3)
     assert first.wall_s == pytest.approx(sum(r["epoch_time_s"] for r in record.history[:2]))
+
+
+@pytest.mark.slow
+def test_a_pause_file_stops_a_running_training_at_the_end_of_its_epoch_and_a_stale_one_is_ignored(tmp_path, data):
+    """`touch FOLDER/PAUSE` ends a session cleanly (record written, state whole) without
+    waiting for its budget; a PAUSE left behind before a session starts does not stop it."""
+    import keras
+
+    from fer_lib.train.callbacks import PAUSE_FILE
+
+    class AskToPause(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 0:
+                (tmp_path / PAUSE_FILE).touch()
+
+    cfg = TrainConfig.from_dict(TINY)
+    paused = train(cfg, *data, tmp_path, extra_callbacks=[AskToPause()])
+    assert paused["status"] == "paused" and paused["epochs_run"] == 1 and not (tmp_path / PAUSE_FILE).exists()
+    (tmp_path / PAUSE_FILE).touch()  # stale: written while nothing ran
+    done = train(cfg, *data, tmp_path)
+    assert done["status"] == "completed" and done["epochs_run"] == 3

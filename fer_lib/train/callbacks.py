@@ -29,13 +29,17 @@ class EpochClock(keras.callbacks.Callback):
             logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
 
 
-class Budget(keras.callbacks.Callback):
-    """Pauses training (resumably) after a number of epochs, or before an epoch that would
-    end past a wall-time budget (judged by the longest epoch so far)."""
+PAUSE_FILE = "PAUSE"  # `touch <training folder>/PAUSE`: the running training pauses at the end of its epoch
 
-    def __init__(self, max_epochs: int | None, seconds: float | None):
+
+class Budget(keras.callbacks.Callback):
+    """Pauses training (resumably) after a number of epochs, before an epoch that would
+    end past a wall-time budget (judged by the longest epoch so far), or at the end of the
+    epoch during which ``pause_file`` appeared (the file is removed as the pause is taken)."""
+
+    def __init__(self, max_epochs: int | None, seconds: float | None, pause_file: Path | None = None):
         super().__init__()
-        self.max_epochs, self.seconds, self.paused = max_epochs, seconds, False
+        self.max_epochs, self.seconds, self.pause_file, self.paused = max_epochs, seconds, pause_file, False
 
     def on_train_begin(self, logs=None):
         self._start, self._done, self._longest = time.perf_counter(), 0, 0.0
@@ -48,9 +52,12 @@ class Budget(keras.callbacks.Callback):
         now = time.perf_counter()
         self._longest = max(self._longest, now - self._epoch_start)
         over_time = self.seconds is not None and now - self._start + self._longest > self.seconds
-        if (self.max_epochs is not None and self._done >= self.max_epochs) or over_time:
+        asked = self.pause_file is not None and self.pause_file.exists()
+        if (self.max_epochs is not None and self._done >= self.max_epochs) or over_time or asked:
             self.paused = True
             self.model.stop_training = True
+        if asked:
+            self.pause_file.unlink(missing_ok=True)
 
 
 _COUNTERS = {

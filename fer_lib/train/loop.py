@@ -43,6 +43,7 @@ from fer_lib.model.networks import build_model, parameter_counts
 from fer_lib.model.preprocess import preprocess
 from fer_lib.train.batchnorm import refresh_sample
 from fer_lib.train.callbacks import (
+    PAUSE_FILE,
     Budget,
     Diverged,
     EpochClock,
@@ -299,7 +300,8 @@ def train(
     stream = BatchStream(x_train, y_train, n_classes, config.batch_size, config.seed, class_weight, start_epoch=initial_epoch, epochs=config.epochs)
 
     others = _callbacks(config, out)
-    budget = Budget(config.max_epochs_per_session, config.time_budget_s)
+    (out / PAUSE_FILE).unlink(missing_ok=True)  # a request left from before this session started is not this session's
+    budget = Budget(config.max_epochs_per_session, config.time_budget_s, out / PAUSE_FILE)
     refresh = []
     if config.bn_refresh_faces:
         sample = preprocess(x_train[refresh_sample(len(x_train), config.bn_refresh_faces, config.seed)])
