@@ -26,26 +26,35 @@ os.environ["FER_OUT_DIR"] = str(SESSION_RUN)  # nbval's kernels inherit it: note
 SESSION_RUN_UNIT = ("notebooks/", "tests/test_session_run.py::")
 
 
+def session_run_scope(nodeid: str) -> str:
+    """The unit of work a test belongs to under ``make test``'s two workers: the session-run unit, or itself."""
+    return "session-run" if nodeid.startswith(SESSION_RUN_UNIT) else nodeid
+
+
 def pytest_itemcollected(item):
     """A test that takes ``smoke_run`` belongs in tests/test_session_run.py (see SESSION_RUN_UNIT)."""
     if "smoke_run" in getattr(item, "fixturenames", ()) and not item.nodeid.startswith(SESSION_RUN_UNIT):
         raise pytest.UsageError(f"{item.nodeid} uses the session's run folder: move it to tests/test_session_run.py")
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: without it (or with -p no:xdist) pytest runs as before
 def pytest_xdist_make_scheduler(config, log):
-    """``make test`` runs two workers (``-n 2``): each test is a unit of work, as with
-    ``--dist load``, except SESSION_RUN_UNIT, which runs whole on one worker in collection
-    order, so the pages train first, the smoke book reuses their trainings, and no two
-    processes train in one folder (its lock would stop the second). pytest-xdist's own
-    ``--dist loadgroup`` cannot do this under pytest 9.2, where a node id is no longer the
-    ``_nodeid`` that loadgroup rewrites."""
+    """``make test`` runs two workers (``-n 2``, xdist's ``load`` mode): each test is a unit of
+    work, except SESSION_RUN_UNIT, which runs whole on one worker in collection order. Each
+    worker imports this file and so has its own run folder: split over two workers, the
+    smoke book would find none of the pages' trainings and train them all again, and the
+    README's papermill line would train its page's. pytest-xdist's own ``--dist loadgroup``
+    cannot group them under pytest 9.2, where a node id is no longer the ``_nodeid`` that
+    loadgroup rewrites. Other ``--dist`` modes keep xdist's own scheduler (correct, slower)."""
+    if config.getvalue("dist") != "load":
+        return None
     from xdist.scheduler import LoadScopeScheduling
 
     class SessionRunScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return "session-run" if nodeid.startswith(SESSION_RUN_UNIT) else nodeid
+            return session_run_scope(nodeid)
 
-    return SessionRunScheduling(config, log) if config.getvalue("dist") == "load" else None
+    return SessionRunScheduling(config, log)
 
 
 def pytest_sessionfinish(session, exitstatus):

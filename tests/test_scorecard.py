@@ -88,15 +88,22 @@ def test_other_protocols_and_compute_tables(tmp_path):
     assert folds["ours"] == "50.0% ± 10.0%" and "epochs run per fold 100, 100, 100 (of 100 planned)" in folds["our protocol"]
     from fer_lib.pipeline.records import PageRecord
 
-    paired = {"labels": ["residual CNN"], "n": 100, "n_clean": 90, "epochs": {"residual CNN": 12}, "accuracy": {"residual CNN": 0.6},
-              "clean_accuracy": {"residual CNN": 0.58}}
+    training_record(tmp_path, "residual", epochs_run=12)
+    paired = {"labels": ["residual CNN", "basic CNN"], "n": 100, "n_clean": 90, "epochs": {"residual CNN": 12, "basic CNN": 5},
+              "accuracy": {"residual CNN": 0.6}, "clean_accuracy": {"residual CNN": 0.58, "basic CNN": 0.5}}
     (tmp_path / "metrics").mkdir()
-    write_record(PageRecord(page="04_residual_cnn", values={"paired": paired}), tmp_path / "metrics" / "04_residual_cnn.json")
-    clean = other_protocols([tmp_path]).set_index("what").loc["Residual CNN, FERGIT test accuracy on the 90 of 100 test faces without a copy in "
-                                                               "training or validation"]
+
+    def leak_free_rows(stored):
+        write_record(PageRecord(page="04_residual_cnn", values={"paired": stored}), tmp_path / "metrics" / "04_residual_cnn.json")
+        others = other_protocols([tmp_path])
+        return others[others["what"].str.contains("without a copy")].set_index("what")
+
+    clean = leak_free_rows(paired).loc["Residual CNN, FERGIT test accuracy on the 90 of 100 test faces without a copy in training or validation"]
     assert clean["ours"] == "58.0%" and "12 epochs run" in clean["our protocol"]
-    write_record(PageRecord(page="04_residual_cnn", values={"paired": paired | {"n_clean": 100}}), tmp_path / "metrics" / "04_residual_cnn.json")
-    assert not other_protocols([tmp_path])["what"].str.contains("without a copy").any()  # no copies: no second number
+    assert len(leak_free_rows(paired)) == 1  # the basic CNN did not run here: its stored number is of no training of this run
+    assert leak_free_rows(paired | {"n_clean": 100}).empty  # no copies: no second number
+    assert leak_free_rows(paired | {"n_clean": 0, "clean_accuracy": {"residual CNN": None}}).empty  # every face a copy: nothing to show
+    assert leak_free_rows(paired | {"epochs": {"residual CNN": 11}}).empty  # stored from an earlier moment of the training
     costs = compute_table(tmp_path).set_index("training")
     assert costs.loc["ckplus-fold1", "epochs"] == "100/100" and costs.loc["ckplus-fold1", "min/epoch"] == pytest.approx(5.0)
 
@@ -117,7 +124,19 @@ def test_deviations_say_what_the_run_holds_and_what_has_not_run(tmp_path):
     record = read_training(tmp_path, "residual")
     record.config["bn_refresh_faces"] = 256
     write_record(record, tmp_path / "training" / "residual" / "run.json")
-    assert deviations_table(tmp_path).loc[0, "ours"].startswith("re-estimated on up to 256 training faces")  # the run's recipe, not a constant
+    assert deviations_table(tmp_path).set_index("what").loc["BatchNorm statistics at inference", "ours"].startswith(
+        "re-estimated on up to 256 training faces")  # the run's recipe, not a constant
+    from fer_lib.report.deviations import kept_markdown
+
+    assert "Table 1's 9,773,111 parameters" in kept_markdown(tmp_path) and "batch 64" in kept_markdown(tmp_path)
+    assert not {"Network width", "Augmentation", "Batch size"} & set(deviations_table(tmp_path)["what"])  # the reference recipe
+    record.config |= {"width": 0.25, "augment": {"enabled": False}, "batch_size": 32, "bn_refresh_faces": 0}
+    write_record(record, tmp_path / "training" / "residual" / "run.json")
+    demo = deviations_table(tmp_path).set_index("what")
+    assert demo.loc["Network width", "ours"].startswith("0.25 of Table 1's width") and demo.loc["Augmentation", "ours"] == "none"
+    assert demo.loc["Batch size", "ours"] == "32" and demo.loc["Augmentation ranges", "ours"].startswith("none in this run")
+    assert demo.loc["BatchNorm statistics at inference", "ours"].startswith("Keras' moving averages")
+    assert "9,773,111" not in kept_markdown(tmp_path) and "at 0.25 of their width" in kept_markdown(tmp_path) and "batch 64" not in kept_markdown(tmp_path)
     training_record(tmp_path, "ckplus-random", accuracy=0.96, dataset="ckplus", epochs_run=100, status="completed")
     training_record(tmp_path, "ckplus-random-keras-bn", accuracy=0.9, dataset="ckplus", epochs_run=100, status="completed")
     effect = deviations_table(tmp_path).set_index("what")["measured effect in this run"]

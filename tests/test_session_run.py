@@ -1,7 +1,7 @@
 """The tests that use this session's run folder (``$FER_OUT_DIR``) after the pages under
 nbval have run in it: the smoke run of the whole book, which reuses their trainings, and the
 README's papermill line. Under pytest-xdist this file and the pages form one unit of work on
-one worker, in collection order (conftest.py), so no two processes train in one folder."""
+one worker, in collection order (conftest.py), so the smoke book reuses the pages' trainings."""
 
 import os
 import shlex
@@ -41,3 +41,12 @@ def test_the_readme_papermill_command_runs_a_page_with_overrides(tmp_path):
     assert run.returncode == 0, run.stderr[-3000:]
     executed = nbformat.read(tmp_path / "out.ipynb", as_version=4)
     assert executed.metadata["papermill"]["parameters"]["overrides"] == {"train": {"epochs": 2}}
+
+
+def test_the_pages_and_this_file_are_one_unit_of_work_and_every_other_test_its_own():
+    from conftest import session_run_scope
+
+    units = {session_run_scope(n) for n in ("notebooks/02_class_weighting.ipynb::Cell 3", "tests/test_session_run.py::test_x")}
+    assert units == {"session-run"}
+    assert session_run_scope("tests/test_training.py::test_y") == "tests/test_training.py::test_y"
+    assert session_run_scope("tests/test_session_runner.py::test_z") != "session-run"  # a file whose name only begins the same

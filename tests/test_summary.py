@@ -57,9 +57,9 @@ def test_a_synthetic_run_neither_extrapolates_times_nor_calls_a_page_that_ran_un
     assert rows["Posed photos"].ours == "not run"
     data = DataInfo(source="synthetic", synthetic=True, n=4, classes=[], counts={}, sha256="ab" * 32)
     (tmp_path / "metrics").mkdir()
-    write_record(PageRecord(page="06_posed_images", values={"n_photos": 4, "n_right_heldout": None}, data=data), tmp_path / "metrics" / "06_posed_images.json")
+    write_record(PageRecord(page="06_posed_images", values={"n_photos": 4, "photos": "generated scenes", "n_right_heldout": None}, data=data), tmp_path / "metrics" / "06_posed_images.json")
     posed = {r.what: r for r in summary.claim_rows(tmp_path)}["Posed photos"]
-    assert posed.ours.startswith("4 generated scenes, not scored") and "synthetic" in posed.why and "has not run" not in posed.why
+    assert posed.ours == "4 generated scenes, not scored (no expression labels)" and "synthetic" in posed.why and "has not run" not in posed.why
 
 
 def test_an_interim_run_says_so_on_the_first_page(tmp_path):

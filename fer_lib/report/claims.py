@@ -11,6 +11,7 @@ import numpy as np
 
 from fer_lib.paper import PAPER, PAPER_CURVES, PAPER_POSED_ERROR
 from fer_lib.pipeline.records import TrainingRecord
+from fer_lib.report import words
 
 PAPER_CURVES_EPOCHS = 100  # the paper's curves run to epoch 100 (Figures 6-7)
 
@@ -161,6 +162,6 @@ def curves_sentence(r: TrainingRecord, arch: str) -> str:
         stop = paper.get("stops_generalising_epoch")
         note = (f" Ours has not reached the paper's epoch 100{'' if not stop or n >= stop else f' nor its epoch {stop}'}: "
                 f"what the paper saw later cannot be checked against this run yet.")
-    weighted = (" Training accuracy here, as in Keras' own history, is the running accuracy over each epoch's augmented batches with"
-                " dropout on (not class-weighted); the training loss is class-weighted, the validation loss is not.")
+    weighted = (f" Training accuracy here, as in Keras' own history, is the running accuracy over each epoch's {words.training_batches(r.config)}"
+                " (not class-weighted); the training loss is class-weighted, the validation loss is not.")
     return ours + " " + theirs + note + weighted

@@ -3,12 +3,15 @@ what does each score without the test faces that have an identical copy in train
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from fer_lib.data.audit import leaked_test_faces
 from fer_lib.data.faceset import FaceSet
 from fer_lib.data.splits import Split
-from fer_lib.pipeline.records import TrainingRecord
+from fer_lib.pipeline import registry
+from fer_lib.pipeline.records import TrainingRecord, read_page
 from fer_lib.report.stats import interval_text, mcnemar
 
 
@@ -56,3 +59,24 @@ def paired_sentence(result: dict) -> str:
               if epochs and epochs.get(a) != epochs.get(b) else "")
     return (f"On the same {result['n']:,} test faces, only the {a} was right on {m['a_only']:,} and only the {b} on {m['b_only']:,}: "
             f"McNemar's exact test gives p = {m['p']:.2g}, {verdict}.{budget} {leak}")
+
+
+def stored(run_dir: str | Path) -> dict | None:
+    """The residual page's stored comparison of the two FERGIT networks, when that page ran."""
+    page = read_page(run_dir, registry.RESIDUAL.page)
+    return page.values.get("paired") if page is not None else None
+
+
+def of_these(paired: dict | None, *records: TrainingRecord) -> bool:
+    """Whether a stored comparison is of these very trainings (same test faces, same epochs run)."""
+    if not paired:
+        return False
+    return all(paired.get("n") == t.test.n and paired.get("epochs", {}).get(registry.label(t.name)) == t.training.epochs_run for t in records)
+
+
+def leak_free_accuracy(paired: dict, label: str) -> float | None:
+    """A network's accuracy without the test faces that have a copy in training or validation;
+    None when there are no such copies (the accuracy is the same) or no other faces."""
+    if not 0 < paired.get("n_clean", 0) < paired.get("n", 0):
+        return None
+    return paired.get("clean_accuracy", {}).get(label)

@@ -19,7 +19,7 @@ import pandas as pd
 from fer_lib.paper import PAPER_DEVICE, PAPER_EPOCHS, PAPER_NUMBERS, PAPER_POSED_ERROR
 from fer_lib.pipeline import registry
 from fer_lib.pipeline.records import PageRecord, TrainingRecord, read_folds, read_page, read_training
-from fer_lib.report import words
+from fer_lib.report import paired, words
 from fer_lib.report.claims import pp
 
 SYNTHETIC = "Synthetic faces: shows that the pipeline runs; not comparable to the paper."
@@ -193,8 +193,8 @@ _TRAINING_REASONS = [
                                 f"{minutes_per_epoch(t):.2f} min per epoch on {device(t)} (median of {t.training.epochs_run} epochs) times "
                                 f"{PAPER_EPOCHS}: an extrapolation") + f"; the paper's {PAPER_EPOCHS} epochs ran on {PAPER_DEVICE}."),
     ("ckplus_test_accuracy", lambda t: f"{budget(t)}; random split of frames as in the paper: near-identical frames of one sequence fall on both sides."),
-    ("train_accuracy", lambda t: f"Ours on augmented training batches with dropout, at {_best(t)}; the paper's after {PAPER_EPOCHS} epochs."),
-    ("train_loss", lambda t: f"Class-weighted cross-entropy of the augmented training batches at {_best(t)}, falling while training goes on."),
+    ("train_accuracy", lambda t: f"Ours on {words.training_batches(t.config)}, at {_best(t)}; the paper's after {PAPER_EPOCHS} epochs."),
+    ("train_loss", lambda t: f"Class-weighted cross-entropy of the {words.training_batches(t.config)} at {_best(t)}, falling while training goes on."),
     ("val_accuracy", lambda t: f"The validation faces also chose {_best(t)}; the training {t.how_it_stopped}."),
     ("val_loss", lambda t: f"Unweighted cross-entropy, on the {t.val.n:,} validation faces, of the network of {_best(t)}."),
     ("test_loss", lambda t: f"Unweighted cross-entropy on the {t.test.n:,} test faces; {budget(t)}."),
@@ -261,7 +261,7 @@ def build_scorecard(run_dirs: list[str | Path]) -> pd.DataFrame:
         else:
             proto = "not run in this run folder"
         ours_text = f"{ours:.0f} of {source.value('n_photos')}" if key == "posed_right" and ours is not None and len(values) == 1 else None
-        synthetic = bool(getattr(getattr(source, "data", None), "synthetic", False))
+        synthetic = any(getattr(getattr(src, "data", None), "synthetic", False) for _, src in found)  # any of the folders averaged
         rows.append({
             "key": key, "what": entry["what"], "paper": entry["value"], "paper_text": entry.get("paper_text"), "ours": ours, "ours_text": ours_text,
             "sd": float(np.std(values, ddof=1)) if len(values) > 1 else None, "synthetic": synthetic,
@@ -368,14 +368,14 @@ def other_protocols(run_dirs: list[str | Path]) -> pd.DataFrame:
             best = max(FER2013_PUBLISHED, key=FER2013_PUBLISHED.get)
             rows.append({"what": f"Residual CNN, {official.params.get('dataset')} PrivateTest accuracy", "ours": f"{official.test.accuracy:.1%}",
                          "published": f"{FER2013_PUBLISHED[best]:.1%} ({best})", "our protocol": protocol(official)})
-        page = v.page("04_residual_cnn")
-        paired = page.values.get("paired") if page is not None else None
-        if paired and paired.get("n_clean") is not None and paired["n_clean"] < paired["n"]:
-            for label in paired["labels"]:
-                rows.append({"what": f"{label[0].upper()}{label[1:]}, FERGIT test accuracy on the {paired['n_clean']:,} of {paired['n']:,} test faces "
-                                     f"without a copy in training or validation",
-                             "ours": f"{paired['clean_accuracy'][label]:.1%}", "published": "none (the paper tests on its random split, copies included)",
-                             "our protocol": f"the network of the paper's split, {paired['epochs'][label]} epochs run; the copies found by the data page's audit"})
+        stored = paired.stored(d)
+        for e in registry.FERGIT_NETWORKS:
+            t = v.training(e.name)
+            if t is None or t.test is None or not paired.of_these(stored, t) or (acc := paired.leak_free_accuracy(stored, e.label)) is None:
+                continue
+            rows.append({"what": f"{e.title}, FERGIT test accuracy on the {stored['n_clean']:,} of {stored['n']:,} test faces without a copy in "
+                                 f"training or validation", "ours": f"{acc:.1%}", "published": "none (the paper tests on its random split, copies included)",
+                         "our protocol": f"the network of the paper's split, {t.training.epochs_run} epochs run; the copies the data page's audit finds"})
         folds = [t for t in read_folds(d) if t.test]
         if folds:
             acc = np.array([t.test.accuracy for t in folds])

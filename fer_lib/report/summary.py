@@ -15,6 +15,7 @@ import numpy as np
 from fer_lib.paper import PAPER, PAPER_CURVES, PAPER_EPOCHS, PAPER_PARAMS
 from fer_lib.pipeline import registry
 from fer_lib.pipeline.records import TrainingRecord, read_folds, read_page, read_training
+from fer_lib.report import paired
 from fer_lib.report.stats import accuracy_interval, interval_text
 
 REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE, NOT_TESTED = "reproduced", "not reproduced", "inconclusive", "not tested"
@@ -59,24 +60,11 @@ def _missing(*names: str) -> str:
     return f"not run in this run folder ({', '.join(names)})"
 
 
-def _paired(run_dir: Path) -> dict | None:
-    """The residual page's paired comparison of the two FERGIT networks (McNemar, leak-free accuracies), when it ran."""
-    page = read_page(run_dir, registry.RESIDUAL.page)
-    return page.values.get("paired") if page is not None else None
-
-
-def _current(paired: dict | None, *records: TrainingRecord) -> bool:
-    """Whether the page's stored comparison is of these very trainings (same test faces, same epochs run)."""
-    if not paired:
-        return False
-    return all(paired.get("n") == t.test.n and paired.get("epochs", {}).get(registry.label(t.name)) == t.training.epochs_run for t in records)
-
-
 def _leak_free(run_dir: Path, t: TrainingRecord, entry: registry.Entry) -> str:
-    paired = _paired(run_dir)
-    if not _current(paired, t) or entry.label not in paired.get("clean_accuracy", {}) or paired["n_clean"] in (0, paired["n"]):
+    p = paired.stored(run_dir)
+    if not paired.of_these(p, t) or (acc := paired.leak_free_accuracy(p, entry.label)) is None:
         return ""
-    return f"; {interval_text(paired['clean_accuracy'][entry.label], paired['n_clean'])} on the {paired['n_clean']:,} test faces without a copy in training"
+    return f"; {interval_text(acc, p['n_clean'])} on the {p['n_clean']:,} test faces without a copy in training"
 
 
 def _accuracy_claim(run_dir: Path, what: str, claim: str, where: str, paper: float, entry: registry.Entry, page: str, note: str = "") -> ClaimRow:
@@ -107,9 +95,9 @@ def _gain_claim(run_dir: Path) -> ClaimRow:
     # an unpaired 95% interval of the difference: wider than the paired one the same test faces allow, so on the safe side
     se = np.sqrt(sum(t.test.accuracy * (1 - t.test.accuracy) / t.test.n for t in (res, basic)))
     ours = f"{diff * 100:+.1f} pp (95% CI {(diff - 1.96 * se) * 100:+.1f} to {(diff + 1.96 * se) * 100:+.1f} pp)"
-    paired = _paired(run_dir)
-    if _current(paired, res, basic):
-        ours += f"; McNemar's exact test on the same faces, p = {paired['mcnemar']['p']:.2g}"
+    stored = paired.stored(run_dir)
+    if paired.of_these(stored, res, basic):
+        ours += f"; McNemar's exact test on the same faces, p = {stored['mcnemar']['p']:.2g}"
     if res.data.synthetic:
         return ClaimRow(ours=ours, verdict=NOT_TESTED, why="synthetic faces: not comparable with the paper", **base)
     unfinished = [t for t in (res, basic) if not at_budget(t)]
@@ -191,7 +179,7 @@ def _posed_claim(run_dir: Path) -> ClaimRow:
     residual = read_training(run_dir, registry.RESIDUAL.name)
     if page.values.get("n_right") is None:
         if page.data is not None and page.data.synthetic or residual is not None and residual.data.synthetic:
-            return ClaimRow(ours=f"{page.value('n_photos')} generated scenes, not scored (they have no expression labels)", verdict=NOT_TESTED,
+            return ClaimRow(ours=f"{page.value('n_photos')} {page.values.get('photos', 'photos')}, not scored (no expression labels)", verdict=NOT_TESTED,
                             why="synthetic faces and generated scenes: not comparable with the paper", **base)
         return ClaimRow(ours="not scored", verdict=NOT_TESTED, why="the posed-photo page ran without labelled photos", **base)
     conf = page.values.get("confidence_right")

@@ -57,3 +57,9 @@ def recipe_departures(config: dict) -> str:
     if not (config.get("augment") or {}).get("enabled", True):
         parts.append("no augmentation")
     return "".join(f", {p}" for p in parts)
+
+
+def training_batches(config: dict) -> str:
+    """What a training's accuracy and loss were measured on, as its recipe prepared them."""
+    augmented = (config.get("augment") or {}).get("enabled", True)
+    return "augmented training batches with dropout on" if augmented else "training batches (not augmented) with dropout on"

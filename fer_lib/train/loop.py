@@ -212,7 +212,7 @@ def _restart_state(trainer: keras.Model, net: keras.Model, config: TrainConfig, 
         for cb in replay[:2]:
             cb.on_epoch_end(row["epoch"], {"val_accuracy": row["val_accuracy"]})
     replay[2].best = history[best]["val_accuracy"] if history else replay[2].best
-    trainer.optimizer.build(trainer.trainable_variables)  # its (zero) slots too, as in every checkpoint ModelCheckpoint writes
+    assert trainer.optimizer.built  # by build_trainer: its (zero) slots are saved too, as in every checkpoint ModelCheckpoint writes
     trainer.save_weights(out / "best.weights.h5")  # the best epoch so far, as ModelCheckpoint would have it
     lr = float(keras.ops.convert_to_numpy(trainer.optimizer.learning_rate))
     resume = {
