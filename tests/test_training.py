@@ -73,6 +73,7 @@ def test_killed_and_paused_runs_resume_to_the_uninterrupted_result(tmp_path, dat
     with pytest.raises(KeyboardInterrupt):
         train(cfg, *data, tmp_path / "resumed", extra_callbacks=[_Crash(epoch=1)])
     assert [r["epoch"] for r in read_history(tmp_path / "resumed" / "history.csv")] == [0]
+    (tmp_path / "resumed" / "PAUSE").touch()  # asked for while nothing ran: not this session's, it must not stop it after one epoch
     paused = train(TrainConfig.from_dict(recipe | {"max_epochs_per_session": 2}), *data, tmp_path / "resumed")
     assert paused["status"] == "paused" and paused["epochs_run"] == 3
     done = train(cfg, *data, tmp_path / "resumed")
