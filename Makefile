@@ -15,7 +15,8 @@ TEST_WORKERS ?= 2
 $(STAMP): pyproject.toml requirements/constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required; got " + sys.version.split()[0] + ". Run: make PYTHON=/path/to/python3.11 ...")'
-	$(PY) -m pip install --quiet -c requirements/constraints.txt -e ".[jax,lint]"
+	@echo "installing the pinned packages into $(VENV) (a minute or two, first time only)"
+	$(PY) -m pip install -qq -c requirements/constraints.txt -e ".[jax,lint]"
 	@touch $(STAMP)
 
 install: $(STAMP)
