@@ -55,6 +55,13 @@ def test_equal_budgets_are_named_and_synthetic_runs_flagged(tmp_path):
     shown = display_table(card.reset_index()).set_index("what")
     assert shown.loc["Residual CNN, FERGIT test accuracy", "difference"] == "synthetic stand-in"  # never -15.0 pp beside the paper
     assert shown.loc["Residual CNN parameters", "difference"] == "+0"  # counted from the model, not from synthetic faces
+    assert pd.isna(card.loc["residual_run_time_min", "ours"]) and "not extrapolated" in card.loc["residual_run_time_min", "why they differ"]
+    from fer_lib.pipeline.records import PageRecord
+
+    (synthetic / "metrics").mkdir()
+    write_record(PageRecord(page="06_posed_images", values={"n_photos": 4, "photos": "generated scenes", "n_right_heldout": None}),
+                 synthetic / "metrics" / "06_posed_images.json")
+    assert "ran on generated scenes without expression labels" in _card(synthetic).loc["posed_right", "why they differ"]  # not "not run"
     assert "not comparable" in describe_sources([synthetic]) and "Real data" in describe_sources([tmp_path])
 
 
@@ -113,10 +120,13 @@ def test_deviations_say_what_the_run_holds_and_what_has_not_run(tmp_path):
 
     training_record(tmp_path, "residual", epochs_run=10, minutes_per_epoch=6.0)
     training_record(tmp_path, "ckplus-fold0", dataset="ckplus", split="subject-fold-0")
+    fold = read_training(tmp_path, "ckplus-fold0")
+    fold.params["n_folds"] = 10
+    write_record(fold, tmp_path / "training" / "ckplus-fold0" / "run.json")
     table = deviations_table(tmp_path).set_index("what")
     effect = table["measured effect in this run"]
     assert effect["Class weights"] == "not run yet in this run folder (training residual-unweighted)"
-    assert effect["CK+ protocol"] == "the CK+ page reports both (1 of the planned folds run)"
+    assert effect["CK+ protocol"] == "the CK+ page reports both (1 of the 10 planned folds run)"
     assert "100 epochs about 10 h" in table.loc["Training budget", "why"]
     assert "residual: 10 of 100 planned epochs (paused: an interim result)" in effect["Training budget"]
     assert effect["BatchNorm statistics at inference"] == "not measured in this run"

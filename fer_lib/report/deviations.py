@@ -63,8 +63,11 @@ def _held(run_dir: Path, name: str, says: str) -> str:
 
 
 def _folds(run_dir: Path) -> str:
-    n = len(read_folds(run_dir))
-    return f"the CK+ page reports both ({n} of the planned folds run)" if n else "the CK+ page reports the random split; no fold has run yet"
+    folds = read_folds(run_dir)
+    if not folds:
+        return "the CK+ page reports the random split; no fold has run yet"
+    planned = folds[0].params.get("n_folds") or len(folds)
+    return f"the CK+ page reports both ({'all ' + str(planned) if len(folds) == planned else f'{len(folds)} of the {planned}'} planned folds run)"
 
 
 def budget_why(run_dir: Path) -> str:

@@ -247,6 +247,9 @@ def build_scorecard(run_dirs: list[str | Path]) -> pd.DataFrame:
             found = [(counted[key.removeprefix("residual_params_")], None)]
         else:
             found = [got for v in views if (got := READERS[key](v)) is not None and got[0] is not None]
+        synthetic = any(getattr(getattr(src, "data", None), "synthetic", False) for _, src in found)  # any of the folders averaged
+        if synthetic and key.endswith("run_time_min"):  # minutes on a few thousand generated faces say nothing of a FERGIT epoch
+            found = []
         values = [float(v) for v, _ in found]
         ours = float(np.mean(values)) if values else None
         source = found[0][1] if found else None
@@ -261,16 +264,25 @@ def build_scorecard(run_dirs: list[str | Path]) -> pd.DataFrame:
         else:
             proto = "not run in this run folder"
         ours_text = f"{ours:.0f} of {source.value('n_photos')}" if key == "posed_right" and ours is not None and len(values) == 1 else None
-        synthetic = any(getattr(getattr(src, "data", None), "synthetic", False) for _, src in found)  # any of the folders averaged
         rows.append({
             "key": key, "what": entry["what"], "paper": entry["value"], "paper_text": entry.get("paper_text"), "ours": ours, "ours_text": ours_text,
             "sd": float(np.std(values, ddof=1)) if len(values) > 1 else None, "synthetic": synthetic,
             # a number from synthetic faces stands in for the paper's, it is not compared with it
             "difference": (ours - entry["value"]) if ours is not None and entry["value"] is not None and not synthetic else None,
             "unit": entry["unit"], "paper's source": entry["where"], "our protocol": proto,
-            "why they differ": (_gain_reason(views) if key == "residual_gain" else why(key, source, ours)) if found else "Not run in this run folder.",
+            "why they differ": (_gain_reason(views) if key == "residual_gain" else why(key, source, ours)) if found else _not_found(key, views, synthetic),
         })
     return pd.DataFrame(rows)
+
+
+def _not_found(key: str, views: list[RunView], synthetic: bool) -> str:
+    """Why a paper number has no counterpart in these run folders."""
+    if synthetic:
+        return "Synthetic faces: a training time on them is not extrapolated to the paper's 100 epochs on FERGIT."
+    posed = next((p for v in views if key.startswith("posed") and (p := v.page("06_posed_images")) is not None), None)
+    if posed is not None:
+        return f"The posed-photo page ran on {posed.values.get('photos', 'photos')} without expression labels: nothing to score."
+    return "Not run in this run folder."
 
 
 def _pair(v: RunView):
