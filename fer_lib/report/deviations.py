@@ -67,7 +67,8 @@ def _folds(run_dir: Path) -> str:
     if not folds:
         return "the CK+ page reports the random split; no fold has run yet"
     planned = folds[0].params.get("n_folds") or len(folds)
-    return f"the CK+ page reports both ({'all ' + str(planned) if len(folds) == planned else f'{len(folds)} of the {planned}'} planned folds run)"
+    run = f"all {planned}" if len(folds) == planned else f"{len(folds)} of the {planned}"
+    return f"the CK+ page reports both ({run} planned folds run)"
 
 
 def budget_why(run_dir: Path) -> str:
@@ -80,8 +81,8 @@ def budget_why(run_dir: Path) -> str:
 
 def run_recipe(run_dir: Path) -> dict:
     """The recipe of this run's FERGIT trainings (its residual CNN's, else any training's), over the recipe's defaults."""
-    records = [read_training(run_dir, registry.RESIDUAL.name)] + [read_training(run_dir, p.parent.name) for p in sorted(run_dir.glob("training/*/run.json"))]
-    found = next((r.config for r in records if r is not None), {})
+    names = [registry.RESIDUAL.name] + [p.parent.name for p in sorted(run_dir.glob("training/*/run.json"))]
+    found = next((r.config for n in names if (r := read_training(run_dir, n)) is not None), {})  # reads up to the first record found
     return TrainConfig().to_dict() | found
 
 
@@ -98,7 +99,7 @@ def _recipe_rows(recipe: dict) -> list[tuple]:
         rows.append(("Network width", "Table 1's networks", f"{recipe['width']:g} of Table 1's width in every layer (about {recipe['width'] ** 2:.0%} of its multiply-adds)",
                      "a run that must finish in minutes; the parameter counts set against Table 1 come from the full-width networks, built",
                      "not compared with the paper"))
-    if not (recipe.get("augment") or {}).get("enabled", True):
+    if not words.augmented(recipe):
         rows.append(("Augmentation", "flip, rotation, shift, zoom, brightness", "none",
                      "on a budget of a few hundred steps these networks did not learn with it in our trials", "not compared with the paper"))
     if recipe["batch_size"] != 64:
@@ -123,7 +124,7 @@ def deviations_table(run_dir: str | Path) -> pd.DataFrame:
     run_dir = Path(run_dir)
     recipe = run_recipe(run_dir)
     augment = ("flip, ±10°, ±10% shift and zoom, ±20% brightness", "mild, because the faces are already cropped and roughly aligned") \
-        if (recipe.get("augment") or {}).get("enabled", True) else ("none in this run (see the row above)", "this run trains without augmentation")
+        if words.augmented(recipe) else ("none in this run (see the row above)", "this run trains without augmentation")
     rows = _recipe_rows(recipe) + [
         ("BatchNorm statistics at inference", "Keras' moving averages (momentum 0.99)",
          _refresh(recipe),

@@ -177,14 +177,15 @@ def _posed_claim(run_dir: Path) -> ClaimRow:
     if page is None:
         return ClaimRow(ours="not run", verdict=NOT_TESTED, why="the posed-photo page has not run", **base)
     residual = read_training(run_dir, registry.RESIDUAL.name)
+    synthetic = page.data is not None and page.data.synthetic or residual is not None and residual.data.synthetic
     if page.values.get("n_right") is None:
-        if page.data is not None and page.data.synthetic or residual is not None and residual.data.synthetic:
+        if synthetic:
             return ClaimRow(ours=f"{page.value('n_photos')} {page.values.get('photos', 'photos')}, not scored (no expression labels)", verdict=NOT_TESTED,
                             why="synthetic faces and generated scenes: not comparable with the paper", **base)
         return ClaimRow(ours="not scored", verdict=NOT_TESTED, why="the posed-photo page ran without labelled photos", **base)
     conf = page.values.get("confidence_right")
     ours = f"{page.value('n_right')} of {page.value('n_photos')} right" + (f", {conf:.0%} when right" if conf is not None else "")
-    if page.data is not None and page.data.synthetic or residual is not None and residual.data.synthetic:
+    if synthetic:
         return ClaimRow(ours=ours, verdict=NOT_TESTED, why="synthetic faces and generated scenes: not comparable with the paper", **base)
     return ClaimRow(ours=ours, verdict=INCONCLUSIVE, why="other photos than the paper's (its are not published), of a person in the training data", **base)
 

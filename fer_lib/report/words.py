@@ -48,18 +48,22 @@ def dataset(name: str | None) -> str:
     return DATASETS.get(name or "", name or "an unnamed set")
 
 
+def augmented(config: dict) -> bool:
+    """Whether a training's recipe (its record's ``config``) augments its batches."""
+    return (config.get("augment") or {}).get("enabled", True)
+
+
 def recipe_departures(config: dict) -> str:
     """What a training's recipe takes away from the paper's networks and augmentation, as
     ", at width 0.25, no augmentation" (empty when it keeps both)."""
     parts = []
     if config.get("width", 1.0) != 1.0:
         parts.append(f"at width {config['width']:g}")
-    if not (config.get("augment") or {}).get("enabled", True):
+    if not augmented(config):
         parts.append("no augmentation")
     return "".join(f", {p}" for p in parts)
 
 
 def training_batches(config: dict) -> str:
     """What a training's accuracy and loss were measured on, as its recipe prepared them."""
-    augmented = (config.get("augment") or {}).get("enabled", True)
-    return "augmented training batches with dropout on" if augmented else "training batches (not augmented) with dropout on"
+    return "augmented training batches with dropout on" if augmented(config) else "training batches (not augmented) with dropout on"

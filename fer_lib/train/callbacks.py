@@ -35,7 +35,8 @@ PAUSE_FILE = "PAUSE"  # `touch <training folder>/PAUSE`: the running training pa
 class Budget(keras.callbacks.Callback):
     """Pauses training (resumably) after a number of epochs, before an epoch that would
     end past a wall-time budget (judged by the longest epoch so far), or at the end of the
-    epoch during which ``pause_file`` appeared (the file is removed as the pause is taken)."""
+    epoch during which ``pause_file`` appeared (the file is removed as the pause is taken;
+    one already there when training begins is removed unheeded)."""
 
     def __init__(self, max_epochs: int | None, seconds: float | None, pause_file: Path | None = None):
         super().__init__()
@@ -43,6 +44,8 @@ class Budget(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self._start, self._done, self._longest = time.perf_counter(), 0, 0.0
+        if self.pause_file is not None:
+            self.pause_file.unlink(missing_ok=True)  # a request left from before this session started is not this session's
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch_start = time.perf_counter()

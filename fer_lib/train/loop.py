@@ -300,7 +300,6 @@ def train(
     stream = BatchStream(x_train, y_train, n_classes, config.batch_size, config.seed, class_weight, start_epoch=initial_epoch, epochs=config.epochs)
 
     others = _callbacks(config, out)
-    (out / PAUSE_FILE).unlink(missing_ok=True)  # a request left from before this session started is not this session's
     budget = Budget(config.max_epochs_per_session, config.time_budget_s, out / PAUSE_FILE)
     refresh = []
     if config.bn_refresh_faces:
