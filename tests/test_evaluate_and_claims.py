@@ -44,6 +44,9 @@ def test_budget_and_direction_come_from_the_numbers(tmp_path):
     assert "not an equal budget" in text and "lower than the basic CNN's 53.0% (-1.0 pp)" in text
     res2 = training_record(tmp_path / "b", "residual", accuracy=0.55, epochs_run=4)
     assert "an equal budget" in claims.ablation_sentence(res2, basic) and "higher than" in claims.ablation_sentence(res2, basic)
+    assert "the paper reports +1.0 pp" in text
+    fake = training_record(tmp_path / "c", "residual", accuracy=0.55, epochs_run=4, synthetic=True)
+    assert "+1.0 pp" not in claims.ablation_sentence(fake, basic) and "not set beside the paper's" in claims.ablation_sentence(fake, basic)
 
 
 def test_folds_sentence_says_higher_when_the_folds_score_higher(tmp_path):
@@ -120,6 +123,20 @@ def test_curves_sentence_sets_ours_beside_the_papers_and_says_when_ours_is_short
     assert "75% training and 73.7% validation" in text and "no overfitting" in text and "cannot be checked" not in text
 
 
+def test_synthetic_curves_are_not_set_beside_the_papers(tmp_path):
+    """On synthetic faces the curve and best-epoch sentences say what ours did and quote none of the paper's numbers."""
+    real = training_record(tmp_path, "residual", epochs_run=12)
+    text = claims.best_epoch_sentence(real, "residual")
+    assert text.startswith("The paper reports 75% test, 74% validation and 86% training accuracy after 100 epochs (48 minutes on a K80 GPU).")
+    assert "Ours is the network of epoch 12 of the 12 it ran: in training it scored 55.5% on the validation faces and 61.0%" in text
+    assert "Evaluated again" in text  # the fixture's re-evaluation (60.0%) is not the history's 55.5%
+    real.val = real.test.__class__(**{**real.test.__dict__, "accuracy": 0.555})
+    assert "Evaluated again" not in claims.best_epoch_sentence(real, "residual")
+    fake = training_record(tmp_path, "residual", epochs_run=12, synthetic=True)
+    for text in (claims.best_epoch_sentence(fake, "residual"), claims.curves_sentence(fake, "residual")):
+        assert "paper" not in text.replace("the paper's curves are not set beside them", "") and "86%" not in text and "35" not in text
+
+
 def test_history_figure_spans_the_planned_epochs_and_marks_the_best_epoch_restarts_and_the_paper(tmp_path):
     from fer_lib.paper import PAPER_CURVES
     from fer_lib.pipeline.records import RestartInfo
@@ -155,3 +172,22 @@ def test_the_provenance_box_names_each_restart(tmp_path):
     assert r.how_it_stopped.endswith("or on a new machine from the network of its best epoch (1 such restart so far)")  # not "resumes from its state"
     assert "residual: restarted" in box and "after epoch 10, from `models/residual.keras`" in box
     assert "state/ missing (a new machine)" in box and "learning rate 0.0005" in box and "not those an uninterrupted run" in box
+
+
+def test_ck_plus_numbers_sit_beside_the_papers_only_on_real_faces(tmp_path):
+    real = training_record(tmp_path, "ckplus-random", accuracy=0.9, dataset="ckplus")
+    sentence, rows = claims.ck_peers(real)
+    assert rows["ours, random split (this run)"] == 0.9 and rows["Bah & Xue (2022), random split"] == 0.97 and "beside our" in sentence
+    assert claims.paper_reports(real, "ckplus_test_accuracy") == "The paper reports 97%."
+    fake = training_record(tmp_path, "ckplus-random", accuracy=0.9, dataset="synthetic-ckplus", synthetic=True)
+    sentence, rows = claims.ck_peers(fake)
+    assert not any(name.startswith("ours") for name in rows) and "synthetic" in sentence
+    assert claims.paper_reports(fake, "ckplus_test_accuracy") == ""
+
+
+def test_the_weighting_sentence_says_a_recall_that_did_not_move_stayed(tmp_path):
+    weighted = training_record(tmp_path, "residual", accuracy=0.6)
+    same = claims.weighting_sentence(weighted, training_record(tmp_path, "residual-unweighted", accuracy=0.6))
+    assert "for the rarest, " in same and "it stayed at" in same and "went from" not in same
+    moved = claims.weighting_sentence(weighted, training_record(tmp_path, "residual-unweighted", accuracy=0.3))
+    assert "it went from" in moved and "+30.0 pp in accuracy" in moved and "guessing among the 7 classes scores 14.3%" in moved

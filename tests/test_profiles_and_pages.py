@@ -99,3 +99,16 @@ def test_a_number_in_exponent_form_is_a_number():
     assert profiles.parse_overrides(["train.learning_rate=1e-3", "train.min_lr=5E-8", "dataset=fer2013"]) == {
         "train": {"learning_rate": 0.001, "min_lr": 5e-8}, "dataset": "fer2013"}  # YAML 1.1 alone reads 1e-3 as a string
     assert profiles.for_page("smoke", profiles.parse_overrides(["train.learning_rate=1e-3"]))["train"]["learning_rate"] == 0.001
+
+
+def test_the_posed_page_says_which_photos_it_labels():
+    """Generated scenes are never described as the reference run's muxspace photos, nor those as a parameter's folder."""
+    from fer_lib.data.synthetic import GENERATED_SCENES
+    from fer_lib.report.pages import posed_intro
+
+    generated = posed_intro(GENERATED_SCENES, 4, given=False)
+    assert f"4 {GENERATED_SCENES}" in generated and "muxspace" not in generated and "nothing on this page compares with the paper" in generated
+    reference = posed_intro("$FER_DATA_ROOT/posed", 4, given=False)
+    assert "4 posed photos of one person from muxspace" in reference and "among FERGIT's faces" in reference
+    given = posed_intro("photos", 3, given=True)
+    assert "3 photos of `photos`, given as a parameter" in given and "muxspace" not in given

@@ -55,6 +55,11 @@ def test_equal_budgets_are_named_and_synthetic_runs_flagged(tmp_path):
     shown = display_table(card.reset_index()).set_index("what")
     assert shown.loc["Residual CNN, FERGIT test accuracy", "difference"] == "synthetic stand-in"  # never -15.0 pp beside the paper
     assert shown.loc["Residual CNN parameters", "difference"] == "+0"  # counted from the model, not from synthetic faces
+    assert shown.loc["Residual CNN, FERGIT test accuracy", "why they differ"] == ""  # said once, above the table
+    from fer_lib.report.scorecard import styled_scorecard
+
+    html = styled_scorecard(display_table(card.reset_index())).to_html()
+    assert "as in the row above" in html and "not comparable to the paper" not in html
     assert pd.isna(card.loc["residual_run_time_min", "ours"]) and "not extrapolated" in card.loc["residual_run_time_min", "why they differ"]
     from fer_lib.pipeline.records import PageRecord
 
@@ -153,3 +158,55 @@ def test_deviations_say_what_the_run_holds_and_what_has_not_run(tmp_path):
     assert "refreshed, 96.0% test accuracy" in effect["BatchNorm statistics at inference"]
     assert effect["BatchNorm statistics at inference"].endswith("Keras' averages only, 90.0% test accuracy, 7 of 7 classes predicted "
                                                                 "(best epoch 100, 100 epochs run): +6.0 pp with the refresh after 100 epochs.")
+
+
+def test_deviations_name_the_data_the_run_used(tmp_path):
+    """A synthetic run's rows say it used generated faces and scenes, its folds and its precision, not the reference run's."""
+    from fer_lib.data.synthetic import GENERATED_SCENES
+    from fer_lib.pipeline.records import PageRecord
+    from fer_lib.report.deviations import deviations_table
+
+    training_record(tmp_path, "residual", epochs_run=10, epochs=10, status="completed")
+    real = deviations_table(tmp_path).set_index("what")
+    assert real.loc["FERGIT", "ours"].startswith("all of FER-2013 and muxspace") and "muxspace user 628" in real.loc["Posed photos", "ours"]
+    assert real.loc["Numeric precision", "ours"] == "bfloat16 mixed precision" and real.loc["Training budget", "ours"] == "a plan of 10 epochs, on a CPU"
+    assert "scorecard extrapolates" in real.loc["Training budget", "measured effect in this run"]
+    training_record(tmp_path, "residual", synthetic=True, epochs_run=10, epochs=10, status="completed")
+    fold = training_record(tmp_path, "ckplus-fold0", synthetic=True, dataset="synthetic-ckplus", split="subject-fold-0")
+    fold.params["n_folds"] = 3
+    write_record(fold, tmp_path / "training" / "ckplus-fold0" / "run.json")
+    write_record(PageRecord(page="06_posed_images", values={"photos": GENERATED_SCENES, "n_photos": 4}), tmp_path / "metrics" / "06_posed_images.json")
+    demo = deviations_table(tmp_path).set_index("what")
+    assert demo.loc["FERGIT", "ours"] == "1,000 generated synthetic faces in its place"
+    assert demo.loc["FERGIT", "measured effect in this run"] == demo.loc["Posed photos", "measured effect in this run"] == "not compared with the paper"
+    assert demo.loc["Posed photos", "ours"].startswith(f"4 {GENERATED_SCENES}")
+    assert demo.loc["CK+ protocol", "ours"] == "the paper's kind of random split, and 3 subject-independent folds beside it (on 1,000 synthetic CK+-like faces)"
+    assert "synthetic demo" in demo.loc["Training budget", "why"] and "scorecard extrapolates" not in demo.loc["Training budget", "measured effect in this run"]
+
+
+def test_the_scorecard_says_how_to_read_it_for_its_data_and_seeds(tmp_path):
+    from fer_lib.report.scorecard import NOT_COMPARED, scorecard_reading
+    from fer_lib.report.summary import baselines_markdown
+
+    real, fake = tmp_path / "real", tmp_path / "fake"
+    training_record(real, "residual")
+    training_record(fake, "residual", synthetic=True)
+    assert scorecard_reading([real]).startswith("One seed ran. *Difference* is ours minus the paper's") and "extrapolated" in scorecard_reading([real])
+    assert scorecard_reading([real, real]).startswith("2 seeds ran; *ours* is the mean")
+    assert NOT_COMPARED in scorecard_reading([fake]) and "no training time is extrapolated" in scorecard_reading([fake])
+    assert baselines_markdown(real) == ("For scale, with no learning: on the test faces of the residual CNN (100), guessing scores 14.3% "
+                                        "and always answering angry 15.0%.")
+    assert baselines_markdown(tmp_path) == ""
+
+
+def test_restarts_are_a_deviation_only_when_a_training_restarted(tmp_path):
+    from fer_lib.pipeline.records import RestartInfo
+    from fer_lib.report.deviations import deviations_table
+
+    r = training_record(tmp_path, "residual", epochs_run=12)
+    assert "Interrupted trainings" not in set(deviations_table(tmp_path)["what"])
+    r.restarts = [RestartInfo(epoch=e, reason="state/ missing", weights="models/residual.keras", weights_sha256="0" * 64, optimizer="fresh",
+                              learning_rate=1e-3) for e in (5, 10)]
+    write_record(r, tmp_path / "training" / "residual" / "run.json")
+    row = deviations_table(tmp_path).set_index("what").loc["Interrupted trainings"]
+    assert "(residual: after epochs 5 and 10)" in row["ours"] and row["measured effect in this run"].startswith("not measured")

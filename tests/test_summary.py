@@ -85,7 +85,7 @@ def test_every_quoted_claim_is_the_papers_own_words():
 
 
 def test_a_result_is_set_beside_what_no_learning_scores(tmp_path):
-    from fer_lib.report.pages import chance_sentence
+    from fer_lib.report.claims import chance_sentence
 
     record = training_record(tmp_path, "residual")  # 100 test faces, labels 0..6 in turn: 15 angry, 15 disgust, 14 of each other
     text = chance_sentence(record.test)

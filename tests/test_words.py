@@ -1,7 +1,8 @@
 """Pages speak to readers: statuses, splits, precisions and data sources in words, not identifiers."""
-
+import pytest
 from datafixtures import training_record
 
+from fer_lib.pipeline.records import write_record
 from fer_lib.report import words
 from fer_lib.report.pages import training_provenance
 from fer_lib.report.scorecard import compute_table, protocol
@@ -30,3 +31,31 @@ def test_a_recipe_names_what_it_takes_from_the_papers_networks_and_augmentation(
     assert recipe_departures({"width": 1.0, "augment": {"enabled": True}}) == ""
     assert recipe_departures({"width": 0.25, "augment": {"enabled": False}}) == ", at width 0.25, no augmentation"
     assert recipe_departures({"width": 0.125}) == ", at width 0.125"
+
+
+@pytest.mark.parametrize("m, said", [(0.0, "under a minute"), (0.49, "under a minute"), (0.5, "1 minute"), (1.4, "1 minute"), (1.5, "2 minutes"), (14.6, "15 minutes")])
+def test_minutes_read_right_at_zero_and_one(m, said):
+    assert words.minutes(m) == said
+
+
+def test_a_training_on_two_machines_names_both(tmp_path):
+    """Sessions on different CPUs are each credited to their own device, in the provenance box and the compute summary."""
+    from fer_lib.pipeline.records import Session
+    from fer_lib.report.summary import compute_markdown
+
+    r = training_record(tmp_path, "residual")
+    r.sessions = [Session(wall_s=3600.0, status="paused", epochs_run=2, device="CPU: A"), Session(wall_s=1800.0, status="paused", epochs_run=4, device="CPU: B"),
+                  Session(wall_s=1800.0, status="paused", epochs_run=5, device="CPU: A")]
+    r.environment |= {"python": "3.11", "packages": {}, "keras_backend": "tensorflow"}
+    write_record(r, tmp_path / "training" / "residual" / "run.json")
+    assert r.session_devices() == {"CPU: A": (2, 5400.0), "CPU: B": (1, 1800.0)}
+    assert "CPU: A (2 sessions) and CPU: B (1 session); 2 cores" in training_provenance(r)
+    assert "took 1.5 h on CPU: A and 0.5 h on CPU: B for this run's 1 trainings" in compute_markdown(tmp_path)
+    assert words.join(["a", "b", "c"]) == "a, b and c"
+
+
+def test_command_options_survive_markdown_typography():
+    from fer_lib.report.pages import options_as_code
+
+    assert options_as_code("the replicate command's --seeds option") == "the replicate command's `--seeds` option"
+    assert options_as_code("already `--seeds` and a--b") == "already `--seeds` and a--b"

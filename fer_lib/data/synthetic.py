@@ -42,6 +42,8 @@ FER2013_COUNTS: tuple[int, ...] = (4953, 547, 5121, 8989, 6077, 4002, 6198)
 CKPLUS_SEQUENCES: tuple[int, ...] = (45, 59, 25, 69, 28, 83, 18)
 
 
+GENERATED_SCENES = "generated scenes (synthetic faces pasted into noise)"  # where posed photos come from when no real ones are found
+
 def _proportions(counts: tuple[int, ...]) -> np.ndarray:
     p = np.asarray(counts, dtype=np.float64)
     return p / p.sum()

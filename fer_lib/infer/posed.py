@@ -19,12 +19,12 @@ from fer_lib.settings import data_root, shown
 def posed_photos(root: str | Path | None, posed_dir: str | Path | None, scratch: str | Path) -> tuple[list[Path], dict[str, str], str]:
     """The photos, their posed labels by file name, and where they came from: ``posed_dir``;
     else the data root's ``posed/`` (with its ``labels.csv``); else four generated scenes in ``scratch``."""
-    from fer_lib.data.synthetic import synthetic_scenes
+    from fer_lib.data.synthetic import GENERATED_SCENES, synthetic_scenes
 
     base = data_root(root)
     folder = Path(posed_dir) if posed_dir else (base / "posed" if base and (base / "posed").is_dir() else None)
     if folder is None:
-        return synthetic_scenes(Path(scratch) / "scenes", 4), {}, "generated scenes (synthetic faces pasted into noise)"
+        return synthetic_scenes(Path(scratch) / "scenes", 4), {}, GENERATED_SCENES
     labels_csv = folder / "labels.csv"
     labels = {}
     if labels_csv.exists():

@@ -142,6 +142,16 @@ class TrainingRecord:
         t = self.training
         return "completed" if t.status == "early_stopped" and t.epochs_run >= self.config["epochs"] else t.status
 
+    def session_devices(self) -> dict[str, tuple[int, float]]:
+        """Each device the training's sessions ran on: (sessions, wall seconds), in order of first use.
+        A session without a device of its own (an interrupted one) counts for the record's device."""
+        out: dict[str, tuple[int, float]] = {}
+        for s in self.sessions:
+            d = s.device or str(self.environment.get("device", "an unrecorded device"))
+            n, wall = out.get(d, (0, 0.0))
+            out[d] = (n + 1, wall + s.wall_s)
+        return out
+
     @property
     def how_it_stopped(self) -> str:
         """How the training ended, in words (EarlyStopping firing on the last planned epoch ran them all)."""

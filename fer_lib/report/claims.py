@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fer_lib.paper import PAPER, PAPER_CURVES, PAPER_POSED_ERROR
+from fer_lib.paper import PAPER, PAPER_CURVES, PAPER_POSED_ERROR, PEERS_CKPLUS
 from fer_lib.pipeline.records import TrainingRecord
 from fer_lib.report import words
 
@@ -21,8 +21,41 @@ def pp(x: float) -> str:
     return f"{x * 100:+.1f} pp"
 
 
+def _share(x: float) -> str:
+    """A share as the paper prints it: 74% or 73.7%."""
+    return f"{round(x * 100, 1):g}%"
+
+
+def _moved(before: float, after: float) -> str:
+    """``went from 12.0% to 30.0%``, or ``stayed at 0.0%``."""
+    return f"stayed at {after:.1%}" if f"{before:.1%}" == f"{after:.1%}" else f"went from {before:.1%} to {after:.1%}"
+
+
 def _higher(a: float, b: float) -> str:
     return "higher than" if a > b else ("lower than" if a < b else "equal to")
+
+
+def no_learning(m) -> tuple[float, str, float]:
+    """What no learning scores on the faces of metrics ``m``: guessing uniformly, and always answering the largest class (its name, its share)."""
+    support = {c: v["support"] for c, v in m.per_class.items()}
+    largest = max(support, key=support.get)
+    return 1 / len(support), largest, support[largest] / max(sum(support.values()), 1)
+
+
+def chance_sentence(m) -> str:
+    """What no learning scores on these test faces, in a sentence."""
+    chance, largest, share = no_learning(m)
+    return (f"For scale, guessing among the {len(m.per_class)} classes scores {chance:.1%}, and always answering the largest "
+            f"class, {largest}, {share:.1%} of these faces.")
+
+
+def baselines_sentence(tests: dict) -> str:
+    """For each named test set (``{"the residual CNN's test faces": metrics}``), what no learning scores on it."""
+    parts = []
+    for what, m in tests.items():
+        chance, largest, share = no_learning(m)
+        parts.append(f"on {what} ({m.n:,}), guessing scores {chance:.1%} and always answering {largest} {share:.1%}")
+    return ("For scale, with no learning: " + "; ".join(parts) + ".") if parts else ""
 
 
 def budget_sentence(a: TrainingRecord, b: TrainingRecord, a_name: str, b_name: str) -> str:
@@ -40,8 +73,10 @@ def ablation_sentence(residual: TrainingRecord, basic: TrainingRecord) -> str:
     gain = residual.test.accuracy - basic.test.accuracy
     return (f"{budget_sentence(residual, basic, 'residual CNN', 'basic CNN')} The residual CNN's test accuracy is "
             f"{residual.test.accuracy:.1%}, {_higher(residual.test.accuracy, basic.test.accuracy)} the basic CNN's "
-            f"{basic.test.accuracy:.1%} ({pp(gain)}); the paper reports {pp(PAPER['residual_gain'])} after 100 epochs each. "
-            f"This is one seed: how far another seed would move the gap is not measured in this run.")
+            f"{basic.test.accuracy:.1%} ({pp(gain)})"
+            + ("; on synthetic faces, not set beside the paper's. " if residual.data.synthetic else
+               f"; the paper reports {pp(PAPER['residual_gain'])} after 100 epochs each. ") +
+            "This is one seed: how far another seed would move the gap is not measured in this run.")
 
 
 def weighting_sentence(weighted: TrainingRecord, unweighted: TrainingRecord) -> str:
@@ -57,10 +92,10 @@ def weighting_sentence(weighted: TrainingRecord, unweighted: TrainingRecord) -> 
     return (f"{head} With balanced weights the network reached {w.accuracy:.1%} accuracy and {w.balanced_accuracy:.1%} balanced "
             f"accuracy (the mean of the per-class recalls); without them, {u.accuracy:.1%} and {u.balanced_accuracy:.1%}: "
             f"{pp(w.accuracy - u.accuracy)} in accuracy and {pp(w.balanced_accuracy - u.balanced_accuracy)} in balanced accuracy. "
-            f"Recall rose for {len(up)} of the {len(classes)} classes; for the rarest, {rare}, it went from "
-            f"{u.per_class[rare]['recall']:.1%} to {w.per_class[rare]['recall']:.1%}, and for the most common, {common}, from "
-            f"{u.per_class[common]['recall']:.1%} to {w.per_class[common]['recall']:.1%}. "
-            f"This is one seed: the page does not measure how much these numbers move from seed to seed.")
+            f"Recall rose for {len(up)} of the {len(classes)} classes; for the rarest, {rare}, it "
+            f"{_moved(u.per_class[rare]['recall'], w.per_class[rare]['recall'])}, and for the most common, {common}, it "
+            f"{_moved(u.per_class[common]['recall'], w.per_class[common]['recall'])}. "
+            f"This is one seed: the page does not measure how much these numbers move from seed to seed. " + chance_sentence(w))
 
 
 def folds_sentence(random: TrainingRecord, folds: list[TrainingRecord], planned: int | None = None) -> str:
@@ -143,11 +178,29 @@ def posed_sentence(summaries: dict[str, dict]) -> str:
             f"{PAPER['posed_confidence']:.0%} and one error, {posed} taken for {predicted}.")
 
 
+def best_epoch_sentence(r: TrainingRecord, arch: str) -> str:  # arch: a key of PAPER_CURVES
+    """The paper's final accuracies (real data only) and what the network we keep, its best epoch's, scored in training."""
+    best, n = r.training.best_epoch, r.training.epochs_run
+    h = r.history[best - 1] if best else {}
+    ours = (f"Ours is the network of epoch {best} of the {n} it ran: in training it scored {h['val_accuracy']:.1%} on the validation faces "
+            f"and {h['accuracy']:.1%} on that epoch's {words.training_batches(r.config)}.") if h else ""
+    if h and r.val is not None and abs(r.val.accuracy - h["val_accuracy"]) * r.val.n >= 0.5:  # at least one face apart
+        ours += (f" Evaluated again after export, the network scores {r.val.accuracy:.1%} on the validation faces; the provenance box "
+                 "and the tables use that evaluation.")
+    if r.data.synthetic:
+        return ours + " These curves come from synthetic faces: the paper's curves are not set beside them."
+    paper = PAPER_CURVES[arch]
+    return (f"The paper reports {_share(PAPER[f'{arch}_test_accuracy'])} test, {_share(paper['val_accuracy'])} validation and {_share(paper['accuracy'])} "
+            f"training accuracy after 100 epochs ({PAPER[f'{arch}_run_time_min']} minutes on a K80 GPU). " + ours)
+
+
 def curves_sentence(r: TrainingRecord, arch: str) -> str:
     """Our training curves beside what the paper says of its own (``PAPER_CURVES[arch]``):
     where each ended, how far apart training and validation are, and, while a training is
     short of the paper's epoch, that the comparison is of curves at different epochs."""
     paper, h = PAPER_CURVES[arch], r.history
+    if not h:
+        return "This training recorded no epochs."
     last = h[-1]
     best_val = max(range(len(h)), key=lambda i: h[i]["val_accuracy"]) + 1
     lowest_val_loss = min(range(len(h)), key=lambda i: h[i]["val_loss"]) + 1
@@ -155,6 +208,10 @@ def curves_sentence(r: TrainingRecord, arch: str) -> str:
     ours = (f"After {n} of {planned} planned epochs ours stands at {last['accuracy']:.1%} training and {last['val_accuracy']:.1%} "
             f"validation accuracy (a gap of {pp(last['accuracy'] - last['val_accuracy'])}); its validation accuracy peaked at epoch {best_val} "
             f"and its validation loss was lowest at epoch {lowest_val_loss}.")
+    weighted = (f" Training accuracy here, as in Keras' own history, is the running accuracy over each epoch's {words.training_batches(r.config)}"
+                " (not class-weighted); the training loss is class-weighted, the validation loss is not.")
+    if r.data.synthetic:
+        return ours + weighted
     theirs = (f"The paper's {arch} network ended its 100 epochs at {paper['accuracy']:.0%} training and {paper['val_accuracy']:.1%} "
               f"validation accuracy ({pp(paper['accuracy'] - paper['val_accuracy'])}), and the paper says \"{paper['says']}\" ({paper['where']}).")
     note = ""
@@ -162,6 +219,18 @@ def curves_sentence(r: TrainingRecord, arch: str) -> str:
         stop = paper.get("stops_generalising_epoch")
         note = (f" Ours has not reached the paper's epoch 100{'' if not stop or n >= stop else f' nor its epoch {stop}'}: "
                 f"what the paper saw later cannot be checked against this run yet.")
-    weighted = (f" Training accuracy here, as in Keras' own history, is the running accuracy over each epoch's {words.training_batches(r.config)}"
-                " (not class-weighted); the training loss is class-weighted, the validation loss is not.")
     return ours + " " + theirs + note + weighted
+
+
+def paper_reports(r: TrainingRecord, key: str) -> str:
+    """"The paper reports 97%." after a sentence about ``r``, or nothing when ``r`` trained on synthetic faces."""
+    return "" if r.data.synthetic else f"The paper reports {_share(PAPER[key])}."
+
+
+def ck_peers(random_run: TrainingRecord) -> tuple[str, dict[str, float]]:
+    """The sentence above the paper's Table 5 and its rows: ours beside the paper's and its peers' only on real CK+."""
+    rows = {"Bah & Xue (2022), random split": PAPER["ckplus_test_accuracy"]} | PEERS_CKPLUS
+    why = "The paper's 97% and the figures it cites come from random or unstated splits of CK+"
+    if random_run.data.synthetic:
+        return why + "; this run's CK+-like faces are synthetic, so its number is not set among them.", rows
+    return why + ", so they are set beside our random-split number only.", {"ours, random split (this run)": random_run.test.accuracy} | rows

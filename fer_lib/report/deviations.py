@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from fer_lib.data.synthetic import GENERATED_SCENES
 from fer_lib.paper import PAPER_EPOCHS
 from fer_lib.pipeline import registry
-from fer_lib.pipeline.records import TrainingRecord, read_folds, read_training
+from fer_lib.pipeline.records import TrainingRecord, read_folds, read_page, read_training
 from fer_lib.report import words
 from fer_lib.report.claims import pp
 from fer_lib.report.scorecard import minutes_per_epoch
@@ -53,8 +54,10 @@ def budget_effect(run_dir: Path) -> str:
     rows = [r for n in registry.FERGIT_NETWORKS if (r := read_training(run_dir, n.name)) is not None]
     if not rows:
         return NOT_MEASURED
-    return "; ".join(f"{r.name}: {r.training.epochs_run} of {r.config['epochs']} planned epochs ({words.status(r.stop_status)})" for r in rows) + \
-        " (each results page shows its curves; the scorecard extrapolates the time to 100 epochs)."
+    said = "; ".join(f"{r.name}: {r.training.epochs_run} of {r.config['epochs']} planned epochs ({words.status(r.stop_status)})" for r in rows)
+    if any(r.data.synthetic for r in rows):
+        return said + " (on synthetic faces: neither the epochs nor their times say anything of the paper's budget)."
+    return said + " (each results page shows its curves; the scorecard extrapolates the time to 100 epochs)."
 
 
 def _held(run_dir: Path, name: str, says: str) -> str:
@@ -73,17 +76,74 @@ def _folds(run_dir: Path) -> str:
 
 def budget_why(run_dir: Path) -> str:
     """How long the paper's budget takes here, from the FERGIT trainings' measured epochs."""
+    record = fergit_record(run_dir)
+    if record is not None and record.data.synthetic:
+        return "the synthetic demo must finish in minutes; its epochs on a few thousand generated faces say nothing of a FERGIT epoch's time"
     times = {n.name: m for n in registry.FERGIT_NETWORKS if (r := read_training(run_dir, n.name)) is not None and (m := minutes_per_epoch(r))}
     if not times:
         return "a FERGIT epoch takes minutes on a 2-core CPU: 100 epochs take hours per network"
     return "; ".join(f"a {n} FERGIT epoch takes {m:.1f} min here, so {PAPER_EPOCHS} epochs about {m * PAPER_EPOCHS / 60:.0f} h" for n, m in times.items())
 
 
+def fergit_record(run_dir: Path) -> TrainingRecord | None:
+    """The record that speaks for this run's FERGIT trainings: its residual CNN's, else any training's."""
+    names = [registry.RESIDUAL.name] + [p.parent.name for p in sorted(Path(run_dir).glob("training/*/run.json"))]
+    return next((r for n in names if (r := read_training(run_dir, n)) is not None), None)  # reads up to the first record found
+
+
 def run_recipe(run_dir: Path) -> dict:
-    """The recipe of this run's FERGIT trainings (its residual CNN's, else any training's), over the recipe's defaults."""
-    names = [registry.RESIDUAL.name] + [p.parent.name for p in sorted(run_dir.glob("training/*/run.json"))]
-    found = next((r.config for n in names if (r := read_training(run_dir, n)) is not None), {})  # reads up to the first record found
-    return TrainConfig().to_dict() | found
+    """The recipe of this run's FERGIT trainings, over the recipe's defaults."""
+    record = fergit_record(run_dir)
+    return TrainConfig().to_dict() | (record.config if record is not None else {})
+
+
+def _budget(recipe: dict) -> str:
+    cap = recipe.get("max_epochs_per_session")
+    same = "the same plan of" if recipe["epochs"] == PAPER_EPOCHS else "a plan of"
+    return f"{same} {recipe['epochs']} epochs" + (f", at most {cap} a session (each resumes the last)" if cap else "") + ", on a CPU"
+
+
+def _restart_rows(run_dir: Path) -> list[tuple]:
+    """A row when some training restarted from saved weights with a fresh optimizer (a machine without its state)."""
+    restarted = [(p.parent.name, r.restarts) for p in sorted(run_dir.glob("training/*/run.json"))
+                 if (r := read_training(run_dir, p.parent.name)) is not None and r.restarts]
+    if not restarted:
+        return []
+    said = "; ".join(f"{name}: after epoch{'s' if len(xs) > 1 else ''} {words.join([str(x.epoch) for x in xs])}" for name, xs in restarted)
+    return [("Interrupted trainings", "one uninterrupted training per network (implied)",
+             f"restarted from the saved network with a fresh optimizer when a session's machine lacked the training's saved state ({said})",
+             "the trainings span many sessions, and a new machine starts without the previous one's state",
+             "not measured: the optimizer's moments and the augmentation's random state start again, so the epochs after a restart "
+             "are not those an uninterrupted run would give (each training's page lists its restarts)")]
+
+
+def _data_rows(run_dir: Path) -> list[tuple]:
+    """The rows of FERGIT, the CK+ protocol and the posed photos, from what this run's records say it used."""
+    fergit, ck = fergit_record(run_dir), read_training(run_dir, registry.CK_RANDOM.name)
+    folds = read_folds(run_dir)
+    ck = ck or (folds[0] if folds else None)
+    n_folds = folds[0].params.get("n_folds") if folds else None
+    fold_words = f"{n_folds} subject-independent folds" if n_folds else "subject-independent folds"
+    ck_on = f" (on {ck.data.n:,} synthetic CK+-like faces)" if ck is not None and ck.data.synthetic else ""
+    posed = read_page(run_dir, registry.HOLDOUT.page)
+    photos = posed.values.get("photos") if posed is not None else None
+    if fergit is not None and fergit.data.synthetic:
+        data = (f"{fergit.data.n:,} generated synthetic faces in its place", "the embedded default runs offline, without the real data",
+                "not compared with the paper")
+    else:
+        data = ("all of FER-2013 and muxspace, minus contempt and one image with conflicting labels", "the paper does not say which faces it kept",
+                "the data-exploration page counts ours")
+    if photos == GENERATED_SCENES:
+        scenes = (f"{posed.values.get('n_photos')} {GENERATED_SCENES}, in place of photos", "this run has no real photos", "not compared with the paper")
+    else:
+        scenes = ("four posed photos of muxspace user 628, whose 48x48 faces are in FERGIT", "the paper's photos are not available",
+                  _held(run_dir, registry.HOLDOUT.name, "the posed-photo page also shows a network trained with that person held out"))
+    return [
+        ("FERGIT", "49,300 faces of FER-2013 and muxspace (make-up unpublished)", *data),
+        ("CK+ protocol", "a test split of CK+ (how it was drawn is not said)", f"the paper's kind of random split, and {fold_words} beside it{ck_on}",
+         "frames of one sequence are near copies, so a random split tests seen people", _folds(run_dir)),
+        ("Posed photos", "photos of one person (unpublished)", *scenes),
+    ]
 
 
 def _refresh(recipe: dict) -> str:
@@ -131,20 +191,16 @@ def deviations_table(run_dir: str | Path) -> pd.DataFrame:
          "after a short training (a few hundred steps) the averages lag the weights and dropout shifts the variance; in the test suite, a "
          "network trained 88 steps on generated faces tells at most 3 classes apart at inference without the refresh, and all 7 with it",
          batchnorm_effect(run_dir)),
-        ("Numeric precision", "float32 (Keras 2 on a K80 GPU, implied)", "mixed bfloat16 in the reference run (float32 in the paper profile)",
-         "faster on a CPU with bfloat16 instructions, like this one", precision_effect(run_dir)),
-        ("Training budget", f"{PAPER_EPOCHS} epochs on a GPU", f"the same plan of {PAPER_EPOCHS} epochs, capped per session on the 2-core CPU",
-         budget_why(run_dir), budget_effect(run_dir)),
+        ("Numeric precision", "float32 (Keras 2 on a K80 GPU, implied)", words.precision(recipe["precision"]),
+         "the paper's" if recipe["precision"] == "float32" else "faster on a CPU with bfloat16 instructions, like this one", precision_effect(run_dir)),
+        ("Training budget", f"{PAPER_EPOCHS} epochs on a GPU", _budget(recipe), budget_why(run_dir), budget_effect(run_dir)),
+        *_restart_rows(run_dir),
         ("ReduceLROnPlateau factor", "not given", "0.5", "Keras needs a value; 0.5 is a common choice", NOT_MEASURED),
         ("Augmentation ranges", "flip, rotation, shift, zoom, brightness (no ranges)", *augment, NOT_MEASURED),
         ("Class weights", "rare classes weighted high, common ones low (no rule)", "scikit-learn's balanced rule, n / (k · count)",
          "a stated rule in place of an unstated one", _held(run_dir, registry.UNWEIGHTED.name, "the class-weighting page compares the residual CNN with and without them")),
-        ("FERGIT", "49,300 faces of FER-2013 and muxspace (make-up unpublished)", "all of FER-2013 and muxspace, minus contempt and one image with conflicting labels",
-         "the paper does not say which faces it kept", "the data-exploration page counts ours"),
-        ("CK+ protocol", "a test split of CK+ (how it was drawn is not said)", "the paper's kind of random split, and 10 subject-independent folds beside it",
-         "frames of one sequence are near copies, so a random split tests seen people", _folds(run_dir)),
-        ("Posed photos", "photos of one person (unpublished)", "four posed photos of muxspace user 628, whose 48x48 faces are in FERGIT",
-         "the paper's photos are not available", _held(run_dir, registry.HOLDOUT.name, "the posed-photo page also shows a network trained with that person held out")),
-        ("Seeds", "one run (no seed given)", "one run, seed 0; replicate --seeds repeats a run per seed", "compute", NOT_MEASURED),
+    ] + _data_rows(run_dir) + [
+        ("Seeds", "one run (no seed given)", f"one run, seed {recipe['seed']}; the replicate command's --seeds option repeats a run per seed", "compute",
+         NOT_MEASURED),
     ]
     return pd.DataFrame(rows, columns=["what", "the paper", "ours", "why", "measured effect in this run"])

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 
 from matplotlib.figure import Figure
 
 from fer_lib.data.faceset import FaceSet
+from fer_lib.data.synthetic import GENERATED_SCENES
 from fer_lib.pipeline.provenance import data_fingerprint, environment
 from fer_lib.pipeline.records import DataInfo, PageRecord, TrainingRecord, page_path, write_record
-from fer_lib.report import words
+from fer_lib.report import claims, words
 from fer_lib.report.stats import accuracy_interval
 from fer_lib.settings import OUT_DIR_ENV, PROFILE_ENV, REPO_ROOT, shown
 
@@ -93,8 +95,8 @@ def training_provenance(*records: TrainingRecord) -> str:
             (f"{r.name}: recipe", f"{c['arch']} CNN{words.recipe_departures(c)}, "
                                   f"{r.training.epochs_run} of {c['epochs']} planned epochs ({words.status(r.stop_status)}), best epoch {r.training.best_epoch}, "
                                   f"batch {c['batch_size']}, {words.precision(c['precision'])}, class weights {c['class_weights']}, seed {c['seed']}, {refresh}"),
-            (f"{r.name}: computed on", f"{r.environment.get('device')} ({r.environment.get('cpu_count')} cores), "
-                                       f"{words.sessions(len(r.sessions))}, {r.total_wall_s / 60:.0f} min in all; code git `{r.environment.get('git_commit')}`"),
+            (f"{r.name}: computed on", f"{words.devices(r.session_devices())}; {r.environment.get('cpu_count')} cores, "
+                                       f"{r.total_wall_s / 60:.0f} min in all; code git `{r.environment.get('git_commit')}`"),
         ]
         rows += [(f"{r.name}: restarted", restart_text(x)) for x in r.restarts]
     env = environment()
@@ -107,6 +109,11 @@ def restart_text(x) -> str:
     return (f"after epoch {x.epoch}, from `{x.weights}` (sha256 `{x.weights_sha256[:12]}`): {x.reason}. A {x.optimizer} optimizer at "
             f"learning rate {x.learning_rate:g}, the callbacks' counters replayed from the history; the optimizer's moments and the "
             f"augmentation's random state started again, so the epochs after it are not those an uninterrupted run would give")
+
+
+def options_as_code(text: str) -> str:
+    """Command-line options in ``text`` as inline code, so that Markdown's typography leaves ``--seeds`` whole (not an en dash)."""
+    return re.sub(r"(?<![\w`])(--[a-z][a-z-]*)", r"`\1`", text)
 
 
 def show(markdown: str) -> None:
@@ -173,30 +180,21 @@ def run_sentence(r: TrainingRecord, title: str, test_name: str = "the test faces
     lo, hi = accuracy_interval(s["test_accuracy"], s["n_test"])
     return (f"{title} reached **{s['test_accuracy']:.1%}** (95% interval {lo:.1%} to {hi:.1%}) on {test_name} ({s['n_test']:,} faces) "
             f"with the network of its best "
-            f"epoch, {s['best_epoch']}; the training {r.how_it_stopped}, in {s['train_minutes']:.0f} minutes of training{speed} "
+            f"epoch, {s['best_epoch']}; the training {r.how_it_stopped}, in {words.minutes(s['train_minutes'])} of training{speed} "
             f"on {r.environment.get('device')}. Its predictions fall in {s['n_predicted_classes']} of the {len(r.test.per_class)} classes. "
-            + chance_sentence(r.test))
+            + claims.chance_sentence(r.test))
 
 
-def chance_sentence(m) -> str:
-    """What no learning scores on these test faces: guessing uniformly, and always answering the largest class."""
-    support = {c: v["support"] for c, v in m.per_class.items()}
-    largest = max(support, key=support.get)
-    return (f"For scale, guessing among the {len(support)} classes scores {1 / len(support):.1%}, and always answering the largest "
-            f"class, {largest}, {support[largest] / max(sum(support.values()), 1):.1%} of these faces.")
-
-
-def training_page(r: TrainingRecord, prefix: str, title: str, paper: dict) -> None:
+def training_page(r: TrainingRecord, prefix: str, title: str) -> None:
     """What a page shows first about one training: its provenance box, its numbers glued as
-    ``prefix_*``, its sentence as ``prefix_sentence`` and the paper's numbers as ``paper_*``.
-    An unfinished training gets a warning box above all of it."""
+    ``prefix_*`` and its sentence as ``prefix_sentence``. An unfinished training gets a
+    warning box above all of it."""
     from fer_lib.report.summary import interim_markdown
 
     show(interim_markdown([r]))
     show(training_provenance(r))
     glue_values(prefix, training_summary(r))
     glue_markdown(f"{prefix}_sentence", run_sentence(r, title))
-    glue_values("paper", paper)
 
 
 def save_page(out_dir: str | Path, page: str, values: dict, *, faces: FaceSet | None = None, trainings: list = ()) -> Path:
@@ -265,7 +263,7 @@ def posed_models(used: dict[str, TrainingRecord], run_dir: str | Path, model_pat
 
 def posed_provenance(where: str, n_photos: int, used: dict[str, TrainingRecord], model_path: str | Path | None) -> str:
     """The posed-photo page's provenance box: the photos, and each network with how it trained."""
-    synthetic = any(r.data.synthetic for r in used.values()) or "generated" in where
+    synthetic = any(r.data.synthetic for r in used.values()) or where == GENERATED_SCENES
     head = SYNTHETIC_WARNING if synthetic else f"**Real photos** from `{where}`."
     rows = [_run_row(), ("photos", f"`{where}` ({n_photos} files)")]
     if model_path:
@@ -279,6 +277,20 @@ def posed_provenance(where: str, n_photos: int, used: dict[str, TrainingRecord],
     env = environment()
     rows += [("software", _software(env)), ("page code", f"git `{env['git_commit']}`, run at {env['time_utc']}")]
     return _admonition("warning" if synthetic else "tip", head, rows)
+
+
+def posed_intro(where: str, n_photos: int, given: bool) -> str:
+    """Which photos this page labels (``given``: a folder passed as a parameter), and what they can show."""
+    if where == GENERATED_SCENES:
+        return (f"The paper's photos are not published, and this run has no real ones: it labels {n_photos} {GENERATED_SCENES}. "
+                "They show that detection, cropping and labelling run end to end; nothing on this page "
+                "compares with the paper.")
+    if given:
+        return f"The paper's photos are not published. This page labels the {n_photos} photos of `{where}`, given as a parameter."
+    return (f"The paper's photos are not published. Ours are the {n_photos} posed photos of one person from muxspace in `{where}`; their "
+            "48x48 versions are among FERGIT's faces, so the network of the paper's split may have trained on them, as the paper's network "
+            "may have trained on its person. When the profile names that person's faces (its `posed_holdout` parameter), a second residual "
+            "CNN is trained with them held out of training and validation, and labels the same photos.")
 
 
 def posed_values(summaries: dict[str, dict], where: str, n_photos: int) -> dict:

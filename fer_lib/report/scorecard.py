@@ -307,21 +307,37 @@ def _gain_reason(views: list[RunView]) -> str:
     return f"{budgets}; one seed: how far another seed would move the gap is not measured in this run."
 
 
+def _records(run_dirs: list[str | Path]):
+    """(run folder, training record) for every training of the folders."""
+    for d in map(Path, run_dirs):
+        for path in sorted((d / "training").glob("*/run.json")):
+            yield d, read_training(d, path.parent.name)
+
+
 def describe_sources(run_dirs: list[str | Path]) -> str:
     """A Markdown admonition: which data and code the collected trainings come from (grouped), flagging synthetic data."""
     groups: dict[tuple, list[str]] = {}
     synthetic = False
-    for d in map(Path, run_dirs):
-        for path in sorted((d / "training").glob("*/run.json")):
-            t = read_training(d, path.parent.name)
-            synthetic |= t.data.synthetic
-            key = (d.name, t.data.source, t.data.sha256[:12], str(t.environment.get("git_commit")))
-            groups.setdefault(key, []).append(t.name)
-    lines = [f"- run folder `{run}`, {source} (sha256 `{sha}`), code `{commit}`: {', '.join(names)}" for (run, source, sha, commit), names in groups.items()]
+    for d, t in _records(run_dirs):
+        synthetic |= t.data.synthetic
+        key = (d.name, t.data.source, t.data.sha256[:12], str(t.environment.get("git_commit")))
+        groups.setdefault(key, []).append(t.name)
+    lines = [f"- run folder `{run}`, {words.source(source)} (sha256 `{sha}`), code `{commit}`: {', '.join(names)}" for (run, source, sha, commit), names in groups.items()]
     head = ("**Synthetic data.** Some or all of the numbers below come from synthetic faces: they show that the "
             "pipeline works and are **not comparable** to the paper's.") if synthetic else "**Real data.**"
     body = "\n".join(lines) if lines else "- no trainings in this run folder"
     return f":::{{admonition}} Provenance of this page\n:class: {'warning' if synthetic else 'tip'}\n\n{head} Trainings read:\n\n{body}\n:::\n"
+
+
+def scorecard_reading(run_dirs: list[str | Path]) -> str:
+    """How to read the scorecard's columns for these run folders: seeds, the difference, the times."""
+    n = len(run_dirs)
+    seeds = ("One seed ran." if n == 1 else f"{n} seeds ran; *ours* is the mean ± the standard deviation over seeds.")
+    if any(t.data.synthetic for _, t in _records(run_dirs)):
+        return (f"{seeds} This run is on synthetic faces: its numbers stand in for the paper's to show the pipeline runs, so the "
+                f"*difference* column says *{NOT_COMPARED}* instead of subtracting, and no training time is extrapolated.")
+    return (f"{seeds} *Difference* is ours minus the paper's, in percentage points (pp) for shares. Training times compare the "
+            "paper's 100 epochs with ours extrapolated to 100 epochs from the time per epoch, on the device the protocol names.")
 
 
 def _fmt(value, unit: str, signed: bool = False) -> str:
@@ -350,8 +366,8 @@ def display_table(card: pd.DataFrame) -> pd.DataFrame:
             ours += f" ± {_fmt(r['sd'], r['unit']).rstrip('%')}"
         paper = r["paper_text"] if isinstance(r.get("paper_text"), str) else _fmt(r["paper"], r["unit"])
         difference = NOT_COMPARED if r.get("synthetic") and ours else _fmt(r["difference"], r["unit"], signed=True)
-        rows.append({"what": r["what"], "paper": paper, "ours": ours, "difference": difference,
-                     "our protocol": r["our protocol"], "why they differ": r["why they differ"]})
+        why = "" if r["why they differ"] == SYNTHETIC else r["why they differ"]  # the paragraph above the table says it once
+        rows.append({"what": r["what"], "paper": paper, "ours": ours, "difference": difference, "our protocol": r["our protocol"], "why they differ": why})
     return pd.DataFrame(rows)
 
 
@@ -359,7 +375,9 @@ def styled_scorecard(shown: pd.DataFrame):
     """The display table as one HTML table that fits a page: the protocol (in italics) and the
     reason share the last column."""
     table = shown[["what", "paper", "ours", "difference"]].copy()
-    table["our protocol, and why they differ"] = [f"<i>{p}</i><br>{w}" for p, w in zip(shown["our protocol"], shown["why they differ"])]
+    protocols = list(shown["our protocol"])
+    said = ["as in the row above" if i and p and p == protocols[i - 1] else p for i, p in enumerate(protocols)]
+    table["our protocol, and why they differ"] = [f"<i>{p}</i>" + (f"<br>{w}" if w else "") for p, w in zip(said, shown["why they differ"])]
     widths = {"what": "20%", "paper": "9%", "ours": "9%", "difference": "8%", "our protocol, and why they differ": "54%"}
     styles = [{"selector": f"th.col{i}, td.col{i}", "props": [("width", w)]} for i, w in enumerate(widths.values())]
     return table.style.hide(axis="index").set_table_styles(

@@ -15,7 +15,7 @@ import numpy as np
 from fer_lib.paper import PAPER, PAPER_CURVES, PAPER_EPOCHS, PAPER_PARAMS
 from fer_lib.pipeline import registry
 from fer_lib.pipeline.records import TrainingRecord, read_folds, read_page, read_training
-from fer_lib.report import paired
+from fer_lib.report import claims, paired, words
 from fer_lib.report.stats import accuracy_interval, interval_text
 
 REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE, NOT_TESTED = "reproduced", "not reproduced", "inconclusive", "not tested"
@@ -305,12 +305,21 @@ def compute_markdown(run_dir: str | Path) -> str:
         return "No training has run in this run folder."
     by_device: dict[str, float] = {}
     for t in records:
-        device = str(t.environment.get("device", "an unrecorded device"))
-        by_device[device] = by_device.get(device, 0.0) + (t.training.train_wall_s or 0) / 3600
-    spent = "; ".join(f"{h:.1f} h on {d}" for d, h in by_device.items())
+        for device, (_, wall_s) in t.session_devices().items():
+            by_device[device] = by_device.get(device, 0.0) + wall_s / 3600
+    spent = words.join([f"{h:.1f} h on {d}" for d, h in by_device.items()])
     left = sum((minutes_per_epoch(t) or 0) * (t.config["epochs"] - t.training.epochs_run) / 60 for t in records if not t.finished)
-    text = (f"Training took {spent} for this run's {len(records)} trainings ({sum(len(t.sessions) for t in records)} sessions). "
-            f"The paper reports {PAPER['total_run_time_min']} minutes for its three trainings on a K80 GPU.")
+    text = f"The training sessions, data loading and evaluation included, took {spent} for this run's {len(records)} trainings ({words.sessions(sum(len(t.sessions) for t in records))})."
+    if not any(t.data.synthetic for t in records):
+        text += f" The paper reports {PAPER['total_run_time_min']} minutes for its three trainings on a K80 GPU."
     if left:
         text += f" Its unfinished trainings need about {left:.0f} h more at the pace measured so far."
     return text
+
+
+def baselines_markdown(run_dir: str | Path) -> str:
+    """What no learning scores on the test faces of the run's headline trainings (FERGIT or its stand-in, CK+'s random split, an official split)."""
+    run_dir = Path(run_dir)
+    names = [registry.RESIDUAL.name, registry.CK_RANDOM.name] + [t.name for t in _trainings(run_dir) if registry.is_official(t.name)]
+    tests = {f"the test faces of the {registry.label(n)}": t.test for n in names if (t := read_training(run_dir, n)) is not None and t.test is not None}
+    return claims.baselines_sentence(tests)

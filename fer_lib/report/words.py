@@ -38,6 +38,23 @@ def sessions(n: int) -> str:
     return f"{n} session" if n == 1 else f"{n} sessions"
 
 
+def devices(used: dict[str, tuple[int, float]]) -> str:
+    """``{"CPU: A": (5, ...), "CPU: B": (1, ...)}`` -> ``CPU: A (5 sessions) and CPU: B (1 session)``."""
+    return join([f"{d} ({sessions(n)})" for d, (n, _) in used.items()])
+
+
+def join(parts: list[str]) -> str:
+    """``["a", "b", "c"]`` -> ``a, b and c``."""
+    return " and ".join(parts) if len(parts) < 3 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def minutes(m: float) -> str:
+    """``0.3`` -> ``under a minute``; ``1.2`` -> ``1 minute``; ``14.6`` -> ``15 minutes``."""
+    if m < 0.5:
+        return "under a minute"
+    return "1 minute" if m < 1.5 else f"{m:.0f} minutes"
+
+
 def source(text: str) -> str:
     """``fergit($FER_DATA_ROOT/fer2013 + $FER_DATA_ROOT/muxspace)`` -> ``FERGIT, from $FER_DATA_ROOT/fer2013 + ...``."""
     m = re.fullmatch(r"([a-z0-9+-]+)\((.*)\)", text)
