@@ -191,3 +191,12 @@ def test_the_weighting_sentence_says_a_recall_that_did_not_move_stayed(tmp_path)
     assert "for the rarest, " in same and "it stayed at" in same and "went from" not in same
     moved = claims.weighting_sentence(weighted, training_record(tmp_path, "residual-unweighted", accuracy=0.3))
     assert "it went from" in moved and "+30.0 pp in accuracy" in moved and "guessing among the 7 classes scores 14.3%" in moved
+
+
+def test_the_audit_sentence_reads_right_at_zero_one_and_many():
+    assert claims.audit_sentence(0, 0, 0, 0) == ("The set has no two identical faces and no blank images; in this split, no test face has an "
+                                                 "identical copy on the training or validation side.")
+    assert claims.audit_sentence(1, 1, 1, 1) == ("The set has 1 group of identical faces (1 extra copy) and 1 blank image; in this split, "
+                                                 "1 test face has an identical copy on the training or validation side.")
+    assert "1,204 groups of identical faces (1,300 extra copies) and 12 blank images" in claims.audit_sentence(1204, 1300, 12, 161)
+    assert "161 test faces have" in claims.audit_sentence(1204, 1300, 12, 161)

@@ -58,8 +58,21 @@ def test_a_paired_comparison_tests_the_difference_and_leaves_out_the_leaked_face
     result = paired_comparison({"residual CNN": (record(1.0), good), "basic CNN": (record(0.5), bad)}, SimpleNamespace(images=images, labels=labels), split)
     assert result["n"] == 4 and result["n_clean"] == 3 and result["mcnemar"]["a_only"] == 2 and result["mcnemar"]["b_only"] == 0
     assert result["clean_accuracy"] == {"residual CNN": 1.0, "basic CNN": pytest.approx(1 / 3)}
-    assert "not significant" in paired_sentence(result) and "Without the 1 test faces" in paired_sentence(result)
+    assert "not significant" in paired_sentence(result) and "Without the 1 test face that has an identical copy" in paired_sentence(result)
     assert "different numbers of epochs" not in paired_sentence(result)
     assert "different numbers of epochs (24 and 10)" in paired_sentence(result | {"epochs": {"residual CNN": 24, "basic CNN": 10}})
     with pytest.raises(ValueError, match="not the network of that training"):
         paired_comparison({"residual CNN": (record(0.25), good), "basic CNN": (record(0.5), bad)}, SimpleNamespace(images=images, labels=labels), split)
+
+
+def test_a_comparison_without_one_of_the_networks_says_so(tmp_path):
+    """A training whose record exists but whose network is nowhere (a new machine, not shipped) is named, not a crash."""
+    from datafixtures import training_record
+
+    from fer_lib.pipeline import registry
+    from fer_lib.report.paired import compare_trainings, paired_sentence
+
+    weighted, unweighted = training_record(tmp_path, "residual"), training_record(tmp_path, "residual-unweighted")
+    said = compare_trainings(tmp_path, None, None, {"a": (registry.UNWEIGHTED, unweighted), "b": (registry.RESIDUAL, weighted)})
+    assert said.startswith("Residual CNN without class weights: its network is in neither this run folder nor `models/`")
+    assert paired_sentence(said) == said

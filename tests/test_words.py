@@ -15,6 +15,7 @@ def test_identifiers_have_words():
     assert words.split("subject-fold-3").startswith("subject fold 3 as test") and words.split("random").startswith("random 90/5/5")
     assert words.precision("mixed_bfloat16") == "bfloat16 mixed precision" and words.sessions(1) == "1 session"
     assert words.source("fergit($FER_DATA_ROOT/fer2013 + $FER_DATA_ROOT/muxspace)") == "FERGIT, from `$FER_DATA_ROOT/fer2013 + $FER_DATA_ROOT/muxspace`"
+    assert words.source("synthetic") == "synthetic faces" and words.source("$FER_DATA_ROOT/ckplus48") == "`$FER_DATA_ROOT/ckplus48`"
 
 
 def test_a_provenance_box_and_the_scorecard_show_no_identifier(tmp_path):

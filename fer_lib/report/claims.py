@@ -139,6 +139,15 @@ def pooled_sentence(folds: list[TrainingRecord]) -> str:
             f"({recall[best]:.0%}) and lowest for {worst} ({recall[worst]:.0%}).")
 
 
+def audit_sentence(n_groups: int, extra_copies: int, n_blank: int, test_leaked: int) -> str:
+    """The data audit in a sentence: identical faces, blank images, and test faces with a copy on the other side of the split."""
+    groups = ("no two identical faces" if n_groups == 0 else
+              f"{words.count(n_groups, 'group', 'groups')} of identical faces ({words.count(extra_copies, 'extra copy', 'extra copies')})")
+    leaked = ("no test face has" if test_leaked == 0 else "1 test face has" if test_leaked == 1 else f"{test_leaked:,} test faces have")
+    return (f"The set has {groups} and {words.count(n_blank, 'blank image')}; in this split, {leaked} an identical copy on the "
+            "training or validation side.")
+
+
 def conflict_sentence(groups: list, origins) -> str:
     """What the groups of identical faces with different labels are, by origin (``origins``: one per face, or None)."""
     if not groups:

@@ -226,7 +226,7 @@ def makeup_markdown(faces: FaceSet, paper_total: int) -> str:
     import pandas as pd
 
     if "origin" not in faces.meta:
-        return f"This run uses `{faces.source}`, not FERGIT: its make-up table appears when the page runs on `fergit`."
+        return f"This run uses {words.source(faces.source)}, not FERGIT: the make-up table appears when the page runs on FERGIT."
     makeup = pd.crosstab(faces.meta["origin"], pd.Categorical.from_codes(faces.labels, faces.class_names),
                          margins=True, margins_name="total", colnames=["class"])
     return (f"Our FERGIT: **{len(faces):,}** faces; the paper's: **{paper_total:,}** (difference {len(faces) - paper_total:+,}).\n\n"
@@ -289,7 +289,7 @@ def posed_intro(where: str, n_photos: int, given: bool) -> str:
         return f"The paper's photos are not published. This page labels the {n_photos} photos of `{where}`, given as a parameter."
     return (f"The paper's photos are not published. Ours are the {n_photos} posed photos of one person from muxspace in `{where}`; their "
             "48x48 versions are among FERGIT's faces, so the network of the paper's split may have trained on them, as the paper's network "
-            "may have trained on its person. When the profile names that person's faces (its `posed_holdout` parameter), a second residual "
+            "may have trained on its person. When the profile names that person's faces, a second residual "
             "CNN is trained with them held out of training and validation, and labels the same photos.")
 
 

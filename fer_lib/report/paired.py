@@ -40,8 +40,27 @@ def paired_comparison(runs: dict[str, tuple[TrainingRecord, object]], faces: Fac
             "mcnemar": mcnemar(ra, rb)}
 
 
-def paired_sentence(result: dict) -> str:
-    """The comparison in words: who alone was right how often, the p-value, and the leak-free accuracies."""
+def compare_trainings(run_dir: str | Path, faces: FaceSet, split: Split, pairs: dict[str, tuple[registry.Entry, TrainingRecord]]) -> dict | str:
+    """:func:`paired_comparison` of the trainings' exported networks (``pairs``: a label for each
+    training), or, when the run folder and ``models/`` lack one of them, a sentence that says which."""
+    from fer_lib.model.files import ModelNotFound
+    from fer_lib.pipeline import trainings
+
+    nets = {}
+    for label, (entry, record) in pairs.items():
+        try:
+            nets[label] = (record, trainings.network(entry, run_dir))
+        except ModelNotFound:
+            return (f"{entry.title}: its network is in neither this run folder nor `models/` (its record is), so the two cannot be "
+                    "compared face by face.")
+    return paired_comparison(nets, faces, split)
+
+
+def paired_sentence(result: dict | str) -> str:
+    """The comparison in words: who alone was right how often, the p-value, and the leak-free accuracies
+    (a sentence from :func:`compare_trainings` saying why there is no comparison is returned as it is)."""
+    if isinstance(result, str):
+        return result
     a, b = result["labels"]
     m = result["mcnemar"]
     verdict = "a difference chance alone rarely gives (p < 0.05)" if m["p"] < 0.05 else "**not significant** at the 5% level"
@@ -52,8 +71,8 @@ def paired_sentence(result: dict) -> str:
         leak = "Every test face has an identical copy in training or validation."
     else:
         clean = "; ".join(f"the {k} {interval_text(v, result['n_clean'])}" for k, v in result["clean_accuracy"].items())
-        leak = (f"Without the {n_leaked:,} test faces that have an identical copy in training or validation, on the other "
-                f"{result['n_clean']:,}: {clean}.")
+        leaked = "the 1 test face that has" if n_leaked == 1 else f"the {n_leaked:,} test faces that have"
+        leak = f"Without {leaked} an identical copy in training or validation, on the other {result['n_clean']:,}: {clean}."
     epochs = result.get("epochs", {})
     budget = (f" The two trained for different numbers of epochs ({epochs[a]} and {epochs[b]}), so this compares budgets as much as networks."
               if epochs and epochs.get(a) != epochs.get(b) else "")

@@ -35,7 +35,13 @@ def precision(policy: str) -> str:
 
 
 def sessions(n: int) -> str:
-    return f"{n} session" if n == 1 else f"{n} sessions"
+    return count(n, "session")
+
+
+def count(n: int, thing: str, things: str | None = None) -> str:
+    """``count(0, "blank image")`` -> ``no blank images``; 1 -> ``1 blank image``; 2,000 -> ``2,000 blank images``."""
+    many = things or thing + "s"
+    return f"no {many}" if n == 0 else f"1 {thing}" if n == 1 else f"{n:,} {many}"
 
 
 def devices(used: dict[str, tuple[int, float]]) -> str:
@@ -58,7 +64,9 @@ def minutes(m: float) -> str:
 def source(text: str) -> str:
     """``fergit($FER_DATA_ROOT/fer2013 + $FER_DATA_ROOT/muxspace)`` -> ``FERGIT, from $FER_DATA_ROOT/fer2013 + ...``."""
     m = re.fullmatch(r"([a-z0-9+-]+)\((.*)\)", text)
-    return f"{DATASETS.get(m.group(1), m.group(1))}, from `{m.group(2)}`" if m else f"`{text}`"
+    if m:
+        return f"{DATASETS.get(m.group(1), m.group(1))}, from `{m.group(2)}`"
+    return DATASETS[text] if text in DATASETS else f"`{text}`"
 
 
 def dataset(name: str | None) -> str:
