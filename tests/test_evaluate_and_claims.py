@@ -82,6 +82,7 @@ def test_pooled_folds_count_each_tested_face_once(tmp_path):
     assert "labelled 140 of 200 test faces right (70.0%)" in text
     recall = np.diag(cm) / cm.sum(axis=1)  # the wrong faces are the last ones, so later classes fare worse
     assert f"lowest for {CLASSES7[int(np.argmin(recall))]} ({recall.min():.0%})" in text
+    assert "guessing among the 7 classes scores 14.3% of these faces, and always answering the largest class, angry, 15.0%" in text
     assert claims.pooled_confusion([]) is None and "No fold has run yet" in claims.pooled_sentence([])
 
 
@@ -116,7 +117,7 @@ def test_curves_sentence_sets_ours_beside_the_papers_and_says_when_ours_is_short
     short = training_record(tmp_path, "residual", epochs_run=12)
     text = claims.curves_sentence(short, "residual")
     assert "After 12 of 100 planned epochs" in text and "61.0% training and 55.5% validation" in text
-    assert "86% training and 74.0% validation" in text and "after 35 epochs" in text
+    assert "86% training and 74% validation" in text and "after 35 epochs" in text
     assert "nor its epoch 35" in text and "cannot be checked" in text
     done = training_record(tmp_path, "basic", epochs_run=100, status="completed")
     text = claims.curves_sentence(done, "basic")
@@ -172,6 +173,9 @@ def test_the_provenance_box_names_each_restart(tmp_path):
     assert r.how_it_stopped.endswith("or on a new machine from the network of its best epoch (1 such restart so far)")  # not "resumes from its state"
     assert "residual: restarted" in box and "after epoch 10, from `models/residual.keras`" in box
     assert "state/ missing (a new machine)" in box and "learning rate 0.0005" in box and "not those an uninterrupted run" in box
+    r.restarts = r.restarts * 3
+    box = pages.training_provenance(r)
+    assert box.count("residual: restarted") == 1 and box.count("not those an uninterrupted run") == 1 and "Each time" in box  # the reason once
 
 
 def test_ck_plus_numbers_sit_beside_the_papers_only_on_real_faces(tmp_path):

@@ -188,3 +188,21 @@ def test_a_kernels_native_start_up_lines_go_to_the_runs_log_not_the_console(tmp_
     assert (tmp_path / "logs" / "01.kernel.txt").read_text().startswith("I0000 ")
     err = capfd.readouterr().err
     assert "after" in err and "oneDNN" not in err
+
+
+def test_the_book_title_names_its_build(tmp_path):
+    """Every page's header says which build it is: the synthetic demo, or real data and its run folder."""
+    import yaml
+
+    from fer_lib.pipeline.book import build_config
+    from fer_lib.pipeline.records import RunRecord, write_record
+    from fer_lib.settings import REPO_ROOT
+
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "_config.yml").write_text((REPO_ROOT / "_config.yml").read_text())
+    titles = {}
+    for name, dataset in (("demo", "synthetic"), ("reference", "fergit")):
+        write_record(RunRecord(params={"dataset": dataset}, environment={}, notebooks={}), tmp_path / name / "run.json")
+        titles[name] = yaml.safe_load(build_config(tmp_path / name, root).read_text())["title"]
+    assert titles["demo"].endswith("(synthetic demo)") and titles["reference"].endswith("(real data: run reference)")

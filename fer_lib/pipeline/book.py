@@ -56,6 +56,7 @@ def build_book(run_dir: Path, strict: bool = True, workdir: Path | None = None) 
 
 
 SYNTHETIC_TITLE = " (synthetic demo)"
+REAL_TITLE = " (real data: run {run})"
 
 
 def is_synthetic(run_dir: Path) -> bool:
@@ -67,13 +68,13 @@ def is_synthetic(run_dir: Path) -> bool:
 
 
 def build_config(run_dir: Path, root: Path) -> Path:
-    """The book's configuration for this run: ``_config.yml``, its title marked when the run is
-    on synthetic faces, so that the two builds are told apart on every page's header."""
+    """The book's configuration for this run: ``_config.yml``, its title marked with the run's
+    kind (synthetic demo, or real data and the run folder's name), so that the two builds are
+    told apart on every page's header."""
     import yaml
 
     config = yaml.safe_load((root / "_config.yml").read_text())
-    if is_synthetic(run_dir):
-        config["title"] += SYNTHETIC_TITLE
+    config["title"] += SYNTHETIC_TITLE if is_synthetic(run_dir) else REAL_TITLE.format(run=Path(run_dir).name)
     path = root / "_build" / "_config.run.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(config, sort_keys=False))

@@ -136,7 +136,9 @@ def pooled_sentence(folds: list[TrainingRecord]) -> str:
     best, worst = max(recall, key=recall.get), min(recall, key=recall.get)
     return (f"Pooled over the {len(folds)} folds run, the networks labelled {int(np.trace(cm)):,} of {int(cm.sum()):,} test faces right "
             f"({np.trace(cm) / cm.sum():.1%}), each face by the network that never saw its person. Recall is highest for {best} "
-            f"({recall[best]:.0%}) and lowest for {worst} ({recall[worst]:.0%}).")
+            f"({recall[best]:.0%}) and lowest for {worst} ({recall[worst]:.0%}). For scale, guessing among the {len(classes)} classes "
+            f"scores {1 / len(classes):.1%} of these faces, and always answering the largest class, {classes[int(rows.argmax())]}, "
+            f"{rows.max() / rows.sum():.1%}.")
 
 
 def audit_sentence(n_groups: int, extra_copies: int, n_blank: int, test_leaked: int) -> str:
@@ -221,7 +223,7 @@ def curves_sentence(r: TrainingRecord, arch: str) -> str:
                 " (not class-weighted); the training loss is class-weighted, the validation loss is not.")
     if r.data.synthetic:
         return ours + weighted
-    theirs = (f"The paper's {arch} network ended its 100 epochs at {paper['accuracy']:.0%} training and {paper['val_accuracy']:.1%} "
+    theirs = (f"The paper's {arch} network ended its 100 epochs at {_share(paper['accuracy'])} training and {_share(paper['val_accuracy'])} "
               f"validation accuracy ({pp(paper['accuracy'] - paper['val_accuracy'])}), and the paper says \"{paper['says']}\" ({paper['where']}).")
     note = ""
     if n < PAPER_CURVES_EPOCHS:

@@ -98,17 +98,18 @@ def training_provenance(*records: TrainingRecord) -> str:
             (f"{r.name}: computed on", f"{words.devices(r.session_devices())}; {r.environment.get('cpu_count')} cores, "
                                        f"{r.total_wall_s / 60:.0f} min in all; code git `{r.environment.get('git_commit')}`"),
         ]
-        rows += [(f"{r.name}: restarted", restart_text(x)) for x in r.restarts]
+        rows += [(f"{r.name}: restarted", restarts_text(r.restarts))] if r.restarts else []
     env = environment()
     rows += [("software", _software(first.environment)), ("page code", f"git `{env['git_commit']}`, run at {env['time_utc']}")]
     return _admonition("warning" if synthetic else "tip", head, rows)
 
 
-def restart_text(x) -> str:
-    """A restart of a training (a :class:`~fer_lib.pipeline.records.RestartInfo`) in words."""
-    return (f"after epoch {x.epoch}, from `{x.weights}` (sha256 `{x.weights_sha256[:12]}`): {x.reason}. A {x.optimizer} optimizer at "
-            f"learning rate {x.learning_rate:g}, the callbacks' counters replayed from the history; the optimizer's moments and the "
-            f"augmentation's random state started again, so the epochs after it are not those an uninterrupted run would give")
+def restarts_text(restarts: list) -> str:
+    """A training's restarts (:class:`~fer_lib.pipeline.records.RestartInfo`) in words: each one, then what they all changed, once."""
+    each = "; ".join(f"after epoch {x.epoch}, from `{x.weights}` (sha256 `{x.weights_sha256[:12]}`), a {x.optimizer} optimizer at learning rate "
+                     f"{x.learning_rate:g}: {x.reason}" for x in restarts)
+    return (f"{each}. {'Each time' if len(restarts) > 1 else 'Then'} the callbacks' counters were replayed from the history, and the optimizer's "
+            "moments and the augmentation's random state started again, so the epochs after a restart are not those an uninterrupted run would give")
 
 
 def options_as_code(text: str) -> str:
