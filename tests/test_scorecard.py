@@ -210,3 +210,16 @@ def test_restarts_are_a_deviation_only_when_a_training_restarted(tmp_path):
     write_record(r, tmp_path / "training" / "residual" / "run.json")
     row = deviations_table(tmp_path).set_index("what").loc["Interrupted trainings"]
     assert "(residual: after epochs 5 and 10)" in row["ours"] and row["measured effect in this run"].startswith("not measured")
+
+
+def test_the_scorecard_gives_each_accuracy_its_interval_and_f1_both_averages(tmp_path):
+    training_record(tmp_path, "residual", accuracy=0.6)
+    training_record(tmp_path, "basic", accuracy=0.5)
+    shown = display_table(build_scorecard([tmp_path])).set_index("what")
+    assert shown.loc["Residual CNN, FERGIT test accuracy", "ours"] == "60.0% (95% CI 50.2-69.1%)"  # Wilson, 100 test faces
+    assert shown.loc["Residual CNN, FERGIT training accuracy", "ours"] == "54.0%"  # a running mean over batches: no interval
+    assert shown.loc["Residual CNN, F1-score (ours: macro)", "ours"].endswith("weighted") and "macro; " in shown.loc["Residual CNN, F1-score (ours: macro)", "ours"]
+    assert "most likely a macro one" in shown.loc["Residual CNN, F1-score (ours: macro)", "why they differ"]
+    assert shown.loc["Residual minus basic CNN, FERGIT test accuracy", "ours"].startswith("+10.0 pp (95% CI -3.7 to +23.7 pp)")
+    two = display_table(build_scorecard([tmp_path, tmp_path])).set_index("what")
+    assert two.loc["Residual CNN, FERGIT test accuracy", "ours"] == "60.0% ± 0.0"  # over seeds: the spread, not one run's interval

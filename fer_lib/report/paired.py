@@ -80,6 +80,23 @@ def paired_sentence(result: dict | str) -> str:
             f"McNemar's exact test gives p = {m['p']:.2g}, {verdict}.{budget} {leak}")
 
 
+def gain_interval(res: TrainingRecord, basic: TrainingRecord) -> tuple[float, float, float]:
+    """The residual-minus-basic test accuracy and an unpaired 95% interval of it: wider than the paired
+    one the same test faces allow, so on the safe side."""
+    diff = res.test.accuracy - basic.test.accuracy
+    se = float(np.sqrt(sum(t.test.accuracy * (1 - t.test.accuracy) / t.test.n for t in (res, basic))))
+    return diff, diff - 1.96 * se, diff + 1.96 * se
+
+
+def gain_text(run_dir: str | Path, res: TrainingRecord, basic: TrainingRecord) -> str:
+    """:func:`gain_interval` in words and, when the residual page stored it for these very trainings,
+    McNemar's p on the same faces."""
+    diff, lo, hi = gain_interval(res, basic)
+    found = stored(run_dir)
+    return (f"{diff * 100:+.1f} pp (95% CI {lo * 100:+.1f} to {hi * 100:+.1f} pp)"
+            + (f"; McNemar's exact test on the same faces, p = {found['mcnemar']['p']:.2g}" if of_these(found, res, basic) else ""))
+
+
 def stored(run_dir: str | Path) -> dict | None:
     """The residual page's stored comparison of the two FERGIT networks, when that page ran."""
     page = read_page(run_dir, registry.RESIDUAL.page)

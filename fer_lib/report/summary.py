@@ -91,19 +91,14 @@ def _gain_claim(run_dir: Path) -> ClaimRow:
             "paper": f"{PAPER['residual_gain'] * 100:+.0f} pp", "page": "residual-cnn", "trainings": (registry.RESIDUAL.name, registry.BASIC.name)}
     if res is None or basic is None or res.test is None or basic.test is None:
         return ClaimRow(ours="not run", verdict=NOT_TESTED, why=_missing(registry.RESIDUAL.name, registry.BASIC.name), **base)
-    diff = res.test.accuracy - basic.test.accuracy
-    # an unpaired 95% interval of the difference: wider than the paired one the same test faces allow, so on the safe side
-    se = np.sqrt(sum(t.test.accuracy * (1 - t.test.accuracy) / t.test.n for t in (res, basic)))
-    ours = f"{diff * 100:+.1f} pp (95% CI {(diff - 1.96 * se) * 100:+.1f} to {(diff + 1.96 * se) * 100:+.1f} pp)"
-    stored = paired.stored(run_dir)
-    if paired.of_these(stored, res, basic):
-        ours += f"; McNemar's exact test on the same faces, p = {stored['mcnemar']['p']:.2g}"
+    ours = paired.gain_text(run_dir, res, basic)
+    _, _, upper = paired.gain_interval(res, basic)
     if res.data.synthetic:
         return ClaimRow(ours=ours, verdict=NOT_TESTED, why="synthetic faces: not comparable with the paper", **base)
     unfinished = [t for t in (res, basic) if not at_budget(t)]
     if unfinished:
         return ClaimRow(ours=ours, verdict=INCONCLUSIVE, why="; ".join(f"{t.name} {_interim(t)}" for t in unfinished), **base)
-    if PAPER["residual_gain"] > diff + 1.96 * se:
+    if PAPER["residual_gain"] > upper:
         return ClaimRow(ours=ours, verdict=NOT_REPRODUCED, why="the paper's +1 pp is above our interval", **base)
     return ClaimRow(ours=ours, verdict=REPRODUCED, why="the paper's +1 pp is within or below our interval", **base)
 
