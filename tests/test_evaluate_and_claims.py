@@ -82,7 +82,7 @@ def test_pooled_folds_count_each_tested_face_once(tmp_path):
     assert "labelled 140 of 200 test faces right (70.0%)" in text
     recall = np.diag(cm) / cm.sum(axis=1)  # the wrong faces are the last ones, so later classes fare worse
     assert f"lowest for {CLASSES7[int(np.argmin(recall))]} ({recall.min():.0%})" in text
-    assert "guessing among the 7 classes scores 14.3% of these faces, and always answering the largest class, angry, 15.0%" in text
+    assert "guessing among the 7 classes scores 14.3% of these faces, and always answering the largest class, angry (tied with disgust), 15.0%" in text
     assert claims.pooled_confusion([]) is None and "No fold has run yet" in claims.pooled_sentence([])
 
 
@@ -171,11 +171,11 @@ def test_the_provenance_box_names_each_restart(tmp_path):
                               optimizer="fresh", learning_rate=5e-4)]
     box = pages.training_provenance(r)
     assert r.how_it_stopped.endswith("or on a new machine from the network of its best epoch (1 such restart so far)")  # not "resumes from its state"
-    assert "residual: restarted" in box and "after epoch 10, from `models/residual.keras`" in box
+    assert "residual CNN: restarted" in box and "after epoch 10, from `models/residual.keras`" in box
     assert "state/ missing (a new machine)" in box and "learning rate 0.0005" in box and "not those an uninterrupted run" in box
     r.restarts = r.restarts * 3
     box = pages.training_provenance(r)
-    assert box.count("residual: restarted") == 1 and box.count("not those an uninterrupted run") == 1 and "Each time" in box  # the reason once
+    assert box.count("residual CNN: restarted") == 1 and box.count("not those an uninterrupted run") == 1 and "Each time" in box  # the reason once
 
 
 def test_ck_plus_numbers_sit_beside_the_papers_only_on_real_faces(tmp_path):
@@ -204,3 +204,24 @@ def test_the_audit_sentence_reads_right_at_zero_one_and_many():
                                                  "1 test face has an identical copy on the training or validation side.")
     assert "1,204 groups of identical faces (1,300 extra copies) and 12 blank images" in claims.audit_sentence(1204, 1300, 12, 161)
     assert "161 test faces have" in claims.audit_sentence(1204, 1300, 12, 161)
+
+
+def test_a_narrow_training_says_which_network_it_trained(tmp_path):
+    from fer_lib.report.pages import width_note
+
+    r = training_record(tmp_path, "residual")
+    assert width_note(r) == ""
+    r.config["width"] = 0.25
+    assert width_note(r) == ("The network this page trains is the residual CNN at 0.25 of its width in every layer: 614,723 parameters, "
+                             "against 9,773,111 for the paper's full-width network.")
+
+
+def test_accuracy_by_origin_sits_beside_each_origins_largest_class():
+    from fer_lib.report.tables import accuracy_by_group
+
+    y, pred = np.array([0, 0, 1, 2, 2, 2, 3]), np.array([0, 1, 1, 2, 2, 0, 3])
+    table = accuracy_by_group(y, pred, np.array(["a", "a", "a", "b", "b", "b", "b"]), ("w", "x", "y", "z"))
+    assert table.loc["a", "largest class"] == "w" and table.loc["b", "its share"] == 0.75 and table.loc["all", "test faces"] == 7
+    text = claims.origin_sentence(table)
+    assert "4 b faces at 75.0% (always answering y: 75.0%)" in text and "+8.3 pp on b faces against a faces" in text
+    assert "+0.0 pp against +0.0 pp above answering each one's largest class" in text  # neither beats its majority class

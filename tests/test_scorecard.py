@@ -95,9 +95,9 @@ def test_other_protocols_and_compute_tables(tmp_path):
     for k, acc in enumerate((0.4, 0.5, 0.6)):
         training_record(tmp_path, f"ckplus-fold{k}", accuracy=acc, dataset="ckplus", split=f"subject-fold-{k}", status="completed", epochs=100, epochs_run=100)
     others = other_protocols([tmp_path]).set_index("what")
-    assert others.loc["Residual CNN, fer2013 PrivateTest accuracy", "ours"] == "55.0%"
+    assert others.loc["Residual CNN, FER-2013 PrivateTest accuracy", "ours"] == "55.0% (95% CI 45.2-64.4%)"
     folds = others.loc["Residual CNN, CK+ subject-independent folds, accuracy (mean ± sd over the 3 of 3 folds run)"]
-    assert folds["ours"] == "50.0% ± 10.0%" and "epochs run per fold 100, 100, 100 (of 100 planned)" in folds["our protocol"]
+    assert folds["ours"] == "50.0% ± 10.0% (always answering angry (tied with disgust): 15.0% of the pooled test faces)" and "epochs run per fold 100, 100, 100 (of 100 planned)" in folds["our protocol"]
     from fer_lib.pipeline.records import PageRecord
 
     training_record(tmp_path, "residual", epochs_run=12)
@@ -111,13 +111,13 @@ def test_other_protocols_and_compute_tables(tmp_path):
         return others[others["what"].str.contains("without a copy")].set_index("what")
 
     clean = leak_free_rows(paired).loc["Residual CNN, FERGIT test accuracy on the 90 of 100 test faces without a copy in training or validation"]
-    assert clean["ours"] == "58.0%" and "12 epochs run" in clean["our protocol"]
+    assert clean["ours"] == "58.0% (95% CI 47.5-67.5%)" and "12 epochs run" in clean["our protocol"]
     assert len(leak_free_rows(paired)) == 1  # the basic CNN did not run here: its stored number is of no training of this run
     assert leak_free_rows(paired | {"n_clean": 100}).empty  # no copies: no second number
     assert leak_free_rows(paired | {"n_clean": 0, "clean_accuracy": {"residual CNN": None}}).empty  # every face a copy: nothing to show
     assert leak_free_rows(paired | {"epochs": {"residual CNN": 11}}).empty  # stored from an earlier moment of the training
     costs = compute_table(tmp_path).set_index("training")
-    assert costs.loc["ckplus-fold1", "epochs"] == "100/100" and costs.loc["ckplus-fold1", "min/epoch"] == pytest.approx(5.0)
+    assert costs.loc["CK+ subject fold 1", "epochs"] == "100/100" and costs.loc["CK+ subject fold 1", "min/epoch"] == pytest.approx(5.0)
 
 
 def test_deviations_say_what_the_run_holds_and_what_has_not_run(tmp_path):
@@ -149,7 +149,7 @@ def test_deviations_say_what_the_run_holds_and_what_has_not_run(tmp_path):
     write_record(record, tmp_path / "training" / "residual" / "run.json")
     demo = deviations_table(tmp_path).set_index("what")
     assert demo.loc["Network width", "ours"].startswith("0.25 of Table 1's width") and demo.loc["Augmentation", "ours"] == "none"
-    assert demo.loc["Batch size", "ours"] == "32" and demo.loc["Augmentation ranges", "ours"].startswith("none in this run")
+    assert demo.loc["Batch size", "ours"] == "32 (64 on the CK+ page)" and demo.loc["Augmentation ranges", "ours"].startswith("none in this run")
     assert demo.loc["BatchNorm statistics at inference", "ours"].startswith("Keras' moving averages")
     assert "9,773,111" not in kept_markdown(tmp_path) and "at 0.25 of their width" in kept_markdown(tmp_path) and "batch 64" not in kept_markdown(tmp_path)
     training_record(tmp_path, "ckplus-random", accuracy=0.96, dataset="ckplus", epochs_run=100, status="completed")
@@ -182,6 +182,8 @@ def test_deviations_name_the_data_the_run_used(tmp_path):
     assert demo.loc["Posed photos", "ours"].startswith(f"4 {GENERATED_SCENES}")
     assert demo.loc["CK+ protocol", "ours"] == "the paper's kind of random split, and 3 subject-independent folds beside it (on 1,000 synthetic CK+-like faces)"
     assert "synthetic demo" in demo.loc["Training budget", "why"] and "scorecard extrapolates" not in demo.loc["Training budget", "measured effect in this run"]
+    assert demo.loc["Training budget", "ours"] == "a plan of 10 epochs (100 on the CK+ page), on a CPU"  # the fold planned 100
+    assert "Batch size" not in demo.index  # 64 on both pages
 
 
 def test_the_scorecard_says_how_to_read_it_for_its_data_and_seeds(tmp_path):
@@ -195,7 +197,7 @@ def test_the_scorecard_says_how_to_read_it_for_its_data_and_seeds(tmp_path):
     assert scorecard_reading([real, real]).startswith("2 seeds ran; *ours* is the mean")
     assert NOT_COMPARED in scorecard_reading([fake]) and "no training time is extrapolated" in scorecard_reading([fake])
     assert baselines_markdown(real) == ("For scale, with no learning: on the test faces of the residual CNN (100), guessing scores 14.3% "
-                                        "and always answering angry 15.0%.")
+                                        "and always answering angry (tied with disgust) 15.0%.")
     assert baselines_markdown(tmp_path) == ""
 
 
@@ -223,3 +225,12 @@ def test_the_scorecard_gives_each_accuracy_its_interval_and_f1_both_averages(tmp
     assert shown.loc["Residual minus basic CNN, FERGIT test accuracy", "ours"].startswith("+10.0 pp (95% CI -3.7 to +23.7 pp)")
     two = display_table(build_scorecard([tmp_path, tmp_path])).set_index("what")
     assert two.loc["Residual CNN, FERGIT test accuracy", "ours"] == "60.0% ± 0.0"  # over seeds: the spread, not one run's interval
+
+
+def test_the_scorecard_says_a_repeated_protocol_and_reason_once():
+    from fer_lib.report.scorecard import styled_scorecard
+
+    shown = pd.DataFrame({"what": ["a", "b", "c"], "paper": ["1", "2", "3"], "ours": ["1", "2", "3"], "difference": ["", "", ""],
+                          "our protocol": ["P", "P", "Q"], "why they differ": ["R", "R", "R"]})
+    html = styled_scorecard(shown).to_html()
+    assert html.count("<i>P</i>") == 1 and "<i>as in the row above</i><br>the same reason as the row above" in html and "<i>Q</i>" in html

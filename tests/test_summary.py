@@ -84,12 +84,25 @@ def test_every_quoted_claim_is_the_papers_own_words():
             assert part.strip().lower() in paper, f"{row.what}: {part!r} is not in the paper"
 
 
+NOT_THE_PAPERS = {"the paper's figure n", "challenges in representation learning: facial expression recognition challenge"}  # our own words, a Kaggle title
+
+
+def test_every_phrase_the_pages_quote_is_in_the_paper():
+    """A quotation in a page's or the book's prose (code left out) is the paper's own words, not a paraphrase in quotation marks."""
+    paper = _paper_text()
+    for path in sorted([*(REPO_ROOT / "notebooks").glob("[0-9][0-9]_*.md"), *(REPO_ROOT / "book").glob("*.md")]):
+        prose = re.sub(r"`[^`]*`", "", re.sub(r"```.*?```", "", path.read_text(), flags=re.S))
+        for quoted in re.findall(r'"([^"|]{15,}?)"', re.sub(r"\s+", " ", prose)):
+            said = quoted.lower().strip(" .,")
+            assert said in paper or said in NOT_THE_PAPERS, f"{path.name}: {quoted!r} is quoted but is not in the paper"
+
+
 def test_a_result_is_set_beside_what_no_learning_scores(tmp_path):
     from fer_lib.report.claims import chance_sentence
 
     record = training_record(tmp_path, "residual")  # 100 test faces, labels 0..6 in turn: 15 angry, 15 disgust, 14 of each other
     text = chance_sentence(record.test)
-    assert "guessing among the 7 classes scores 14.3%" in text and "the largest class, angry, 15.0%" in text
+    assert "guessing among the 7 classes scores 14.3%" in text and "the largest class, angry (tied with disgust), 15.0%" in text
 
 
 @pytest.mark.parametrize("kw", [
@@ -107,3 +120,17 @@ def test_the_precision_and_f1_claim_needs_both_networks(tmp_path):
     training_record(tmp_path, "basic", accuracy=0.9, status="completed", epochs_run=100)
     row = next(r for r in summary.claim_rows(tmp_path) if r.what.startswith("Per-class precision"))
     assert row.verdict == summary.REPRODUCED and "basic CNN:" in row.ours
+
+
+def test_the_interim_box_lists_the_planned_trainings_not_started(tmp_path):
+    """A training the run's profile plans but its folder does not hold is listed as not started, with the others."""
+    from fer_lib.pipeline.profiles import load_profile
+    from fer_lib.pipeline.records import RunRecord, write_record
+
+    training_record(tmp_path, "residual", epochs_run=5)
+    write_record(RunRecord(params=load_profile("demo"), environment={}, notebooks={}), tmp_path / "run.json")
+    waiting = summary.not_started(tmp_path)
+    assert "residual" not in waiting and {"basic", "ckplus-random", "ckplus-fold2", "residual-unweighted"} <= set(waiting)
+    box = summary.unfinished_markdown(tmp_path)
+    assert "- Residual CNN: 5 of 100 epochs" in box and "- Basic CNN: not started" in box
+    assert summary.not_started(tmp_path / "elsewhere") == []  # no run.json: nothing is known to be planned

@@ -71,7 +71,7 @@ def test_a_page_shows_a_missing_optional_training_as_not_run_only_when_it_must_n
     assert trainings.shown("residual-unweighted", params, tmp_path / "run") is None
     with pytest.raises(FileNotFoundError, match="no training 'residual-unweighted'"):
         trainings.run("residual-unweighted", params, tmp_path / "run")
-    assert "`residual-unweighted`" in trainings.not_run_markdown("residual-unweighted")
+    assert trainings.not_run_markdown("residual-unweighted").startswith("*Not run in this run folder yet*: Residual CNN without class weights. ")
     monkeypatch.setenv("FER_PROFILE_NAME", "cpu")  # what the notebook runner sets
     assert "--profile cpu --out RUN --only residual-unweighted`" in trainings.not_run_markdown("residual-unweighted")
 

@@ -18,6 +18,8 @@ class Entry:
     label: str  # a short label for tables and sentences
 
 
+DATASETS = {"fergit": "FERGIT", "fer2013": "FER-2013", "ckplus": "CK+", "synthetic": "synthetic faces", "synthetic-ckplus": "synthetic CK+-like faces"}  # for readers
+
 RESIDUAL = Entry("residual", "04_residual_cnn", "Residual CNN", "residual CNN")
 BASIC = Entry("basic", "03_basic_cnn", "Basic CNN", "basic CNN")
 UNWEIGHTED = Entry("residual-unweighted", "02_class_weighting", "Residual CNN without class weights", "residual CNN, no class weights")
@@ -39,7 +41,8 @@ def ck_folds(n_folds: int) -> list[Entry]:
 
 def official(dataset: str) -> Entry:
     """The residual CNN on ``dataset``'s own split (FER-2013: Training / PublicTest / PrivateTest)."""
-    return Entry(f"residual-{dataset}-official", "04_residual_cnn", f"Residual CNN, {dataset} official split", f"residual CNN, {dataset} official split")
+    shown = DATASETS.get(dataset, dataset)
+    return Entry(f"residual-{dataset}-official", "04_residual_cnn", f"Residual CNN, {shown} official split", f"residual CNN, {shown} official split")
 
 
 FOLD_NAME = re.compile(r"ckplus-fold(\d+)")

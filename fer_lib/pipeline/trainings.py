@@ -137,7 +137,7 @@ def not_run_markdown(*names: Name, run_dir: str | Path | None = None) -> str:
     profile = os.environ.get(PROFILE_NAME_ENV) or "PROFILE"
     out = shown_path(run_dir) if run_dir is not None else "RUN"
     names = tuple(_name(n) for n in names)
-    listed = ", ".join(f"`{n}`" for n in names)
+    listed = "; ".join(registry.title(n) for n in names)
     return (f"*Not run in this run folder yet*: {listed}. `.venv/bin/python -m fer_lib trainings --profile {profile} --out {out} --only "
             f"{' '.join(names)}` trains {'it' if len(names) == 1 else 'them'}; then run this page again.")
 

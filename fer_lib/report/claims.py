@@ -36,10 +36,17 @@ def _higher(a: float, b: float) -> str:
 
 
 def no_learning(m) -> tuple[float, str, float]:
-    """What no learning scores on the faces of metrics ``m``: guessing uniformly, and always answering the largest class (its name, its share)."""
-    support = {c: v["support"] for c, v in m.per_class.items()}
-    largest = max(support, key=support.get)
-    return 1 / len(support), largest, support[largest] / max(sum(support.values()), 1)
+    """What no learning scores on the faces of metrics ``m``: guessing uniformly, and always answering
+    the largest class (its name, with the classes tied with it, and its share)."""
+    return largest_class({c: v["support"] for c, v in m.per_class.items()})
+
+
+def largest_class(support: dict[str, float]) -> tuple[float, str, float]:
+    """Guessing's share among the classes of ``support`` (faces per class), the largest class (with those tied with it) and its share."""
+    most = max(support.values())
+    largest = [c for c, n in support.items() if n == most]
+    name = largest[0] + (f" (tied with {words.join(largest[1:])})" if len(largest) > 1 else "")
+    return 1 / len(support), name, most / max(sum(support.values()), 1)
 
 
 def chance_sentence(m) -> str:
@@ -134,11 +141,11 @@ def pooled_sentence(folds: list[TrainingRecord]) -> str:
     rows = cm.sum(axis=1)
     recall = {c: cm[i, i] / rows[i] for i, c in enumerate(classes) if rows[i]}
     best, worst = max(recall, key=recall.get), min(recall, key=recall.get)
+    chance, largest, share = largest_class(dict(zip(classes, rows)))
     return (f"Pooled over the {len(folds)} folds run, the networks labelled {int(np.trace(cm)):,} of {int(cm.sum()):,} test faces right "
             f"({np.trace(cm) / cm.sum():.1%}), each face by the network that never saw its person. Recall is highest for {best} "
             f"({recall[best]:.0%}) and lowest for {worst} ({recall[worst]:.0%}). For scale, guessing among the {len(classes)} classes "
-            f"scores {1 / len(classes):.1%} of these faces, and always answering the largest class, {classes[int(rows.argmax())]}, "
-            f"{rows.max() / rows.sum():.1%}.")
+            f"scores {chance:.1%} of these faces, and always answering the largest class, {largest}, {share:.1%}.")
 
 
 def audit_sentence(n_groups: int, extra_copies: int, n_blank: int, test_leaked: int) -> str:
@@ -170,11 +177,14 @@ def origin_sentence(table) -> str:
     rows = {k: v for k, v in table.iterrows() if k != "all"}
     if len(rows) < 2:
         return "All test faces come from one origin here, so accuracy by origin says nothing more."
-    parts = [f"{int(v['test faces']):,} {k} faces at {v['accuracy']:.1%}" for k, v in rows.items()]
+    parts = [f"{int(v['test faces']):,} {k} faces at {v['accuracy']:.1%} (always answering {v['largest class']}: {v['its share']:.1%})"
+             for k, v in rows.items()]
     best = max(rows, key=lambda k: rows[k]["accuracy"])
     worst = min(rows, key=lambda k: rows[k]["accuracy"])
+    above = {k: rows[k]["accuracy"] - rows[k]["its share"] for k in (best, worst)}
     return ("On this run's FERGIT test split the network scored " + "; ".join(parts) +
-            f": {best} faces are {pp(rows[best]['accuracy'] - rows[worst]['accuracy'])} easier than {worst} faces.")
+            f": {pp(rows[best]['accuracy'] - rows[worst]['accuracy'])} on {best} faces against {worst} faces, and "
+            f"{pp(above[best])} against {pp(above[worst])} above answering each one's largest class.")
 
 
 def posed_sentence(summaries: dict[str, dict]) -> str:

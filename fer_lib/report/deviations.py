@@ -97,10 +97,11 @@ def run_recipe(run_dir: Path) -> dict:
     return TrainConfig().to_dict() | (record.config if record is not None else {})
 
 
-def _budget(recipe: dict) -> str:
+def _budget(recipe: dict, ck: dict) -> str:
     cap = recipe.get("max_epochs_per_session")
     same = "the same plan of" if recipe["epochs"] == PAPER_EPOCHS else "a plan of"
-    return f"{same} {recipe['epochs']} epochs" + (f", at most {cap} a session (each resumes the last)" if cap else "") + ", on a CPU"
+    return (f"{same} {recipe['epochs']} epochs{_on_ck(ck, recipe, 'epochs')}" + (f", at most {cap} a session (each resumes the last)" if cap else "")
+            + ", on a CPU")
 
 
 def _restart_rows(run_dir: Path) -> list[tuple]:
@@ -152,19 +153,33 @@ def _refresh(recipe: dict) -> str:
             "Keras' moving averages, as the paper's (this run's recipe does not refresh them)")
 
 
-def _recipe_rows(recipe: dict) -> list[tuple]:
+def _recipe_rows(recipe: dict, ck: dict) -> list[tuple]:
     """Rows for what this run's recipe changes beyond the reference run's departures: width, augmentation, batch size."""
     rows = []
     if recipe["width"] != 1.0:
         rows.append(("Network width", "Table 1's networks", f"{recipe['width']:g} of Table 1's width in every layer (about {recipe['width'] ** 2:.0%} of its multiply-adds)",
-                     "a run that must finish in minutes; the parameter counts set against Table 1 come from the full-width networks, built",
+                     "a run that must finish in minutes; the parameter counts set against Table 1 come from the full-width networks, built "
+                     "but not trained",
                      "not compared with the paper"))
     if not words.augmented(recipe):
         rows.append(("Augmentation", "flip, rotation, shift, zoom, brightness", "none",
                      "on a budget of a few hundred steps these networks did not learn with it in our trials", "not compared with the paper"))
-    if recipe["batch_size"] != 64:
-        rows.append(("Batch size", "64 (Section 2.4)", f"{recipe['batch_size']}", "more optimizer steps in the same time", "not compared with the paper"))
+    if recipe["batch_size"] != 64 or ck.get("batch_size", 64) != 64:
+        rows.append(("Batch size", "64 (Section 2.4)", f"{recipe['batch_size']}{_on_ck(ck, recipe, 'batch_size')}", "more optimizer steps in the same time",
+                     "not compared with the paper"))
     return rows
+
+
+def _ck_recipe(run_dir: Path) -> dict:
+    """The recipe of the run's CK+ trainings (the random split's, else a fold's), or {} when none ran."""
+    folds = read_folds(run_dir)
+    record = read_training(run_dir, registry.CK_RANDOM.name) or (folds[0] if folds else None)
+    return record.config if record is not None else {}
+
+
+def _on_ck(ck: dict, recipe: dict, key: str) -> str:
+    """`` (16 on the CK+ page)`` when the CK+ trainings' value of ``key`` differs from the FERGIT ones'."""
+    return f" ({ck[key]} on the CK+ page)" if key in ck and ck[key] != recipe[key] else ""
 
 
 def kept_markdown(run_dir: str | Path) -> str:
@@ -182,10 +197,10 @@ def kept_markdown(run_dir: str | Path) -> str:
 def deviations_table(run_dir: str | Path) -> pd.DataFrame:
     """One row per departure from the paper: what the paper does, what we do, why, and the measured effect in ``run_dir``."""
     run_dir = Path(run_dir)
-    recipe = run_recipe(run_dir)
+    recipe, ck = run_recipe(run_dir), _ck_recipe(run_dir)
     augment = ("flip, ±10°, ±10% shift and zoom, ±20% brightness", "mild, because the faces are already cropped and roughly aligned") \
         if words.augmented(recipe) else ("none in this run (see the row above)", "this run trains without augmentation")
-    rows = _recipe_rows(recipe) + [
+    rows = _recipe_rows(recipe, ck) + [
         ("BatchNorm statistics at inference", "Keras' moving averages (momentum 0.99)",
          _refresh(recipe),
          "after a short training (a few hundred steps) the averages lag the weights and dropout shifts the variance; in the test suite, a "
@@ -193,7 +208,7 @@ def deviations_table(run_dir: str | Path) -> pd.DataFrame:
          batchnorm_effect(run_dir)),
         ("Numeric precision", "float32 (Keras 2 on a K80 GPU, implied)", words.precision(recipe["precision"]),
          "the paper's" if recipe["precision"] == "float32" else "faster on a CPU with bfloat16 instructions, like this one", precision_effect(run_dir)),
-        ("Training budget", f"{PAPER_EPOCHS} epochs on a GPU", _budget(recipe), budget_why(run_dir), budget_effect(run_dir)),
+        ("Training budget", f"{PAPER_EPOCHS} epochs on a GPU", _budget(recipe, ck), budget_why(run_dir), budget_effect(run_dir)),
         *_restart_rows(run_dir),
         ("ReduceLROnPlateau factor", "not given", "0.5", "Keras needs a value; 0.5 is a common choice", NOT_MEASURED),
         ("Augmentation ranges", "flip, rotation, shift, zoom, brightness (no ranges)", *augment, NOT_MEASURED),

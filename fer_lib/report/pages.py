@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 from fer_lib.data.faceset import FaceSet
 from fer_lib.data.synthetic import GENERATED_SCENES
+from fer_lib.pipeline import registry
 from fer_lib.pipeline.provenance import data_fingerprint, environment
 from fer_lib.pipeline.records import DataInfo, PageRecord, TrainingRecord, page_path, write_record
 from fer_lib.report import claims, words
@@ -71,7 +72,7 @@ def _params_text(params: dict, synthetic: bool) -> str:
 def data_provenance(faces: FaceSet, params: dict) -> str:
     """The provenance box of a page about a data set (no training): data, parameters, code."""
     data, env = data_fingerprint(faces), environment()
-    head = SYNTHETIC_WARNING if data["synthetic"] else f"**Real data** from `{data['source']}`."
+    head = SYNTHETIC_WARNING if data["synthetic"] else f"**Real data**: {words.source(data['source'])}."
     rows = [_run_row(), ("data", f"{data['source']} ({data['n']:,} faces, sha256 `{data['sha256'][:12]}`)"),
             ("parameters", _params_text(params, data["synthetic"])), ("machine", f"{env['cpu']} ({env['cpu_count']} cores)"),
             ("software", _software(env)), ("code", f"git `{env['git_commit']}`, run at {env['time_utc']}")]
@@ -91,14 +92,14 @@ def training_provenance(*records: TrainingRecord) -> str:
         sizes = ", ".join(f"{k} {v:,}" for k, v in (d.split_sizes or {}).items())
         refresh = f"BatchNorm statistics refreshed on up to {c['bn_refresh_faces']:,} training faces" if c.get("bn_refresh_faces") else "Keras' BatchNorm averages"
         rows += [
-            (f"{r.name}: data", f"{words.source(d.source)} ({d.n:,} faces, sha256 `{d.sha256[:12]}`); split: {words.split(d.split_protocol)} ({sizes}){held}"),
-            (f"{r.name}: recipe", f"{c['arch']} CNN{words.recipe_departures(c)}, "
+            (f"{registry.label(r.name)}: data", f"{words.source(d.source)} ({d.n:,} faces, sha256 `{d.sha256[:12]}`); split: {words.split(d.split_protocol)} ({sizes}){held}"),
+            (f"{registry.label(r.name)}: recipe", f"{c['arch']} CNN{words.recipe_departures(c)}, "
                                   f"{r.training.epochs_run} of {c['epochs']} planned epochs ({words.status(r.stop_status)}), best epoch {r.training.best_epoch}, "
                                   f"batch {c['batch_size']}, {words.precision(c['precision'])}, class weights {c['class_weights']}, seed {c['seed']}, {refresh}"),
-            (f"{r.name}: computed on", f"{words.devices(r.session_devices())}; {r.environment.get('cpu_count')} cores, "
+            (f"{registry.label(r.name)}: computed on", f"{words.devices(r.session_devices())}; {r.environment.get('cpu_count')} cores, "
                                        f"{r.total_wall_s / 60:.0f} min in all; code git `{r.environment.get('git_commit')}`"),
         ]
-        rows += [(f"{r.name}: restarted", restarts_text(r.restarts))] if r.restarts else []
+        rows += [(f"{registry.label(r.name)}: restarted", restarts_text(r.restarts))] if r.restarts else []
     env = environment()
     rows += [("software", _software(first.environment)), ("page code", f"git `{env['git_commit']}`, run at {env['time_utc']}")]
     return _admonition("warning" if synthetic else "tip", head, rows)
@@ -177,13 +178,29 @@ def training_summary(r: TrainingRecord) -> dict:
 def run_sentence(r: TrainingRecord, title: str, test_name: str = "the test faces") -> str:
     """One Markdown sentence: test accuracy with the best epoch's network, how the training stopped, minutes, classes predicted."""
     s = training_summary(r)
-    speed = f" at {s['images_per_s']:.0f} images/s" if s["images_per_s"] else ""
+    devices, last = r.session_devices(), " in its last session" if len(r.sessions) > 1 else ""
+    if len(devices) == 1:
+        where = f"on {next(iter(devices))}" + (f" at {s['images_per_s']:.0f} images/s{last}" if s["images_per_s"] else "")
+    else:
+        where = f"on {words.devices(devices)}" + (f" ({s['images_per_s']:.0f} images/s{last}, on {r.environment.get('device')})" if s["images_per_s"] else "")
     lo, hi = accuracy_interval(s["test_accuracy"], s["n_test"])
     return (f"{title} reached **{s['test_accuracy']:.1%}** (95% interval {lo:.1%} to {hi:.1%}) on {test_name} ({s['n_test']:,} faces) "
             f"with the network of its best "
-            f"epoch, {s['best_epoch']}; the training {r.how_it_stopped}, in {words.minutes(s['train_minutes'])} of training{speed} "
-            f"on {r.environment.get('device')}. Its predictions fall in {s['n_predicted_classes']} of the {len(r.test.per_class)} classes. "
+            f"epoch, {s['best_epoch']}; the training {r.how_it_stopped}, in {words.minutes(s['train_minutes'])} of training {where}. "
+            f"Its predictions fall in {s['n_predicted_classes']} of the {len(r.test.per_class)} classes. "
             + claims.chance_sentence(r.test))
+
+
+def width_note(r: TrainingRecord) -> str:
+    """What network a training at less than full width trained, counted from the model (empty at full width)."""
+    width = r.config.get("width", 1.0)
+    if width == 1.0:
+        return ""
+    from fer_lib.model.networks import build_model, parameter_counts
+
+    n, full = (parameter_counts(build_model(r.config["arch"], width=w))["total"] for w in (width, 1.0))
+    return (f"The network this page trains is the {r.config['arch']} CNN at {width:g} of its width in every layer: {n:,} parameters, "
+            f"against {full:,} for the paper's full-width network.")
 
 
 def training_page(r: TrainingRecord, prefix: str, title: str) -> None:
@@ -194,6 +211,7 @@ def training_page(r: TrainingRecord, prefix: str, title: str) -> None:
 
     show(interim_markdown([r]))
     show(training_provenance(r))
+    show(width_note(r))
     glue_values(prefix, training_summary(r))
     glue_markdown(f"{prefix}_sentence", run_sentence(r, title))
 
@@ -242,12 +260,12 @@ def origin_markdown(model, faces: FaceSet, split) -> str:
     from fer_lib.report.tables import accuracy_by_group
 
     if "origin" not in faces.meta:
-        return f"*Only for FERGIT*: this run's faces (`{faces.source}`) have no origin to split by."
+        return f"*Only for FERGIT*: this run's faces ({words.source(faces.source)}) have no origin to split by."
     test = split.test
     pred = classify_faces(model, faces.images[test]).argmax(1)
-    by_origin = accuracy_by_group(faces.labels[test], pred, faces.meta["origin"].to_numpy()[test])
+    by_origin = accuracy_by_group(faces.labels[test], pred, faces.meta["origin"].to_numpy()[test], faces.class_names)
     leaked = leakage_report(faces.images, split)["test_leaked"]
-    shown_table = by_origin.assign(accuracy=by_origin["accuracy"].map("{:.1%}".format)).to_markdown()
+    shown_table = by_origin.assign(**{c: by_origin[c].map("{:.1%}".format) for c in ("accuracy", "its share")}).to_markdown()
     return (f"{shown_table}\n\n{origin_sentence(by_origin)} {leaked:,} of the {len(test):,} test faces "
             f"({leaked / max(len(test), 1):.1%}) have an identical copy among the training or validation faces. "
             f"FER-2013's official split, by contrast, is the same for every published result.")
@@ -266,7 +284,7 @@ def posed_provenance(where: str, n_photos: int, used: dict[str, TrainingRecord],
     """The posed-photo page's provenance box: the photos, and each network with how it trained."""
     synthetic = any(r.data.synthetic for r in used.values()) or where == GENERATED_SCENES
     head = SYNTHETIC_WARNING if synthetic else f"**Real photos** from `{where}`."
-    rows = [_run_row(), ("photos", f"`{where}` ({n_photos} files)")]
+    rows = [_run_row(), ("photos", f"{where if where == GENERATED_SCENES else f'`{where}`'} ({n_photos} files)")]
     if model_path:
         rows.append(("network", f"`{shown(Path(model_path).resolve())}`, given as a parameter"))
     else:

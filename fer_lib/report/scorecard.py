@@ -19,7 +19,7 @@ import pandas as pd
 from fer_lib.paper import PAPER_DEVICE, PAPER_EPOCHS, PAPER_NUMBERS, PAPER_POSED_ERROR
 from fer_lib.pipeline import registry
 from fer_lib.pipeline.records import PageRecord, TrainingRecord, read_folds, read_page, read_training
-from fer_lib.report import paired, words
+from fer_lib.report import claims, paired, words
 from fer_lib.report.claims import pp
 from fer_lib.report.stats import interval_text
 
@@ -148,7 +148,8 @@ for net in (n.name for n in registry.FERGIT_NETWORKS):  # the paper's keys are "
 
 
 def device(t: TrainingRecord) -> str:
-    return str(t.environment.get("device", "an unrecorded device"))
+    """The device(s) a training's sessions ran on."""
+    return words.join(list(t.session_devices()))
 
 
 def protocol(t: TrainingRecord) -> str:
@@ -258,12 +259,18 @@ def build_scorecard(run_dirs: list[str | Path]) -> pd.DataFrame:
         source = found[0][1] if found else None
         if key == "residual_gain" and source is not None:
             proto = _gain_protocol(views)
+        elif key == "total_run_time_min" and source is not None:
+            proto = f"the residual and basic CNNs on FERGIT and the residual CNN on CK+'s random split, each at its own pace; {device(source)}"
         elif key.startswith("residual_params_"):
             proto = "fer_lib.model.networks.build_model('residual')"
         elif isinstance(source, TrainingRecord):
             proto = protocol(source)
         elif isinstance(source, PageRecord):
             proto = source.values.get("protocol", source.page)
+        elif synthetic:
+            proto = "synthetic faces"
+        elif (posed := views[0].page("06_posed_images")) is not None and key.startswith("posed"):
+            proto = posed.values.get("protocol", posed.page)
         else:
             proto = "not run in this run folder"
         ours_text = _ours_text(key, ours, source, views[0]) if len(values) == 1 else None
@@ -298,7 +305,7 @@ def _ours_text(key: str, ours: float, source, view: RunView) -> str | None:
 def _not_found(key: str, views: list[RunView], synthetic: bool) -> str:
     """Why a paper number has no counterpart in these run folders."""
     if synthetic:
-        return "Synthetic faces: a training time on them is not extrapolated to the paper's 100 epochs on FERGIT."
+        return "Synthetic faces: a training time on them is not extrapolated to the paper's 100 epochs."
     posed = next((p for v in views if key.startswith("posed") and (p := v.page("06_posed_images")) is not None), None)
     if posed is not None:
         return f"The posed-photo page ran on {posed.values.get('photos', 'photos')} without expression labels: nothing to score."
@@ -395,10 +402,11 @@ def styled_scorecard(shown: pd.DataFrame):
     """The display table as one HTML table that fits a page: the protocol (in italics) and the
     reason share the last column."""
     table = shown[["what", "paper", "ours", "difference"]].copy()
-    protocols = list(shown["our protocol"])
+    protocols, reasons = list(shown["our protocol"]), list(shown["why they differ"])
     said = ["as in the row above" if i and p and p == protocols[i - 1] else p for i, p in enumerate(protocols)]
-    table["our protocol, and why they differ"] = [f"<i>{p}</i>" + (f"<br>{w}" if w else "") for p, w in zip(said, shown["why they differ"])]
-    widths = {"what": "20%", "paper": "9%", "ours": "9%", "difference": "8%", "our protocol, and why they differ": "54%"}
+    why = ["the same reason as the row above" if i and w and w == reasons[i - 1] else w for i, w in enumerate(reasons)]
+    table["our protocol, and why they differ"] = [f"<i>{p}</i>" + (f"<br>{w}" if w else "") for p, w in zip(said, why)]
+    widths = {"what": "18%", "paper": "9%", "ours": "14%", "difference": "11%", "our protocol, and why they differ": "48%"}
     styles = [{"selector": f"th.col{i}, td.col{i}", "props": [("width", w)]} for i, w in enumerate(widths.values())]
     return table.style.hide(axis="index").set_table_styles(
         [{"selector": "", "props": [("table-layout", "fixed"), ("width", "100%")]},
@@ -416,7 +424,7 @@ def other_protocols(run_dirs: list[str | Path]) -> pd.DataFrame:
         official = next((t for p in sorted((d / "training").glob("*/run.json")) if registry.is_official(p.parent.name) and (t := v.training(p.parent.name))), None)
         if official is not None and official.test is not None:
             best = max(FER2013_PUBLISHED, key=FER2013_PUBLISHED.get)
-            rows.append({"what": f"Residual CNN, {official.params.get('dataset')} PrivateTest accuracy", "ours": f"{official.test.accuracy:.1%}",
+            rows.append({"what": f"Residual CNN, {words.dataset(official.params.get('dataset'))} PrivateTest accuracy", "ours": interval_text(official.test.accuracy, official.test.n),
                          "published": f"{FER2013_PUBLISHED[best]:.1%} ({best})", "our protocol": protocol(official)})
         stored = paired.stored(d)
         for e in registry.FERGIT_NETWORKS:
@@ -424,7 +432,7 @@ def other_protocols(run_dirs: list[str | Path]) -> pd.DataFrame:
             if t is None or t.test is None or not paired.of_these(stored, t) or (acc := paired.leak_free_accuracy(stored, e.label)) is None:
                 continue
             rows.append({"what": f"{e.title}, FERGIT test accuracy on the {stored['n_clean']:,} of {stored['n']:,} test faces without a copy in "
-                                 f"training or validation", "ours": f"{acc:.1%}", "published": "none (the paper tests on its random split, copies included)",
+                                 f"training or validation", "ours": interval_text(acc, stored["n_clean"]), "published": "none (the paper tests on its random split, copies included)",
                          "our protocol": f"the network of the paper's split, {t.training.epochs_run} epochs run; the copies the data page's audit finds"})
         folds = [t for t in read_folds(d) if t.test]
         if folds:
@@ -432,8 +440,10 @@ def other_protocols(run_dirs: list[str | Path]) -> pd.DataFrame:
             sd = f" ± {acc.std(ddof=1):.1%}" if len(acc) > 1 else ""
             planned = folds[0].params.get("n_folds") or len(folds)
             epochs = ", ".join(str(t.training.epochs_run) for t in folds)
+            pooled = claims.pooled_confusion(folds)
+            _, largest, share = claims.largest_class(dict(zip(folds[0].test.per_class, pooled.sum(axis=1))))
             rows.append({"what": f"Residual CNN, CK+ subject-independent folds, accuracy (mean ± sd over the {len(folds)} of {planned} folds run)",
-                         "ours": f"{acc.mean():.1%}{sd}", "published": "none comparable (the peers' protocols are random or unstated)",
+                         "ours": f"{acc.mean():.1%}{sd} (always answering {largest}: {share:.1%} of the pooled test faces)", "published": "none comparable (the peers' protocols are random or unstated)",
                          "our protocol": f"folds grouped by subject; epochs run per fold {epochs} (of {folds[0].config['epochs']} planned); {device(folds[0])}"})
     return pd.DataFrame(rows)
 
@@ -445,12 +455,20 @@ def compute_table(run_dir: str | Path) -> pd.DataFrame:
     for path in sorted(Path(run_dir, "training").glob("*/run.json")):
         t = read_training(run_dir, path.parent.name)
         rows.append({
-            "training": t.name, "data": words.dataset(t.params.get("dataset")), "split": words.split(t.data.split_protocol),
+            "training": registry.label(t.name), "data": words.dataset(t.params.get("dataset")), "split": words.split(t.data.split_protocol),
             "epochs": f"{t.training.epochs_run}/{t.config['epochs']}", "status": words.status(t.stop_status), "best epoch": t.training.best_epoch,
             "sessions": len(t.sessions), "train min": (t.training.train_wall_s or 0) / 60, "min/epoch": minutes_per_epoch(t),
             "images/s": t.training.train_images_per_s, "device": device(t),
         })
     return pd.DataFrame(rows)
+
+
+def styled_costs(costs: pd.DataFrame):
+    """The compute table for reading: wrapped to the page's width, minutes per epoch to two significant digits."""
+    from fer_lib.report.pages import wide_table
+
+    shown = costs.drop(columns=["run"]) if "run" in costs and costs["run"].nunique() == 1 else costs
+    return wide_table(shown).format({"train min": "{:.1f}", "min/epoch": "{:.2g}", "images/s": "{:.0f}"}, na_rep="")
 
 
 def posed_paper_error() -> str:

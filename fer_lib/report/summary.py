@@ -64,7 +64,7 @@ def _leak_free(run_dir: Path, t: TrainingRecord, entry: registry.Entry) -> str:
     p = paired.stored(run_dir)
     if not paired.of_these(p, t) or (acc := paired.leak_free_accuracy(p, entry.label)) is None:
         return ""
-    return f"; {interval_text(acc, p['n_clean'])} on the {p['n_clean']:,} test faces without a copy in training"
+    return f"; {interval_text(acc, p['n_clean'])} on the {p['n_clean']:,} test faces without a copy in training or validation"
 
 
 def _accuracy_claim(run_dir: Path, what: str, claim: str, where: str, paper: float, entry: registry.Entry, page: str, note: str = "") -> ClaimRow:
@@ -182,7 +182,7 @@ def _posed_claim(run_dir: Path) -> ClaimRow:
     ours = f"{page.value('n_right')} of {page.value('n_photos')} right" + (f", {conf:.0%} when right" if conf is not None else "")
     if synthetic:
         return ClaimRow(ours=ours, verdict=NOT_TESTED, why="synthetic faces and generated scenes: not comparable with the paper", **base)
-    return ClaimRow(ours=ours, verdict=INCONCLUSIVE, why="other photos than the paper's (its are not published), of a person in the training data", **base)
+    return ClaimRow(ours=ours, verdict=INCONCLUSIVE, why="other photos than the paper's (the paper's are not published), of a person in the training data", **base)
 
 
 def _time_claim(run_dir: Path) -> ClaimRow:
@@ -273,19 +273,34 @@ def _trainings(run_dir: Path) -> list[TrainingRecord]:
     return [t for p in sorted(run_dir.glob("training/*/run.json")) if (t := read_training(run_dir, p.parent.name)) is not None]
 
 
+def not_started(run_dir: str | Path) -> list[str]:
+    """The trainings the run's profile plans (its ``run.json``) that its folder does not hold yet."""
+    from fer_lib.pipeline.records import RunRecord, read_record
+    from fer_lib.pipeline.trainings import plan
+
+    path = Path(run_dir) / "run.json"
+    if not path.is_file():
+        return []
+    held = {t.name for t in _trainings(Path(run_dir))}
+    return [s.name for s in plan(read_record(RunRecord, path).params) if s.name not in held]
+
+
 def unfinished_markdown(run_dir: str | Path) -> str:
-    """A warning box listing the trainings of the run that have not finished (empty when all have)."""
-    return interim_markdown([t for t in _trainings(Path(run_dir)) if not t.finished])
+    """A warning box listing the trainings of the run that have not finished, and those its profile
+    plans that have not started (empty when all have finished)."""
+    return interim_markdown([t for t in _trainings(Path(run_dir)) if not t.finished], not_started(run_dir))
 
 
-def interim_markdown(records: list[TrainingRecord]) -> str:
+def interim_markdown(records: list[TrainingRecord], waiting: list[str] = ()) -> str:
     """A warning box listing those of ``records`` that have not finished (empty when all have):
-    epochs run of planned, and whether validation accuracy was still rising at the last epoch."""
+    epochs run of planned, and whether validation accuracy was still rising at the last epoch;
+    and the trainings in ``waiting`` (names) that have not started."""
     rows = [t for t in records if not t.finished]
-    if not rows:
+    if not rows and not waiting:
         return ""
     items = "\n".join(f"- {registry.title(t.name)}: {t.training.epochs_run} of {t.config['epochs']} epochs, best epoch {t.training.best_epoch}"
                       f"{' (the last: still improving)' if t.training.best_epoch == t.training.epochs_run else ''}" for t in rows)
+    items += "".join(f"\n- {registry.title(name)}: not started" for name in waiting)
     return (":::{admonition} Interim results\n:class: warning\n\nThese trainings have not finished; every number and verdict "
             f"that rests on them is interim and can only be *{INCONCLUSIVE}*:\n\n{items}\n:::\n")
 
@@ -308,7 +323,9 @@ def compute_markdown(run_dir: str | Path) -> str:
     if not any(t.data.synthetic for t in records):
         text += f" The paper reports {PAPER['total_run_time_min']} minutes for its three trainings on a K80 GPU."
     if left:
-        text += f" Its unfinished trainings need about {left:.0f} h more at the pace measured so far."
+        waiting = not_started(run_dir)
+        text += (f" Its unfinished trainings need about {left:.0f} h more at the pace measured so far"
+                 + (f", besides the {words.count(len(waiting), 'training')} not started yet." if waiting else "."))
     return text
 
 

@@ -72,11 +72,12 @@ def fold_table(records: list[TrainingRecord]) -> pd.DataFrame:
                           "epochs run": r.training.epochs_run, "status": words.status(r.stop_status)} for r in records], columns=FOLD_COLUMNS).set_index("fold")
 
 
-def accuracy_by_group(y_true: np.ndarray, y_pred: np.ndarray, groups: np.ndarray) -> pd.DataFrame:
-    """Test faces and accuracy per group (e.g. FERGIT's origin: FER-2013 or muxspace), and overall."""
+def accuracy_by_group(y_true: np.ndarray, y_pred: np.ndarray, groups: np.ndarray, class_names: tuple[str, ...]) -> pd.DataFrame:
+    """Test faces and accuracy per group (e.g. FERGIT's origin: FER-2013 or muxspace), and overall, each
+    with its largest class and that class's share (what always answering it would score)."""
     rows = {}
-    for g in sorted(set(groups.tolist())):
-        mask = groups == g
-        rows[g] = {"test faces": int(mask.sum()), "accuracy": float(np.mean(y_true[mask] == y_pred[mask]))}
-    rows["all"] = {"test faces": len(y_true), "accuracy": float(np.mean(y_true == y_pred))}
-    return pd.DataFrame(rows).T.astype({"test faces": int})
+    for g, mask in [(g, groups == g) for g in sorted(set(groups.tolist()))] + [("all", np.ones(len(y_true), bool))]:
+        counts = np.bincount(y_true[mask], minlength=len(class_names))
+        rows[g] = {"test faces": int(mask.sum()), "accuracy": float(np.mean(y_true[mask] == y_pred[mask])),
+                   "largest class": class_names[int(counts.argmax())], "its share": float(counts.max() / mask.sum())}
+    return pd.DataFrame(rows).T.astype({"test faces": int, "accuracy": float, "its share": float})

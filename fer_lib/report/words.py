@@ -12,7 +12,7 @@ STATUS = {"completed": "all planned epochs run", "early_stopped": "stopped early
           "paused": "paused: an interim result", "diverged": "diverged (loss not finite)",
           "interrupted": "ended without writing its record (killed); the next session resumed from its saved state"}
 PRECISION = {"float32": "float32", "mixed_bfloat16": "bfloat16 mixed precision"}
-DATASETS = {"fergit": "FERGIT", "fer2013": "FER-2013", "ckplus": "CK+", "synthetic": "synthetic faces", "synthetic-ckplus": "synthetic CK+-like faces"}
+DATASETS = registry.DATASETS
 
 
 def status(code: str) -> str:
