@@ -112,3 +112,13 @@ def test_the_posed_page_says_which_photos_it_labels():
     assert "4 posed photos of one person from muxspace" in reference and "among FERGIT's faces" in reference
     given = posed_intro("photos", 3, given=True)
     assert "3 photos of `photos`, given as a parameter" in given and "muxspace" not in given
+
+
+def test_the_method_page_states_the_profiles_as_they_are():
+    """book/method.md names the folds, augmentation and precision of each profile: those must be the profiles' own."""
+    text = (REPO_ROOT / "book" / "method.md").read_text()
+    demo, cpu, paper = (profiles.load_profile(n) for n in ("demo", "cpu", "paper"))
+    assert "(10 in the\n`paper` and `cpu` profiles, 3 in `demo`" in text and (cpu["n_folds"], paper["n_folds"], demo["n_folds"]) == (10, 10, 3)
+    assert "(none in `demo`)" in text and demo["train"]["augment"]["enabled"] is False and cpu["train"].get("augment", {}).get("enabled", True)
+    assert "float32 in `paper`; mixed bfloat16 in `cpu` and `demo`" in text
+    assert (paper["train"].get("precision", "float32"), cpu["train"]["precision"], demo["train"]["precision"]) == ("float32", "mixed_bfloat16", "mixed_bfloat16")
