@@ -18,3 +18,17 @@ def test_the_readme_speed_table_is_the_reference_runs():
     assert speed_section(readme) == expected, (
         "README.md's speed table differs from runs/reference: regenerate it with "
         "`python -m fer_lib readme-table --speed --run runs/reference`\n" + expected)
+
+
+def test_speed_rows_come_from_the_whole_history_and_every_device(tmp_path):
+    from datafixtures import training_record
+
+    from fer_lib.pipeline.records import Session, write_record
+    from fer_lib.report.readme import speed_rows
+
+    r = training_record(tmp_path, "residual", epochs_run=6, minutes_per_epoch=2.0)  # 800 training faces, batch 64, 110 s of training an epoch
+    r.sessions = [Session(wall_s=1.0, status="paused", epochs_run=3, device="CPU: A"), Session(wall_s=1.0, status="paused", epochs_run=6, device="CPU: B")]
+    r.training.train_images_per_s = 1.0  # the last session's figure is not the table's
+    write_record(r, tmp_path / "training" / "residual" / "run.json")
+    row = speed_rows(tmp_path)[0]
+    assert row["device"] == "CPU: A and CPU: B" and row["images/s"] == "7" and row["median epoch"] == "2.0 min"  # 768 / 110 s

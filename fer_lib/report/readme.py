@@ -14,6 +14,7 @@ import numpy as np
 from fer_lib.paper import PAPER
 from fer_lib.pipeline import registry
 from fer_lib.pipeline.records import read_training
+from fer_lib.report import words
 from fer_lib.report.summary import claim_rows
 
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
@@ -49,16 +50,20 @@ SPEED_TRAININGS = {registry.RESIDUAL.name: "residual_run_time_min", registry.BAS
 
 
 def speed_rows(run_dir: str | Path) -> list[dict]:
-    """How fast the reference run's trainings went, from their records: training images per
-    second (the median over epochs after the first), the median epoch, and 100 epochs at that
-    pace beside the paper's time for 100 epochs on its GPU."""
+    """How fast the reference run's trainings went, from their records: the devices their sessions
+    ran on, training images per second (over the median epoch's training time, the first epoch
+    left out), the median epoch, and 100 epochs at that pace beside the paper's time for 100
+    epochs on its GPU."""
     run_dir, rows = Path(run_dir), []
     for name, paper_key in SPEED_TRAININGS.items():
         t = read_training(run_dir, name)
         if t is None or not t.history:
             continue
         epoch_min = float(np.median([r["epoch_time_s"] for r in t.history])) / 60
-        rows.append({"training": name, "device": str(t.environment.get("device")), "images/s": f"{t.training.train_images_per_s:.0f}",
+        batch = t.config["batch_size"]
+        steps = [r["train_time_s"] for r in t.history if "train_time_s" in r][1:]  # the first epoch includes tracing
+        speed = f"{t.data.split_sizes['train'] // batch * batch / np.median(steps):.0f}" if steps else ""
+        rows.append({"training": name, "device": words.join(list(t.session_devices())), "images/s": speed,
                      "median epoch": f"{epoch_min:.1f} min", "epochs run": f"{t.training.epochs_run}/{t.config['epochs']}",
                      "100 epochs at that pace": _duration(100 * epoch_min),
                      "paper, 100 epochs (K80 GPU)": f"{PAPER[paper_key]} min" if paper_key else "not reported"})
