@@ -227,3 +227,15 @@ def test_a_pause_file_stops_a_running_training_at_the_end_of_its_epoch(tmp_path)
         budget.on_epoch_end(epoch)
         assert budget.paused == budget.model.stop_training == (epoch == 1)
     assert not (tmp_path / PAUSE_FILE).exists()
+
+
+def test_a_history_replaced_under_a_running_training_stops_it_before_a_wrong_snapshot(tmp_path):
+    """A history.csv swapped under the training (a git stash or checkout) would leave the snapshot's copy
+    short of its epochs: the snapshot refuses, naming the file, and the last whole snapshot stays."""
+    from fer_lib.train.callbacks import TrainingState
+    from fer_lib.train.state import StateError
+
+    (tmp_path / "history.csv").write_text("epoch,accuracy\n0,0.1\n1,0.2\n")  # two rows where epoch 3 has just ended
+    with pytest.raises(StateError, match="history.csv holds 2 epochs at the end of epoch 3: it was replaced or edited"):
+        TrainingState(tmp_path, [], {}, None).on_epoch_end(2)
+    assert not (tmp_path / "state").exists() and not (tmp_path / "state.tmp").exists()

@@ -133,8 +133,14 @@ class TrainingState(keras.callbacks.Callback):
             v.assign(np.asarray(value, dtype=v.dtype))
 
     def on_epoch_end(self, epoch, logs=None):
-        from fer_lib.train.state import write_snapshot
+        from fer_lib.train.state import StateError, write_snapshot
 
+        history = self.out / "history.csv"
+        rows = max(len(history.read_text().splitlines()) - 1, 0) if history.exists() else 0
+        if rows != epoch + 1:  # CSVLogger appends to the file it opened: a file replaced under it (a git checkout) loses the rows
+            raise StateError(f"{history} holds {rows} epochs at the end of epoch {epoch + 1}: it was replaced or edited while the training "
+                             "ran, and the rows since then went to the file the training had opened. No snapshot of this epoch was "
+                             "written; the last one in state/ resumes the training")
         state = {
             "next_epoch": epoch + 1,
             "recipe": self.recipe,
