@@ -337,6 +337,11 @@ def read_page(run_dir: str | Path, page: str) -> PageRecord | None:
     return read_record(PageRecord, path) if path.exists() else None
 
 
+def read_trainings(run_dir: str | Path) -> list[TrainingRecord]:
+    """Every training a run folder holds, in the order of their folder names."""
+    return [read_training(run_dir, p.parent.name) for p in sorted(Path(run_dir).glob("training/*/run.json"))]
+
+
 def read_folds(run_dir: str | Path) -> list[TrainingRecord]:
     """The CK+ subject-fold trainings a run folder holds, in fold order (however many the profile planned)."""
     from fer_lib.pipeline import registry

@@ -9,7 +9,7 @@ import pandas as pd
 from fer_lib.data.synthetic import GENERATED_SCENES
 from fer_lib.paper import PAPER_EPOCHS
 from fer_lib.pipeline import registry
-from fer_lib.pipeline.records import TrainingRecord, read_folds, read_page, read_training
+from fer_lib.pipeline.records import TrainingRecord, read_folds, read_page, read_training, read_trainings
 from fer_lib.report import words
 from fer_lib.report.claims import pp
 from fer_lib.report.scorecard import minutes_per_epoch
@@ -87,8 +87,7 @@ def budget_why(run_dir: Path) -> str:
 
 def fergit_record(run_dir: Path) -> TrainingRecord | None:
     """The record that speaks for this run's FERGIT trainings: its residual CNN's, else any training's."""
-    names = [registry.RESIDUAL.name] + [p.parent.name for p in sorted(Path(run_dir).glob("training/*/run.json"))]
-    return next((r for n in names if (r := read_training(run_dir, n)) is not None), None)  # reads up to the first record found
+    return read_training(run_dir, registry.RESIDUAL.name) or next(iter(read_trainings(run_dir)), None)
 
 
 def run_recipe(run_dir: Path) -> dict:
@@ -106,8 +105,7 @@ def _budget(recipe: dict, ck: dict) -> str:
 
 def _restart_rows(run_dir: Path) -> list[tuple]:
     """A row when some training restarted from saved weights with a fresh optimizer (a machine without its state)."""
-    restarted = [(p.parent.name, r.restarts) for p in sorted(run_dir.glob("training/*/run.json"))
-                 if (r := read_training(run_dir, p.parent.name)) is not None and r.restarts]
+    restarted = [(r.name, r.restarts) for r in read_trainings(run_dir) if r.restarts]
     if not restarted:
         return []
     said = "; ".join(f"{name}: after epoch{'s' if len(xs) > 1 else ''} {words.join([str(x.epoch) for x in xs])}" for name, xs in restarted)
@@ -120,9 +118,7 @@ def _restart_rows(run_dir: Path) -> list[tuple]:
 
 def _data_rows(run_dir: Path) -> list[tuple]:
     """The rows of FERGIT, the CK+ protocol and the posed photos, from what this run's records say it used."""
-    fergit, ck = fergit_record(run_dir), read_training(run_dir, registry.CK_RANDOM.name)
-    folds = read_folds(run_dir)
-    ck = ck or (folds[0] if folds else None)
+    fergit, ck, folds = fergit_record(run_dir), _ck_record(run_dir), read_folds(run_dir)
     n_folds = folds[0].params.get("n_folds") if folds else None
     fold_words = f"{n_folds} subject-independent folds" if n_folds else "subject-independent folds"
     ck_on = f" (on {ck.data.n:,} synthetic CK+-like faces)" if ck is not None and ck.data.synthetic else ""
@@ -170,11 +166,9 @@ def _recipe_rows(recipe: dict, ck: dict) -> list[tuple]:
     return rows
 
 
-def _ck_recipe(run_dir: Path) -> dict:
-    """The recipe of the run's CK+ trainings (the random split's, else a fold's), or {} when none ran."""
-    folds = read_folds(run_dir)
-    record = read_training(run_dir, registry.CK_RANDOM.name) or (folds[0] if folds else None)
-    return record.config if record is not None else {}
+def _ck_record(run_dir: Path) -> TrainingRecord | None:
+    """The record that speaks for the run's CK+ trainings: the random split's, else a fold's."""
+    return read_training(run_dir, registry.CK_RANDOM.name) or next(iter(read_folds(run_dir)), None)
 
 
 def _on_ck(ck: dict, recipe: dict, key: str) -> str:
@@ -197,7 +191,7 @@ def kept_markdown(run_dir: str | Path) -> str:
 def deviations_table(run_dir: str | Path) -> pd.DataFrame:
     """One row per departure from the paper: what the paper does, what we do, why, and the measured effect in ``run_dir``."""
     run_dir = Path(run_dir)
-    recipe, ck = run_recipe(run_dir), _ck_recipe(run_dir)
+    recipe, ck = run_recipe(run_dir), getattr(_ck_record(run_dir), "config", {})
     augment = ("flip, ±10°, ±10% shift and zoom, ±20% brightness", "mild, because the faces are already cropped and roughly aligned") \
         if words.augmented(recipe) else ("none in this run (see the row above)", "this run trains without augmentation")
     rows = _recipe_rows(recipe, ck) + [

@@ -14,7 +14,6 @@ import numpy as np
 from fer_lib.paper import PAPER
 from fer_lib.pipeline import registry
 from fer_lib.pipeline.records import read_training
-from fer_lib.report import words
 from fer_lib.report.summary import claim_rows
 
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
@@ -54,6 +53,9 @@ def speed_rows(run_dir: str | Path) -> list[dict]:
     ran on, training images per second (over the median epoch's training time, the first epoch
     left out), the median epoch, and 100 epochs at that pace beside the paper's time for 100
     epochs on its GPU."""
+    from fer_lib.report.scorecard import device
+    from fer_lib.train.loop import images_per_s
+
     run_dir, rows = Path(run_dir), []
     for name, paper_key in SPEED_TRAININGS.items():
         t = read_training(run_dir, name)
@@ -61,9 +63,8 @@ def speed_rows(run_dir: str | Path) -> list[dict]:
             continue
         epoch_min = float(np.median([r["epoch_time_s"] for r in t.history])) / 60
         batch = t.config["batch_size"]
-        steps = [r["train_time_s"] for r in t.history if "train_time_s" in r][1:]  # the first epoch includes tracing
-        speed = f"{t.data.split_sizes['train'] // batch * batch / np.median(steps):.0f}" if steps else ""
-        rows.append({"training": name, "device": words.join(list(t.session_devices())), "images/s": speed,
+        speed = images_per_s(t.history, t.data.split_sizes["train"] // batch * batch)  # full batches, the first epoch (tracing) left out
+        rows.append({"training": name, "device": device(t), "images/s": f"{speed:.0f}" if speed else "",
                      "median epoch": f"{epoch_min:.1f} min", "epochs run": f"{t.training.epochs_run}/{t.config['epochs']}",
                      "100 epochs at that pace": _duration(100 * epoch_min),
                      "paper, 100 epochs (K80 GPU)": f"{PAPER[paper_key]} min" if paper_key else "not reported"})

@@ -18,7 +18,7 @@ import pandas as pd
 
 from fer_lib.paper import PAPER_DEVICE, PAPER_EPOCHS, PAPER_NUMBERS, PAPER_POSED_ERROR
 from fer_lib.pipeline import registry
-from fer_lib.pipeline.records import PageRecord, TrainingRecord, read_folds, read_page, read_training
+from fer_lib.pipeline.records import PageRecord, TrainingRecord, read_folds, read_page, read_training, read_trainings
 from fer_lib.report import claims, paired, words
 from fer_lib.report.claims import pp
 from fer_lib.report.stats import interval_text
@@ -337,8 +337,8 @@ def _gain_reason(views: list[RunView]) -> str:
 def _records(run_dirs: list[str | Path]):
     """(run folder, training record) for every training of the folders."""
     for d in map(Path, run_dirs):
-        for path in sorted((d / "training").glob("*/run.json")):
-            yield d, read_training(d, path.parent.name)
+        for t in read_trainings(d):
+            yield d, t
 
 
 def describe_sources(run_dirs: list[str | Path]) -> str:
@@ -452,8 +452,7 @@ def compute_table(run_dir: str | Path) -> pd.DataFrame:
     """One row per training of ``run_dir``: data, split, epochs run of planned, how it stopped,
     best epoch, minutes of training, minutes per epoch, images per second, compiled, device."""
     rows = []
-    for path in sorted(Path(run_dir, "training").glob("*/run.json")):
-        t = read_training(run_dir, path.parent.name)
+    for t in read_trainings(run_dir):
         rows.append({
             "training": registry.label(t.name), "data": words.dataset(t.params.get("dataset")), "split": words.split(t.data.split_protocol),
             "epochs": f"{t.training.epochs_run}/{t.config['epochs']}", "status": words.status(t.stop_status), "best epoch": t.training.best_epoch,

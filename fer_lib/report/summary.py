@@ -14,7 +14,7 @@ import numpy as np
 
 from fer_lib.paper import PAPER, PAPER_CURVES, PAPER_EPOCHS, PAPER_PARAMS
 from fer_lib.pipeline import registry
-from fer_lib.pipeline.records import TrainingRecord, read_folds, read_page, read_training
+from fer_lib.pipeline.records import TrainingRecord, read_folds, read_page, read_training, read_trainings
 from fer_lib.report import claims, paired, words
 from fer_lib.report.stats import accuracy_interval, interval_text
 
@@ -269,26 +269,24 @@ def status_sentence(rows: list[ClaimRow], synthetic: bool) -> str:
     return text
 
 
-def _trainings(run_dir: Path) -> list[TrainingRecord]:
-    return [t for p in sorted(run_dir.glob("training/*/run.json")) if (t := read_training(run_dir, p.parent.name)) is not None]
-
-
-def not_started(run_dir: str | Path) -> list[str]:
-    """The trainings the run's profile plans (its ``run.json``) that its folder does not hold yet."""
+def not_started(run_dir: str | Path, records: list[TrainingRecord] | None = None) -> list[str]:
+    """The trainings the run's profile plans (its ``run.json``) that its folder does not hold yet
+    (``records``: the folder's trainings, when the caller has read them already)."""
     from fer_lib.pipeline.records import RunRecord, read_record
     from fer_lib.pipeline.trainings import plan
 
     path = Path(run_dir) / "run.json"
     if not path.is_file():
         return []
-    held = {t.name for t in _trainings(Path(run_dir))}
+    held = {t.name for t in (read_trainings(run_dir) if records is None else records)}
     return [s.name for s in plan(read_record(RunRecord, path).params) if s.name not in held]
 
 
 def unfinished_markdown(run_dir: str | Path) -> str:
     """A warning box listing the trainings of the run that have not finished, and those its profile
     plans that have not started (empty when all have finished)."""
-    return interim_markdown([t for t in _trainings(Path(run_dir)) if not t.finished], not_started(run_dir))
+    records = read_trainings(run_dir)
+    return interim_markdown([t for t in records if not t.finished], not_started(run_dir, records))
 
 
 def interim_markdown(records: list[TrainingRecord], waiting: list[str] = ()) -> str:
@@ -310,7 +308,7 @@ def compute_markdown(run_dir: str | Path) -> str:
     unfinished trainings still need at their measured pace."""
     from fer_lib.report.scorecard import minutes_per_epoch
 
-    records = _trainings(Path(run_dir))
+    records = read_trainings(run_dir)
     if not records:
         return "No training has run in this run folder."
     by_device: dict[str, float] = {}
@@ -323,7 +321,7 @@ def compute_markdown(run_dir: str | Path) -> str:
     if not any(t.data.synthetic for t in records):
         text += f" The paper reports {PAPER['total_run_time_min']} minutes for its three trainings on a K80 GPU."
     if left:
-        waiting = not_started(run_dir)
+        waiting = not_started(run_dir, records)
         text += (f" Its unfinished trainings need about {left:.0f} h more at the pace measured so far"
                  + (f", besides the {words.count(len(waiting), 'training')} not started yet." if waiting else "."))
     return text
@@ -332,6 +330,6 @@ def compute_markdown(run_dir: str | Path) -> str:
 def baselines_markdown(run_dir: str | Path) -> str:
     """What no learning scores on the test faces of the run's headline trainings (FERGIT or its stand-in, CK+'s random split, an official split)."""
     run_dir = Path(run_dir)
-    names = [registry.RESIDUAL.name, registry.CK_RANDOM.name] + [t.name for t in _trainings(run_dir) if registry.is_official(t.name)]
+    names = [registry.RESIDUAL.name, registry.CK_RANDOM.name] + [t.name for t in read_trainings(run_dir) if registry.is_official(t.name)]
     tests = {f"the test faces of the {registry.label(n)}": t.test for n in names if (t := read_training(run_dir, n)) is not None and t.test is not None}
     return claims.baselines_sentence(tests)

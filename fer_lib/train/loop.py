@@ -332,7 +332,7 @@ def train(
         "status": status,
         "epochs_run": len(history),
         "session_wall_s": wall,
-        "train_images_per_s": _images_per_s(history, stream.steps * config.batch_size),
+        "train_images_per_s": images_per_s(history, stream.steps * config.batch_size),
         "class_weight": class_weight,
         "replicas": replicas,
         "jit_compile": bool(trainer.jit_compile),
@@ -370,7 +370,7 @@ def read_history(path: Path) -> list[dict]:
     return out
 
 
-def _images_per_s(history: list[dict], n_train: int) -> float | None:
+def images_per_s(history: list[dict], n_train: int) -> float | None:
     """Median training throughput over epochs (``n_train`` faces each: full batches only),
     leaving out the first (it includes tracing)."""
     times = [r["train_time_s"] for r in history if "train_time_s" in r]
