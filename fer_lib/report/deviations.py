@@ -11,8 +11,9 @@ from fer_lib.paper import PAPER_EPOCHS
 from fer_lib.pipeline import registry
 from fer_lib.pipeline.records import TrainingRecord, read_folds, read_page, read_training, read_trainings
 from fer_lib.report import words
-from fer_lib.report.claims import pp
+from fer_lib.report.claims import baselines_sentence, pp
 from fer_lib.report.scorecard import minutes_per_epoch
+from fer_lib.report.stats import interval_text
 from fer_lib.train.config import TrainConfig
 
 NOT_MEASURED = "not measured in this run"
@@ -24,13 +25,15 @@ def _ckplus(run_dir: Path, name: str) -> TrainingRecord | None:
 
 
 def _result(r: TrainingRecord) -> str:
-    return f"{r.test.accuracy:.1%} test accuracy, {r.test.n_predicted_classes} of {len(r.test.per_class)} classes predicted"
+    return f"{interval_text(r.test.accuracy, r.test.n)} test accuracy, {r.test.n_predicted_classes} of {len(r.test.per_class)} classes predicted"
 
 
 def _ablation(run_dir: Path, base: str, other: str, describe) -> str:
     """The effect of one change on CK+'s random split: the base training against the one that differs only by it."""
     a, b = _ckplus(run_dir, base), _ckplus(run_dir, other)
-    return NOT_MEASURED if a is None or b is None else describe(a, b)
+    if a is None or b is None:
+        return NOT_MEASURED
+    return f"{describe(a, b)} {baselines_sentence({'these test faces': a.test})}"
 
 
 def batchnorm_effect(run_dir: Path) -> str:
