@@ -134,3 +134,15 @@ def test_the_interim_box_lists_the_planned_trainings_not_started(tmp_path):
     box = summary.unfinished_markdown(tmp_path)
     assert "- Residual CNN: 5 of 100 epochs" in box and "- Basic CNN: not started" in box
     assert summary.not_started(tmp_path / "elsewhere") == []  # no run.json: nothing is known to be planned
+
+
+def test_a_claim_not_reproduced_says_why_in_numbers(tmp_path):
+    row = _verdict(tmp_path, accuracy=0.60, status="completed", epochs_run=100)
+    assert row.why == "the paper's 75% is above our interval; the training ran all 100 planned epochs"
+    curves = next(r for r in summary.claim_rows(tmp_path) if r.what == "Residual CNN, training curves")
+    assert curves.verdict == summary.NOT_REPRODUCED and curves.ours == "best validation epoch 100 of 100 run"
+    assert curves.why == ("validation accuracy peaked at epoch 100 (99.5%, against 67.0% at epoch 35); "  # history rows count from 0
+                          "the rule: by epoch 70, twice the paper's 35")
+    training_record(tmp_path, "residual", status="early_stopped", epochs_run=60)  # best epoch 60: within twice the paper's 35
+    curves = next(r for r in summary.claim_rows(tmp_path) if r.what == "Residual CNN, training curves")
+    assert curves.verdict == summary.REPRODUCED and curves.why.startswith("validation accuracy peaked at epoch 60 (79.5%, against 67.0% at epoch 35)")

@@ -79,7 +79,7 @@ def _accuracy_claim(run_dir: Path, what: str, claim: str, where: str, paper: flo
         return ClaimRow(ours=ours, verdict=INCONCLUSIVE, why=_interim(t), **base)
     lo, hi = accuracy_interval(t.test.accuracy, t.test.n)
     if paper > hi:
-        return ClaimRow(ours=ours, verdict=NOT_REPRODUCED, why=f"the paper's {paper:.0%} is above our interval after {t.how_it_stopped}", **base)
+        return ClaimRow(ours=ours, verdict=NOT_REPRODUCED, why=f"the paper's {paper:.0%} is above our interval; the training {t.how_it_stopped}", **base)
     where_it_is = "within" if paper >= lo else "below"
     return ClaimRow(ours=ours, verdict=REPRODUCED, why=f"the paper's {paper:.0%} is {where_it_is} our interval{note}", **base)
 
@@ -144,8 +144,12 @@ def _curve_claim(run_dir: Path, entry: registry.Entry, what: str, claim: str, wh
 
 
 def _stops_generalising(t: TrainingRecord) -> tuple[bool, str]:
-    ok = (t.training.best_epoch or 0) <= 2 * PAPER_CURVES[registry.RESIDUAL.name]["stops_generalising_epoch"]
-    return ok, f"validation accuracy peaked at epoch {t.training.best_epoch} (the rule: by epoch 70, twice the paper's 35)"
+    paper = PAPER_CURVES[registry.RESIDUAL.name]["stops_generalising_epoch"]
+    ok = (t.training.best_epoch or 0) <= 2 * paper
+    val = {int(row["epoch"]) + 1: row["val_accuracy"] for row in t.history}
+    then = f", against {val[paper]:.1%} at epoch {paper}" if paper in val and t.training.best_epoch in val else ""
+    peak = f" ({val[t.training.best_epoch]:.1%}{then})" if t.training.best_epoch in val else ""
+    return ok, f"validation accuracy peaked at epoch {t.training.best_epoch}{peak}; the rule: by epoch {2 * paper}, twice the paper's {paper}"
 
 
 def _does_not_overfit(t: TrainingRecord) -> tuple[bool, str]:
