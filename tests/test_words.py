@@ -55,6 +55,22 @@ def test_a_training_on_two_machines_names_both(tmp_path):
     assert words.join(["a", "b", "c"]) == "a, b and c"
 
 
+def test_a_speed_said_of_the_last_session_is_the_last_sessions(tmp_path):
+    """The record's images/s is the median over every session's epochs; the sentence that says "in its last session" gives that session's."""
+    from fer_lib.pipeline.records import Session
+    from fer_lib.report.pages import last_session_images_per_s, run_sentence
+
+    r = training_record(tmp_path, "residual", epochs_run=6, minutes_per_epoch=2.0)  # 768 training images an epoch (800 faces, batch 64)
+    for row in r.history[3:]:
+        row["train_time_s"] = 64.0  # the last session's 3 epochs: 12 images/s, the first of them left out (it traces)
+    r.sessions = [Session(wall_s=1.0, status="paused", epochs_run=3, device="CPU: A"), Session(wall_s=1.0, status="paused", epochs_run=6, device="CPU: A")]
+    assert last_session_images_per_s(r) == pytest.approx(12.0)
+    assert "on CPU: A at 12 images/s in its last session" in run_sentence(r, "The residual CNN")
+    r.sessions = r.sessions[1:]  # one session: its figure is the record's own
+    r.training.train_images_per_s = 9.0
+    assert last_session_images_per_s(r) == 9.0 and "at 9 images/s." in run_sentence(r, "The residual CNN")
+
+
 def test_command_options_survive_markdown_typography():
     from fer_lib.report.pages import options_as_code
 

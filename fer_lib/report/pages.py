@@ -175,14 +175,26 @@ def training_summary(r: TrainingRecord) -> dict:
     }
 
 
+def last_session_images_per_s(r: TrainingRecord) -> float | None:
+    """The median training images/s of the last session's epochs, from the history (the record's own figure
+    is the median over every session's epochs, whatever device or load each had)."""
+    from fer_lib.train.loop import images_per_s
+
+    if len(r.sessions) < 2 or not (r.data.split_sizes or {}).get("train"):
+        return r.training.train_images_per_s
+    start, batch = r.sessions[-2].epochs_run, r.config["batch_size"]
+    return images_per_s([h for h in r.history if h["epoch"] >= start], r.data.split_sizes["train"] // batch * batch)
+
+
 def run_sentence(r: TrainingRecord, title: str, test_name: str = "the test faces") -> str:
     """One Markdown sentence: test accuracy with the best epoch's network, how the training stopped, minutes, classes predicted."""
     s = training_summary(r)
     devices, last = r.session_devices(), " in its last session" if len(r.sessions) > 1 else ""
+    speed = last_session_images_per_s(r)
     if len(devices) == 1:
-        where = f"on {next(iter(devices))}" + (f" at {s['images_per_s']:.0f} images/s{last}" if s["images_per_s"] else "")
+        where = f"on {next(iter(devices))}" + (f" at {speed:.0f} images/s{last}" if speed else "")
     else:
-        where = f"on {words.devices(devices)}" + (f" ({s['images_per_s']:.0f} images/s{last}, on {r.environment.get('device')})" if s["images_per_s"] else "")
+        where = f"on {words.devices(devices)}" + (f" ({speed:.0f} images/s{last}, on {r.environment.get('device')})" if speed else "")
     lo, hi = accuracy_interval(s["test_accuracy"], s["n_test"])
     return (f"{title} reached **{s['test_accuracy']:.1%}** (95% interval {lo:.1%} to {hi:.1%}) on {test_name} ({s['n_test']:,} faces) "
             f"with the network of its best "
