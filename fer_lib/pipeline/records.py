@@ -142,6 +142,12 @@ class TrainingRecord:
         t = self.training
         return "completed" if t.status == "early_stopped" and t.epochs_run >= self.config["epochs"] else t.status
 
+    @property
+    def images_per_epoch(self) -> int | None:
+        """Training images an epoch takes: the training split's full batches (None when the split's size is unrecorded)."""
+        n, batch = (self.data.split_sizes or {}).get("train"), self.config["batch_size"]
+        return n // batch * batch if n else None
+
     def session_devices(self) -> dict[str, tuple[int, float]]:
         """Each device the training's sessions ran on: (sessions, wall seconds), in order of first use.
         A session without a device of its own (an interrupted one) counts for the record's device."""

@@ -180,10 +180,9 @@ def last_session_images_per_s(r: TrainingRecord) -> float | None:
     is the median over every session's epochs, whatever device or load each had)."""
     from fer_lib.train.loop import images_per_s
 
-    if len(r.sessions) < 2 or not (r.data.split_sizes or {}).get("train"):
+    if len(r.sessions) < 2 or r.images_per_epoch is None:
         return r.training.train_images_per_s
-    start, batch = r.sessions[-2].epochs_run, r.config["batch_size"]
-    return images_per_s([h for h in r.history if h["epoch"] >= start], r.data.split_sizes["train"] // batch * batch)
+    return images_per_s([h for h in r.history if h["epoch"] >= r.sessions[-2].epochs_run], r.images_per_epoch)
 
 
 def run_sentence(r: TrainingRecord, title: str, test_name: str = "the test faces") -> str:

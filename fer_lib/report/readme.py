@@ -62,8 +62,7 @@ def speed_rows(run_dir: str | Path) -> list[dict]:
         if t is None or not t.history:
             continue
         epoch_min = float(np.median([r["epoch_time_s"] for r in t.history])) / 60
-        batch = t.config["batch_size"]
-        speed = images_per_s(t.history, t.data.split_sizes["train"] // batch * batch)  # full batches, the first epoch (tracing) left out
+        speed = images_per_s(t.history, t.images_per_epoch)  # the first epoch (tracing) left out
         rows.append({"training": name, "device": device(t), "images/s": f"{speed:.0f}" if speed else "",
                      "median epoch": f"{epoch_min:.1f} min", "epochs run": f"{t.training.epochs_run}/{t.config['epochs']}",
                      "100 epochs at that pace": _duration(100 * epoch_min),

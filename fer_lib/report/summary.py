@@ -145,11 +145,10 @@ def _curve_claim(run_dir: Path, entry: registry.Entry, what: str, claim: str, wh
 
 def _stops_generalising(t: TrainingRecord) -> tuple[bool, str]:
     paper = PAPER_CURVES[registry.RESIDUAL.name]["stops_generalising_epoch"]
-    ok = (t.training.best_epoch or 0) <= 2 * paper
-    val = {int(row["epoch"]) + 1: row["val_accuracy"] for row in t.history}
-    then = f", against {val[paper]:.1%} at epoch {paper}" if paper in val and t.training.best_epoch in val else ""
-    peak = f" ({val[t.training.best_epoch]:.1%}{then})" if t.training.best_epoch in val else ""
-    return ok, f"validation accuracy peaked at epoch {t.training.best_epoch}{peak}; the rule: by epoch {2 * paper}, twice the paper's {paper}"
+    best, h = t.training.best_epoch or 0, t.history  # one row an epoch, from the first (the state's guard keeps it so)
+    then = f", against {h[paper - 1]['val_accuracy']:.1%} at epoch {paper}" if paper <= len(h) else ""
+    peak = f" ({h[best - 1]['val_accuracy']:.1%}{then})" if 0 < best <= len(h) else ""
+    return best <= 2 * paper, f"validation accuracy peaked at epoch {t.training.best_epoch}{peak}; the rule: by epoch {2 * paper}, twice the paper's {paper}"
 
 
 def _does_not_overfit(t: TrainingRecord) -> tuple[bool, str]:
