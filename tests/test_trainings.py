@@ -162,12 +162,24 @@ def test_a_training_is_not_reused_for_another_plan_nor_restarted_over_its_histor
     assert run_training(paused, tmp_path / "p", reuse=True).training.status == "paused"  # shown as it is
 
 
+def _ship(out, models, record) -> dict:
+    """Ship ``out``'s network as ``models/residual.keras`` with the manifest entry ``ship-models`` writes for ``record``."""
+    import hashlib
+    import shutil
+
+    models.mkdir(exist_ok=True)
+    shutil.copyfile(out / "model.keras", models / "residual.keras")
+    entry = {"file": "residual.keras", "sha256": hashlib.sha256((models / "residual.keras").read_bytes()).hexdigest(),
+             "run": "runs/x/training/residual", "data_sha256": record.data.sha256, "split_sha256": record.data.split_sha256,
+             "epochs_run": record.training.epochs_run, "epochs_planned": record.config["epochs"], "best_epoch": record.training.best_epoch}
+    (models / "models.json").write_text(json.dumps({"residual": entry}))
+    return entry
+
+
 def test_a_training_without_its_state_restarts_from_the_shipped_network_of_its_best_epoch(tmp_path, monkeypatch):
     """A new machine has the records and models/ but no state/: the training carries on
     from the shipped network with the learning rate and counters replayed from its history,
     and its record says so; a shipped file that is not that training's is not used."""
-    import hashlib
-    import json
     import shutil
 
     from fer_lib.pipeline.experiment import restart_source
@@ -178,12 +190,7 @@ def test_a_training_without_its_state_restarts_from_the_shipped_network_of_its_b
     first = run_training(paused, out)
     assert first.training.status == "paused" and first.training.best_epoch == 1
     models = tmp_path / "models"
-    models.mkdir()
-    shutil.copyfile(out / "model.keras", models / "residual.keras")
-    entry = {"file": "residual.keras", "sha256": hashlib.sha256((models / "residual.keras").read_bytes()).hexdigest(),
-             "run": "runs/x/training/residual", "data_sha256": first.data.sha256, "split_sha256": first.data.split_sha256,
-             "epochs_run": 1, "best_epoch": 1}
-    (models / "models.json").write_text(json.dumps({"residual": entry}))
+    entry = _ship(out, models, first)
     shutil.rmtree(out / "state")
     (out / "model.keras").unlink()
     (out / "best.weights.h5").unlink()
@@ -211,6 +218,34 @@ def test_a_training_without_its_state_restarts_from_the_shipped_network_of_its_b
     assert read_training(tmp_path / "run", "residual").restarts == second.restarts
     third = run_training(paused, out)  # from here on an ordinary resume from state/, the restart kept in the record
     assert third.training.epochs_run == 3 and third.restarts == second.restarts
+
+
+def test_a_training_without_its_state_restarts_from_a_network_shipped_at_an_earlier_epoch(tmp_path, monkeypatch):
+    """``models/`` holds the network of epoch 1 but the record has run 2 epochs on a machine since
+    lost: the training restarts from epoch 1, its history's later epochs dropped, and says so;
+    a copy shipped for another plan, or from a later best epoch than the record's, is not used."""
+    import shutil
+
+    from fer_lib.pipeline import experiment
+    from fer_lib.pipeline.experiment import restart_source
+
+    paused = TINY | {"train": TINY["train"] | {"epochs": 3, "max_epochs_per_session": 1, "augment": False}}
+    out, models = tmp_path / "run" / "training" / "residual", tmp_path / "models"
+    entry = _ship(out, models, run_training(paused, out))
+    later = run_training(paused, out)
+    assert later.training.epochs_run == 2
+    for name in ("state", "model.keras", "best.weights.h5"):
+        shutil.rmtree(out / name) if (out / name).is_dir() else (out / name).unlink()
+    restart = restart_source(out, later, models)
+    assert restart.epoch == 1 and "shipped after epoch 1 of the 2 run so far" in restart.reason
+    for other in ({"epochs_planned": 5}, {"best_epoch": later.training.best_epoch + 1, "epochs_run": 2}, {"epochs_run": 3}):
+        (models / "models.json").write_text(json.dumps({"residual": entry | other}))
+        assert restart_source(out, later, models) is None, other
+    (models / "models.json").write_text(json.dumps({"residual": entry}))
+    monkeypatch.setattr(experiment, "restart_source", lambda o, p, models_dir=None: restart_source(o, p, models))
+    again = run_training(paused, out)
+    assert again.training.epochs_run == 2 and [r["epoch"] for r in again.history] == [0, 1]
+    assert [r.epoch for r in again.restarts] == [1] and again.restarts[0].weights_sha256 == entry["sha256"]
 
 
 def test_an_import_checks_the_joined_network_and_refuses_a_local_training(tmp_path, monkeypatch, finished):

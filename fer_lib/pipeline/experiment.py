@@ -8,8 +8,9 @@ again on it
   anything else is a :class:`TrainingMismatch` naming what differs;
 - resumes a paused one from ``state/`` (which checks the same, see ``train``);
 - restarts a paused one whose ``state/`` is lost (a new machine) from the network of its
-  best epoch so far: ``model.keras`` in its folder, else the copy shipped in ``models/``
-  when ``models.json`` shows it is that training's (see :func:`restart_source`);
+  best epoch so far, ``model.keras`` in its folder, else from the copy shipped in ``models/``
+  when ``models.json`` shows it is that training's, at that epoch or an earlier one
+  (see :func:`restart_source`);
 - otherwise trains from the first epoch.
 """
 
@@ -164,12 +165,14 @@ def run_training(
 
 def restart_source(out: Path, previous: TrainingRecord | None, models_dir: Path | None = None):
     """How to carry on the paused training in ``out`` whose ``state/`` is missing: a
-    :class:`~fer_lib.train.loop.Restart` from the network of its best epoch so far, or None
-    (a finished training, one with its state, or no network of that epoch to be found).
+    :class:`~fer_lib.train.loop.Restart` from the newest saved network of it, or None
+    (a finished training, one with its state, or no network of it to be found).
 
-    ``out/model.keras`` is that network when the folder has it; otherwise the shipped copy
-    ``models_dir/<name>.keras`` (default ``models/``), accepted only when ``models.json``
-    gives it this training's name, data, split, epochs and best epoch, and its sha256."""
+    ``out/model.keras`` (the network of its best epoch) when the folder has it; otherwise the
+    shipped copy ``models_dir/<name>.keras`` (default ``models/``), accepted only when
+    ``models.json`` gives it this training's name, data and split, an epoch it has run, and its
+    sha256. A copy shipped at an earlier epoch restarts it from that epoch: the history's later
+    epochs are dropped, as their network is lost."""
     from fer_lib.train.loop import Restart
 
     if previous is None or previous.finished or _has_state(out) or not previous.training.best_epoch:
@@ -177,16 +180,27 @@ def restart_source(out: Path, previous: TrainingRecord | None, models_dir: Path 
     t = previous.training
     if (out / "model.keras").is_file():
         return Restart(out / "model.keras", t.best_epoch, f"state/ missing: restarted from {out.name}/model.keras, the network of epoch {t.best_epoch}")
-    weights = shipped_network(previous, out.name, models_dir)
-    if weights is None:
+    found = _shipped(previous, out.name, models_dir, same_epoch=False)
+    if found is None:
         return None
-    return Restart(weights, t.best_epoch, f"state/ missing (a new machine): restarted from the shipped network of epoch {t.best_epoch}")
+    weights, entry = found
+    epoch, shipped_at = entry["best_epoch"], entry["epochs_run"]
+    earlier = (f", shipped after epoch {shipped_at} of the {t.epochs_run} run so far (the later epochs' networks were lost with their machine)"
+               if shipped_at < t.epochs_run else "")
+    return Restart(weights, epoch, f"state/ missing (a new machine): restarted from the shipped network of epoch {epoch}{earlier}")
 
 
 def shipped_network(record: TrainingRecord, name: str, models_dir: Path | None = None) -> Path | None:
     """The shipped copy ``models_dir/<name>.keras`` (default ``models/``) of training ``record``'s
     exported network: only when ``models.json`` gives it this training's name, data, split,
     epochs and best epoch, and its sha256 (a ValueError when the file does not match)."""
+    found = _shipped(record, name, models_dir, same_epoch=True)
+    return found[0] if found else None
+
+
+def _shipped(record: TrainingRecord, name: str, models_dir: Path | None, same_epoch: bool) -> tuple[Path, dict] | None:
+    """The shipped copy of training ``record``'s network and its ``models.json`` entry (see :func:`shipped_network`);
+    without ``same_epoch``, also a copy shipped at an earlier epoch of the same training."""
     import json
 
     from fer_lib.settings import REPO_ROOT
@@ -197,14 +211,20 @@ def shipped_network(record: TrainingRecord, name: str, models_dir: Path | None =
     if not entry:
         return None
     t = record.training
-    wanted = {"data_sha256": record.data.sha256, "split_sha256": record.data.split_sha256, "epochs_run": t.epochs_run, "best_epoch": t.best_epoch}
-    if any(entry.get(k) != v for k, v in wanted.items()) or Path(str(entry.get("run", ""))).name != name:
+    same = {"data_sha256": record.data.sha256, "split_sha256": record.data.split_sha256}
+    planned = record.config.get("epochs")
+    if any(entry.get(k) != v for k, v in same.items()) or entry.get("epochs_planned", planned) != planned or Path(str(entry.get("run", ""))).name != name:
+        return None
+    epoch, run = entry.get("best_epoch"), entry.get("epochs_run")
+    if same_epoch and (run, epoch) != (t.epochs_run, t.best_epoch):
+        return None
+    if not (isinstance(epoch, int) and isinstance(run, int) and 1 <= epoch <= t.best_epoch and run <= t.epochs_run):
         return None
     weights = models_dir / entry["file"]
     if not weights.is_file() or hashlib.sha256(weights.read_bytes()).hexdigest() != entry.get("sha256"):
         raise ValueError(f"{weights}: missing or not the file {manifest} describes (sha256 {str(entry.get('sha256'))[:12]}); "
                          f"restore it with git checkout")
-    return weights
+    return weights, entry
 
 
 def _earlier_sessions(previous: TrainingRecord | None, started_epoch: int, history: list[dict]) -> list[Session]:

@@ -102,7 +102,7 @@ class Session:
 
 @dataclass
 class RestartInfo:
-    """A training carried on without its saved state, from the network of its best epoch so far."""
+    """A training carried on without its saved state, from a saved network of it (its best epoch so far, or an earlier shipped one)."""
 
     epoch: int  # epochs kept: the restart trains from epoch ``epoch + 1``
     reason: str
@@ -163,7 +163,7 @@ class TrainingRecord:
         """How the training ended, in words (EarlyStopping firing on the last planned epoch ran them all)."""
         t, planned = self.training, self.config["epochs"]
         if t.status == "paused":
-            carry = (f"; it carries on from its saved state, or on a new machine from the network of its best epoch ({len(self.restarts)} such "
+            carry = (f"; it carries on from its saved state, or on a new machine from its newest shipped network ({len(self.restarts)} such "
                      f"restart{'s' if len(self.restarts) != 1 else ''} so far)") if self.restarts else " that resumes from its saved state"
             return f"paused at the session's cap, an interim result{carry}"
         if t.status == "diverged":
