@@ -223,5 +223,5 @@ def test_accuracy_by_origin_sits_beside_each_origins_largest_class():
     table = accuracy_by_group(y, pred, np.array(["a", "a", "a", "b", "b", "b", "b"]), ("w", "x", "y", "z"))
     assert table.loc["a", "largest class"] == "w" and table.loc["b", "its share"] == 0.75 and table.loc["all", "test faces"] == 7
     text = claims.origin_sentence(table)
-    assert "4 b faces at 75.0% (always answering y: 75.0%)" in text and "+8.3 pp on b faces against a faces" in text
-    assert "+0.0 pp against +0.0 pp above answering each one's largest class" in text  # neither beats its majority class
+    assert "75.0% on the 4 b faces (always answering y: 75.0%)" in text and "+8.3 pp on b faces against a faces" in text
+    assert "it scored +0.0 pp on b faces against +0.0 pp on a faces" in text  # neither beats its majority class

@@ -177,14 +177,14 @@ def origin_sentence(table) -> str:
     rows = {k: v for k, v in table.iterrows() if k != "all"}
     if len(rows) < 2:
         return "All test faces come from one origin here, so accuracy by origin says nothing more."
-    parts = [f"{int(v['test faces']):,} {k} faces at {v['accuracy']:.1%} (always answering {v['largest class']}: {v['its share']:.1%})"
+    parts = [f"{v['accuracy']:.1%} on the {int(v['test faces']):,} {k} faces (always answering {v['largest class']}: {v['its share']:.1%})"
              for k, v in rows.items()]
     best = max(rows, key=lambda k: rows[k]["accuracy"])
     worst = min(rows, key=lambda k: rows[k]["accuracy"])
     above = {k: rows[k]["accuracy"] - rows[k]["its share"] for k in (best, worst)}
-    return ("On this run's FERGIT test split the network scored " + "; ".join(parts) +
-            f": {pp(rows[best]['accuracy'] - rows[worst]['accuracy'])} on {best} faces against {worst} faces, and "
-            f"{pp(above[best])} against {pp(above[worst])} above answering each one's largest class.")
+    return ("On this run's FERGIT test split the network scored " + words.join(parts) +
+            f": {pp(rows[best]['accuracy'] - rows[worst]['accuracy'])} on {best} faces against {worst} faces. Above answering each "
+            f"origin's largest class, it scored {pp(above[best])} on {best} faces against {pp(above[worst])} on {worst} faces.")
 
 
 def posed_sentence(summaries: dict[str, dict]) -> str:
