@@ -162,18 +162,11 @@ def test_a_training_is_not_reused_for_another_plan_nor_restarted_over_its_histor
     assert run_training(paused, tmp_path / "p", reuse=True).training.status == "paused"  # shown as it is
 
 
-def _ship(out, models, record) -> dict:
-    """Ship ``out``'s network as ``models/residual.keras`` with the manifest entry ``ship-models`` writes for ``record``."""
-    import hashlib
-    import shutil
+def _ship(out, models) -> dict:
+    """Ship ``out``'s network to ``models`` as ``ship-models`` does; its ``models.json`` entry."""
+    from fer_lib.pipeline.ship import ship_models
 
-    models.mkdir(exist_ok=True)
-    shutil.copyfile(out / "model.keras", models / "residual.keras")
-    entry = {"file": "residual.keras", "sha256": hashlib.sha256((models / "residual.keras").read_bytes()).hexdigest(),
-             "run": "runs/x/training/residual", "data_sha256": record.data.sha256, "split_sha256": record.data.split_sha256,
-             "epochs_run": record.training.epochs_run, "epochs_planned": record.config["epochs"], "best_epoch": record.training.best_epoch}
-    (models / "models.json").write_text(json.dumps({"residual": entry}))
-    return entry
+    return ship_models(out.parent.parent, (out.name,), dest=models)[out.name]
 
 
 def test_a_training_without_its_state_restarts_from_the_shipped_network_of_its_best_epoch(tmp_path, monkeypatch):
@@ -190,7 +183,7 @@ def test_a_training_without_its_state_restarts_from_the_shipped_network_of_its_b
     first = run_training(paused, out)
     assert first.training.status == "paused" and first.training.best_epoch == 1
     models = tmp_path / "models"
-    entry = _ship(out, models, first)
+    entry = _ship(out, models)
     shutil.rmtree(out / "state")
     (out / "model.keras").unlink()
     (out / "best.weights.h5").unlink()
@@ -231,7 +224,8 @@ def test_a_training_without_its_state_restarts_from_a_network_shipped_at_an_earl
 
     paused = TINY | {"train": TINY["train"] | {"epochs": 3, "max_epochs_per_session": 1, "augment": False}}
     out, models = tmp_path / "run" / "training" / "residual", tmp_path / "models"
-    entry = _ship(out, models, run_training(paused, out))
+    run_training(paused, out)
+    entry = _ship(out, models)
     later = run_training(paused, out)
     assert later.training.epochs_run == 2
     for name in ("state", "model.keras", "best.weights.h5"):
