@@ -161,9 +161,11 @@ def protocol(t: TrainingRecord) -> str:
             f"batch {c['batch_size']}{words.recipe_departures(c)}, {words.precision(c['precision'])}, seed {c['seed']}; {device(t)}")
 
 
-def budget(t: TrainingRecord) -> str:
-    return (f"{t.training.epochs_run} of the paper's {PAPER_EPOCHS} epochs ({t.how_it_stopped}), "
-            f"best epoch {t.training.best_epoch}")
+def budget(t: TrainingRecord, full: bool = False) -> str:
+    """Epochs run of the paper's, and the best epoch; ``full`` adds how the training stopped, said once per training
+    (its test accuracy's row): the protocol column beside every row already gives its status."""
+    stopped = f" ({t.how_it_stopped})" if full else ""
+    return f"{t.training.epochs_run} of the paper's {PAPER_EPOCHS} epochs{stopped}, best epoch {t.training.best_epoch}"
 
 
 def _class_share(t: TrainingRecord, cls: str) -> float:
@@ -194,10 +196,10 @@ _TRAINING_REASONS = [
     ("run_time_min", lambda t: (f"Measured: the {t.training.epochs_run} epochs' training time on {device(t)}" if ran_the_paper_epochs(t) else
                                 f"{minutes_per_epoch(t):.2f} min per epoch on {device(t)} (median of {t.training.epochs_run} epochs) times "
                                 f"{PAPER_EPOCHS}: an extrapolation") + f"; the paper's {PAPER_EPOCHS} epochs ran on {PAPER_DEVICE}."),
-    ("ckplus_test_accuracy", lambda t: f"{budget(t)}; random split of frames as in the paper: near-identical frames of one sequence fall on both sides."),
+    ("ckplus_test_accuracy", lambda t: f"{budget(t, full=True)}; random split of frames as in the paper: near-identical frames of one sequence fall on both sides."),
     ("train_accuracy", lambda t: f"Ours on {words.training_batches(t.config)}, at {_best(t)}; the paper's after {PAPER_EPOCHS} epochs."),
     ("train_loss", lambda t: f"Class-weighted cross-entropy of the {words.training_batches(t.config)} at {_best(t)}, falling while training goes on."),
-    ("val_accuracy", lambda t: f"The validation faces also chose {_best(t)}; the training {t.how_it_stopped}."),
+    ("val_accuracy", lambda t: f"The validation faces also chose {_best(t)}: unlike the test faces, they took part in the choice."),
     ("val_loss", lambda t: f"Unweighted cross-entropy, on the {t.val.n:,} validation faces, of the network of {_best(t)}."),
     ("test_loss", lambda t: f"Unweighted cross-entropy on the {t.test.n:,} test faces; {budget(t)}."),
     ("happy_recall", lambda t: f"{budget(t)}; happy is the largest class, {_class_share(t, 'happy'):.0%} of our test faces."),
@@ -234,7 +236,7 @@ def why(key: str, source, value) -> str:
     for suffix, reason in _TRAINING_REASONS:
         if key.endswith(suffix):
             return reason(t)
-    return f"{budget(t)}; the paper's after {PAPER_EPOCHS} epochs."
+    return f"{budget(t, full=True)}; the paper's after {PAPER_EPOCHS} epochs."
 
 
 def build_scorecard(run_dirs: list[str | Path]) -> pd.DataFrame:
