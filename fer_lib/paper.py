@@ -4,8 +4,9 @@ The published text gives the accuracies, losses, run times and parameter counts
 below; its Tables 2-4 (per-class precision, recall and F1) are images in the
 article and their cells are not in the text, so only the figures the prose
 quotes are here (the F1 of 65%, happy recall 93%, fear recall about 50%). Its posed
-photos (Figures 9-10) are not published; the text gives the confidence of the right
-predictions (86%) and of the wrong ones (40%), and one error: disgust taken for neutral.
+photos (Figures 9-10) are not published; the text gives the confidence of one right
+prediction (86%) and of the wrong ones (40%), and one wrong one as an example: disgust
+taken for neutral.
 Losses are printed in the paper as percentages ("0.8%") but are plainly
 cross-entropy values (0.8); we read them as such.
 """
@@ -45,7 +46,7 @@ PAPER_NUMBERS: list[dict] = [
     {"key": "ckplus_test_accuracy", "what": "Residual CNN, CK+ test accuracy (random split)", "value": 0.97, "unit": "accuracy", "where": "Abstract, Table 4"},
     {"key": "ckplus_run_time_min", "what": "Residual CNN on CK+, training time for 100 epochs", "value": 29, "unit": "minutes", "where": "Table 4"},
     {"key": "total_run_time_min", "what": "Total training time (both networks on FERGIT, the residual on CK+)", "value": 119, "unit": "minutes", "where": "Section 3"},
-    {"key": "posed_right", "what": "Posed photos labelled right", "value": None, "paper_text": "most; disgust taken for neutral", "unit": "photos", "where": "Section 3, Figures 9-10"},
+    {"key": "posed_right", "what": "Posed photos labelled right", "value": None, "paper_text": "not counted; some wrong, e.g. disgust taken for neutral", "unit": "photos", "where": "Section 3, Figures 9-10"},
     {"key": "posed_confidence", "what": "Posed photos: probability of the predicted label when right", "value": 0.86, "unit": "probability", "where": "Section 3, Figure 9"},
     {"key": "posed_wrong_confidence", "what": "Posed photos: probability of the predicted label when wrong", "value": 0.40, "unit": "probability", "where": "Section 3, Figure 10"},
 ]
@@ -80,5 +81,6 @@ PAPER_CURVES = {
               "says": "no overfitting during 100 training epochs"},
     "residual": {"accuracy": PAPER["residual_train_accuracy"], "val_accuracy": PAPER["residual_val_accuracy"], "loss": PAPER["residual_train_loss"],
                  "val_loss": PAPER["residual_val_loss"], "stops_generalising_epoch": 35, "where": "Section 3.2, Figure 7",
-                 "says": "after 35 epochs, the model was not generalizing well anymore"},
+                 "says": "after 35 epochs, the model was not generalizing well anymore [...] the training loss rapidly decreased while the "
+                         "validation loss was stable. However, the accuracy, on the other hand, was increasing"},
 }

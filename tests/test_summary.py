@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from datafixtures import training_record
 
+from fer_lib.pipeline.records import write_record
 from fer_lib.report import summary
 from fer_lib.report.readme import headline_rows
 from fer_lib.settings import REPO_ROOT
@@ -140,9 +141,13 @@ def test_a_claim_not_reproduced_says_why_in_numbers(tmp_path):
     row = _verdict(tmp_path, accuracy=0.60, status="completed", epochs_run=100)
     assert row.why == "the paper's 75% is above our interval; the training ran all 100 planned epochs"
     curves = next(r for r in summary.claim_rows(tmp_path) if r.what == "Residual CNN, training curves")
-    assert curves.verdict == summary.NOT_REPRODUCED and curves.ours == "best validation epoch 100 of 100 run"
-    assert curves.why == ("validation accuracy peaked at epoch 100 (99.5%, against 67.0% at epoch 35); "  # history rows count from 0
-                          "the rule: by epoch 70, twice the paper's 35")
-    training_record(tmp_path, "residual", status="early_stopped", epochs_run=60)  # best epoch 60: within twice the paper's 35
+    assert curves.verdict == summary.NOT_REPRODUCED and curves.ours == "lowest validation loss at epoch 100 of 100 run"
+    assert curves.why == ("validation loss lowest at epoch 100 (1.101, against 1.166 at epoch 35); "  # history rows count from 0
+                          "the rule: lowest by epoch 70, twice the paper's 35")
+    t = training_record(tmp_path, "residual", status="completed", epochs_run=100)
+    for i, row in enumerate(t.history):  # the paper's curve: validation loss flat from epoch 30 while the training loss falls
+        row["val_loss"], row["loss"] = 0.9 + max(30 - (i + 1), 0) / 100, 1.0 - i / 200
+    write_record(t, tmp_path / "training" / "residual" / "run.json")
     curves = next(r for r in summary.claim_rows(tmp_path) if r.what == "Residual CNN, training curves")
-    assert curves.verdict == summary.REPRODUCED and curves.why.startswith("validation accuracy peaked at epoch 60 (79.5%, against 67.0% at epoch 35)")
+    assert curves.verdict == summary.REPRODUCED and curves.why.startswith(
+        "validation loss lowest at epoch 30 (0.900, against 0.900 at epoch 35) while the training loss fell from 0.855 to 0.505")

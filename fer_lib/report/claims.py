@@ -195,8 +195,9 @@ def posed_sentence(summaries: dict[str, dict]) -> str:
         errors = "; ".join(f"{p} taken for {g}" for p, g in s["errors"].items()) or "no errors"
         parts.append(f"the network trained on {label}: **{s['n_right']} of {s['n_photos']}** right{conf} ({errors})")
     posed, predicted = PAPER_POSED_ERROR
-    return ("Of the posed photos, " + "; ".join(parts) + f". The paper does not count its photos; it reports the right ones at "
-            f"{PAPER['posed_confidence']:.0%} and one error, {posed} taken for {predicted}.")
+    return ("Of the posed photos, " + "; ".join(parts) + f". The paper does not count its photos; it shows one right prediction at "
+            f"{PAPER['posed_confidence']:.0%} probability and says the wrong ones, on some labels, came at a low "
+            f"{PAPER['posed_wrong_confidence']:.0%}, for example {posed} taken for {predicted}.")
 
 
 def best_epoch_sentence(r: TrainingRecord, arch: str) -> str:  # arch: a key of PAPER_CURVES
