@@ -43,11 +43,11 @@ PAPER_NUMBERS: list[dict] = [
     {"key": "residual_min_precision", "what": "Residual CNN, lowest per-class precision (paper: all over 50%)", "value": 0.50, "unit": "precision", "where": "Section 3, after Table 5"},
     {"key": "residual_run_time_min", "what": "Residual CNN, training time for 100 epochs", "value": 48, "unit": "minutes", "where": "Table 3"},
     {"key": "residual_gain", "what": "Residual minus basic CNN, FERGIT test accuracy", "value": 0.01, "unit": "pp", "where": "Section 3, after Table 5"},
-    {"key": "ckplus_test_accuracy", "what": "Residual CNN, CK+ test accuracy (random split)", "value": 0.97, "unit": "accuracy", "where": "Abstract, Table 4"},
+    {"key": "ckplus_test_accuracy", "what": "Residual CNN, CK+ test accuracy (ours: random split; the paper's not stated)", "value": 0.97, "unit": "accuracy", "where": "Abstract, Table 4"},
     {"key": "ckplus_run_time_min", "what": "Residual CNN on CK+, training time for 100 epochs", "value": 29, "unit": "minutes", "where": "Table 4"},
     {"key": "total_run_time_min", "what": "Total training time (both networks on FERGIT, the residual on CK+)", "value": 119, "unit": "minutes", "where": "Section 3"},
     {"key": "posed_right", "what": "Posed photos labelled right", "value": None, "paper_text": "not counted; some wrong, e.g. disgust taken for neutral", "unit": "photos", "where": "Section 3, Figures 9-10"},
-    {"key": "posed_confidence", "what": "Posed photos: probability of the predicted label when right", "value": 0.86, "unit": "probability", "where": "Section 3, Figure 9"},
+    {"key": "posed_confidence", "what": "Posed photos: probability of the predicted label when right (the paper: of the one right prediction it shows)", "value": 0.86, "unit": "probability", "where": "Section 3, Figure 9"},
     {"key": "posed_wrong_confidence", "what": "Posed photos: probability of the predicted label when wrong", "value": 0.40, "unit": "probability", "where": "Section 3, Figure 10"},
 ]
 

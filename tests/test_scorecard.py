@@ -201,7 +201,7 @@ def test_the_scorecard_says_how_to_read_it_for_its_data_and_seeds(tmp_path):
     real, fake = tmp_path / "real", tmp_path / "fake"
     training_record(real, "residual")
     training_record(fake, "residual", synthetic=True)
-    assert scorecard_reading([real]).startswith("One seed ran. *Difference* is ours minus the paper's") and "extrapolated" in scorecard_reading([real])
+    assert scorecard_reading([real]).startswith("One seed ran. *Difference* is ours minus the paper's") and "else its median epoch times 100" in scorecard_reading([real])
     assert scorecard_reading([real, real]).startswith("2 seeds ran; *ours* is the mean")
     assert NOT_COMPARED in scorecard_reading([fake]) and "no training time is extrapolated" in scorecard_reading([fake])
     assert baselines_markdown(real) == ("For scale, with no learning: on the test faces of the residual CNN (100), guessing scores 14.3% "

@@ -141,13 +141,13 @@ def test_a_claim_not_reproduced_says_why_in_numbers(tmp_path):
     row = _verdict(tmp_path, accuracy=0.60, status="completed", epochs_run=100)
     assert row.why == "the paper's 75% is above our interval; the training ran all 100 planned epochs"
     curves = next(r for r in summary.claim_rows(tmp_path) if r.what == "Residual CNN, training curves")
-    assert curves.verdict == summary.NOT_REPRODUCED and curves.ours == "lowest validation loss at epoch 100 of 100 run"
-    assert curves.why == ("validation loss lowest at epoch 100 (1.101, against 1.166 at epoch 35); "  # history rows count from 0
-                          "the rule: lowest by epoch 70, twice the paper's 35")
+    assert curves.verdict == summary.NOT_REPRODUCED and curves.ours == "validation loss 5.6% lower after epoch 35 (lowest at epoch 100 of 100 run)"
+    assert curves.why == ("validation loss at best 1.166 up to epoch 35, 1.101 at epoch 100: 5.6% lower; "  # history rows count from 0
+                          "the training loss went from 1.160 at epoch 35 to 0.510 at epoch 100; the rule: stable, less than 5% lower after epoch 35")
     t = training_record(tmp_path, "residual", status="completed", epochs_run=100)
     for i, row in enumerate(t.history):  # the paper's curve: validation loss flat from epoch 30 while the training loss falls
         row["val_loss"], row["loss"] = 0.9 + max(30 - (i + 1), 0) / 100, 1.0 - i / 200
     write_record(t, tmp_path / "training" / "residual" / "run.json")
     curves = next(r for r in summary.claim_rows(tmp_path) if r.what == "Residual CNN, training curves")
     assert curves.verdict == summary.REPRODUCED and curves.why.startswith(
-        "validation loss lowest at epoch 30 (0.900, against 0.900 at epoch 35) while the training loss fell from 0.855 to 0.505")
+        "validation loss at best 0.900 up to epoch 35, 0.900 at epoch 30: 0.0% lower; the training loss went from 0.830 at epoch 35 to 0.505")

@@ -251,7 +251,7 @@ def paper_reports(r: TrainingRecord, key: str) -> str:
 
 def ck_peers(random_run: TrainingRecord) -> tuple[str, dict[str, float]]:
     """The sentence above the paper's Table 5 and its rows: ours beside the paper's and its peers' only on real CK+."""
-    rows = {"Bah & Xue (2022), random split": PAPER["ckplus_test_accuracy"]} | PEERS_CKPLUS
+    rows = {"Bah & Xue (2022), split not stated": PAPER["ckplus_test_accuracy"]} | PEERS_CKPLUS
     why = "The paper's 97% and the figures it cites come from random or unstated splits of CK+"
     if random_run.data.synthetic:
         return why + "; this run's CK+-like faces are synthetic, so its number is not set among them.", rows

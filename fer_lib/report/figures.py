@@ -69,7 +69,7 @@ def history_figure(history: list[dict], title: str = "Training history", *, plan
     network the results use); ``restarts`` marks the epochs after which a training went on
     without its saved state; ``paper`` (see ``fer_lib.paper.PAPER_CURVES``) draws where the
     paper's curves ended at its epoch 100, and the epoch after which it says its network
-    stopped generalising. With ``weighted`` the training loss is labelled class-weighted
+    stopped generalising (its validation loss flat while the training loss fell). With ``weighted`` the training loss is labelled class-weighted
     (the validation loss is not, so the two are not on one scale).
     """
     epochs = [r["epoch"] + 1 for r in history]
@@ -83,7 +83,7 @@ def history_figure(history: list[dict], title: str = "Training history", *, plan
             ax.plot([100], [paper[f"val_{metric}"]], marker="+", color="C1", markersize=11, linestyle="none", label="paper, validation, epoch 100")
             if paper.get("stops_generalising_epoch"):
                 ax.axvline(paper["stops_generalising_epoch"], color="0.5", linestyle=":", linewidth=1,
-                           label=f"paper: stops generalising (epoch {paper['stops_generalising_epoch']})")
+                           label=f"paper: validation loss flat from epoch {paper['stops_generalising_epoch']}")
         if best_epoch:
             ax.axvline(best_epoch, color="C2", linestyle="--", linewidth=1, label=f"best epoch ({best_epoch})")
         for i, epoch in enumerate(restarts):

@@ -367,7 +367,8 @@ def scorecard_reading(run_dirs: list[str | Path]) -> str:
         return (f"{seeds} This run is on synthetic faces: its numbers stand in for the paper's to show the pipeline runs, so the "
                 f"*difference* column says *{NOT_COMPARED}* instead of subtracting, and no training time is extrapolated.")
     return (f"{seeds} *Difference* is ours minus the paper's, in percentage points (pp) for shares. Training times compare the "
-            "paper's 100 epochs with ours extrapolated to 100 epochs from the time per epoch, on the device the protocol names.")
+            "paper's 100 epochs with ours: measured where a training ran 100 epochs, else its median epoch times 100, on the device the "
+            "protocol names.")
 
 
 def _fmt(value, unit: str, signed: bool = False) -> str:
