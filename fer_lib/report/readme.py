@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from fer_lib.paper import PAPER
 from fer_lib.pipeline import registry
 from fer_lib.pipeline.records import read_training
@@ -53,7 +51,7 @@ def speed_rows(run_dir: str | Path) -> list[dict]:
     ran on, training images per second (over the median epoch's training time, the first epoch
     left out), the median epoch, and the time of 100 epochs (measured where the training ran
     them, else the median epoch times 100) beside the paper's time for 100 epochs on its GPU."""
-    from fer_lib.report.scorecard import device, minutes_for_100, ran_the_paper_epochs
+    from fer_lib.report.scorecard import device, minutes_for_100, minutes_per_epoch, ran_the_paper_epochs
     from fer_lib.train.loop import images_per_s
 
     run_dir, rows = Path(run_dir), []
@@ -61,7 +59,7 @@ def speed_rows(run_dir: str | Path) -> list[dict]:
         t = read_training(run_dir, name)
         if t is None or not t.history:
             continue
-        epoch_min = float(np.median([r["epoch_time_s"] for r in t.history])) / 60
+        epoch_min = minutes_per_epoch(t)
         speed = images_per_s(t.history, t.images_per_epoch)  # the first epoch (tracing) left out
         rows.append({"training": name, "device": device(t), "images/s": f"{speed:.0f}" if speed else "",
                      "median epoch": f"{epoch_min:.1f} min", "epochs run": f"{t.training.epochs_run}/{t.config['epochs']}",

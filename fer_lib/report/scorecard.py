@@ -63,6 +63,9 @@ def ran_the_paper_epochs(r: TrainingRecord) -> bool:
     return r.finished and r.training.epochs_run >= PAPER_EPOCHS and bool(r.training.train_wall_s)
 
 
+HOW_TIMED = f"measured where a training ran its {PAPER_EPOCHS} epochs, else its median epoch times {PAPER_EPOCHS}"  # minutes_for_100
+
+
 def minutes_for_100(r: TrainingRecord) -> float | None:
     """The training minutes of the paper's 100 epochs: measured when the training ran them all,
     else the median epoch times 100."""
@@ -231,8 +234,7 @@ def why(key: str, source, value) -> str:
         return (f"{v.get('n_photos')} photos of one person; the network trained on the paper's split, which puts the person's "
                 f"48x48 faces among the training faces, as the paper's did. {held_text}")
     if key == "total_run_time_min":
-        return (f"Ours: each training's {PAPER_EPOCHS} epochs on {device(source)}, measured where it ran them all, else its median epoch "
-                f"times {PAPER_EPOCHS}; the paper's on {PAPER_DEVICE}.")
+        return f"Ours: each training's {PAPER_EPOCHS} epochs on {device(source)}, {HOW_TIMED}; the paper's on {PAPER_DEVICE}."
     t: TrainingRecord = source
     for suffix, reason in _TRAINING_REASONS:
         if key.endswith(suffix):
@@ -367,8 +369,7 @@ def scorecard_reading(run_dirs: list[str | Path]) -> str:
         return (f"{seeds} This run is on synthetic faces: its numbers stand in for the paper's to show the pipeline runs, so the "
                 f"*difference* column says *{NOT_COMPARED}* instead of subtracting, and no training time is extrapolated.")
     return (f"{seeds} *Difference* is ours minus the paper's, in percentage points (pp) for shares. Training times compare the "
-            "paper's 100 epochs with ours: measured where a training ran 100 epochs, else its median epoch times 100, on the device the "
-            "protocol names.")
+            f"paper's 100 epochs with ours: {HOW_TIMED}, on the device the protocol names.")
 
 
 def _fmt(value, unit: str, signed: bool = False) -> str:

@@ -198,7 +198,7 @@ def _posed_claim(run_dir: Path) -> ClaimRow:
 
 
 def _time_claim(run_dir: Path) -> ClaimRow:
-    from fer_lib.report.scorecard import minutes_for_100
+    from fer_lib.report.scorecard import HOW_TIMED, minutes_for_100
 
     names = (registry.RESIDUAL, registry.BASIC, registry.CK_RANDOM)
     records = {e.label: t for e in names if (t := read_training(run_dir, e.name)) is not None}
@@ -211,7 +211,7 @@ def _time_claim(run_dir: Path) -> ClaimRow:
         ours, device, why = "synthetic stand-in, not extrapolated", None, "synthetic faces: not comparable with the paper"
     return ClaimRow(what="Training time for 100 epochs", claim="took 48 minutes [...] The traditional CNN on the other hand took 44 minutes to run 100 epochs",
                     where="Section 3; Table 4: 29 min on CK+",
-                    paper="48, 44, 29 min", ours=ours + (f" ({device}; measured where a training ran its 100 epochs, else its median epoch times 100)" if device else ""), verdict=NOT_TESTED,
+                    paper="48, 44, 29 min", ours=ours + (f" ({device}; {HOW_TIMED})" if device else ""), verdict=NOT_TESTED,
                     why=why, page="scorecard", trainings=tuple(e.name for e in names))
 
 
