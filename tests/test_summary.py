@@ -114,6 +114,24 @@ def test_a_finished_training_short_of_the_papers_budget_is_inconclusive(tmp_path
     assert _verdict(tmp_path, **kw).verdict == summary.INCONCLUSIVE
 
 
+def test_the_basic_overfits_when_its_validation_loss_climbs_back_from_its_lowest(tmp_path):
+    """The paper's "no overfitting during 100 training epochs", tested on the validation loss: its median over the
+    last 10 epochs must stay less than 5% above its lowest."""
+    t = training_record(tmp_path, "basic", status="completed", epochs_run=100)  # validation loss falling to the end
+    curves = next(r for r in summary.claim_rows(tmp_path) if r.what == "Basic CNN, training curves")
+    assert curves.verdict == summary.REPRODUCED and curves.ours == "validation loss 0.4% above its lowest (epoch 100) over the last 10 of 100 epochs"
+    for i, row in enumerate(t.history):  # lowest 0.80 at epoch 40, then 0.0015 an epoch higher: a median of 0.883 at the end
+        row["val_loss"] = 0.80 + abs(i + 1 - 40) * 0.0015
+    write_record(t, tmp_path / "training" / "basic" / "run.json")
+    curves = next(r for r in summary.claim_rows(tmp_path) if r.what == "Basic CNN, training curves")
+    assert curves.verdict == summary.NOT_REPRODUCED and curves.why.startswith(
+        "validation loss lowest 0.800 at epoch 40, median 0.883 over epochs 91-100: 10.4% higher, while the training loss went from 1.500")
+    for row in t.history:  # 4% higher at the end is within the rule
+        row["val_loss"] = 0.80 + 0.032 * (row["epoch"] >= 60)
+    write_record(t, tmp_path / "training" / "basic" / "run.json")
+    assert next(r for r in summary.claim_rows(tmp_path) if r.what == "Basic CNN, training curves").verdict == summary.REPRODUCED
+
+
 def test_the_precision_and_f1_claim_needs_both_networks(tmp_path):
     training_record(tmp_path, "residual", accuracy=0.9, status="completed", epochs_run=100)
     row = next(r for r in summary.claim_rows(tmp_path) if r.what.startswith("Per-class precision"))
