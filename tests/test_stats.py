@@ -17,6 +17,30 @@ def test_an_accuracy_reads_with_its_interval():
     assert interval_text(0.5936, 2478) == "59.4% (95% CI 57.4-61.3%)"
 
 
+def test_precision_and_f1_read_a_confusion_matrix_as_scikit_learn_does():
+    """True classes in rows: a class's precision is its diagonal cell over its column; macro and weighted F1
+    equal scikit-learn's, a class never predicted included; the bootstrap intervals are seeded and hold them."""
+    import numpy as np
+    from sklearn.metrics import confusion_matrix, f1_score
+
+    from fer_lib.report.stats import f1_intervals, f1_scores, precision_interval
+
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 5, 400)
+    pred = np.where(rng.random(400) < 0.6, y, rng.integers(0, 4, 400))  # class 4 is never predicted
+    cm = confusion_matrix(y, pred, labels=range(5))
+    macro, weighted = f1_scores(cm)
+    assert np.isclose(macro, f1_score(y, pred, average="macro", zero_division=0))
+    assert np.isclose(weighted, f1_score(y, pred, average="weighted", zero_division=0))
+    assert precision_interval(cm, 2) == wilson_interval(int(cm[2, 2]), int(cm[:, 2].sum())) != wilson_interval(int(cm[2, 2]), int(cm[2].sum()))
+    got = f1_intervals(cm)
+    assert got == f1_intervals(cm) != f1_intervals(cm, seed=1)
+    assert got["macro"][0] < macro < got["macro"][1] and got["weighted"][0] < weighted < got["weighted"][1]
+    assert 0.03 < got["macro"][1] - got["macro"][0] < 0.15  # about 4 standard errors of an F1 on 400 faces
+    with pytest.raises(ValueError, match="at least one face"):
+        f1_intervals(np.zeros((3, 3), int))
+
+
 def test_mcnemar_counts_the_faces_only_one_network_got_right():
     import numpy as np
 

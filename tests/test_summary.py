@@ -141,6 +141,30 @@ def test_the_precision_and_f1_claim_needs_both_networks(tmp_path):
     assert row.verdict == summary.REPRODUCED and "basic CNN:" in row.ours
 
 
+def test_a_precision_under_50_percent_counts_against_the_claim_only_when_its_interval_does(tmp_path):
+    """The book's rule, "within our interval or below it", for the claim "all precisions over 50%": disgust
+    predicted for 40 faces, 18 of them right (45%, 95% CI 31-60%), does not contradict it; 1 in 14 does."""
+    import numpy as np
+    from datafixtures import CLASSES7
+
+    from fer_lib.pipeline.records import Metrics
+    from fer_lib.train.evaluate import metrics_from_proba
+
+    labels = np.repeat(np.arange(7), 100)
+    pred = labels.copy()
+    pred[100:182], pred[:22] = 6, 1  # 82 disgust faces taken for neutral, 22 angry ones for disgust
+    for name in ("residual", "basic"):
+        t = training_record(tmp_path, name, accuracy=0.9, status="completed", epochs_run=100)
+        t.test = Metrics(**metrics_from_proba(np.eye(7)[pred], labels, CLASSES7))
+        write_record(t, tmp_path / "training" / name / "run.json")
+    row = next(r for r in summary.claim_rows(tmp_path) if r.what.startswith("Per-class precision"))
+    assert row.verdict == summary.REPRODUCED and "lowest precision 45% (disgust, 95% CI 31-60%)" in row.ours
+    training_record(tmp_path, "basic", accuracy=0.1, status="completed", epochs_run=100)  # 1 or 2 right of each 14 predicted
+    row = next(r for r in summary.claim_rows(tmp_path) if r.what.startswith("Per-class precision"))
+    assert row.verdict == summary.NOT_REPRODUCED
+    assert row.why.startswith("a precision interval at or below 50%: basic CNN's sad (up to 31%); ") and row.why.endswith("both F1 intervals under 65%: basic CNN")
+
+
 def test_the_interim_box_lists_the_planned_trainings_not_started(tmp_path):
     """A training the run's profile plans but its folder does not hold is listed as not started, with the others."""
     from fer_lib.pipeline.profiles import load_profile

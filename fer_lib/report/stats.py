@@ -36,3 +36,38 @@ def mcnemar(right_a, right_b) -> dict:
     a_only, b_only = int((a & ~b).sum()), int((~a & b).sum())
     p = 1.0 if a_only + b_only == 0 else float(binomtest(a_only, a_only + b_only, 0.5).pvalue)
     return {"n": int(a.size), "a_only": a_only, "b_only": b_only, "p": p}
+
+
+def precision_interval(confusion, c: int, level: float = 0.95) -> tuple[float, float]:
+    """The Wilson interval of class ``c``'s precision: of the faces predicted ``c`` (column ``c``
+    of a confusion matrix with true classes in rows), the share that are ``c``."""
+    import numpy as np
+
+    cm = np.asarray(confusion, dtype=int)
+    return wilson_interval(int(cm[c, c]), int(cm[:, c].sum()), level)
+
+
+def f1_scores(confusion) -> tuple:
+    """Macro and weighted F1 of confusion matrices (true classes in rows), one or a stack of them;
+    a class never predicted nor present scores 0, as in scikit-learn."""
+    import numpy as np
+
+    cm = np.asarray(confusion, dtype=float)
+    tp, predicted, true = np.diagonal(cm, axis1=-2, axis2=-1), cm.sum(-2), cm.sum(-1)
+    f1 = np.divide(2 * tp, predicted + true, out=np.zeros_like(tp), where=predicted + true > 0)
+    return f1.mean(-1), (f1 * true).sum(-1) / true.sum(-1)
+
+
+def f1_intervals(confusion, level: float = 0.95, resamples: int = 2000, seed: int = 0) -> dict[str, tuple[float, float]]:
+    """Percentile bootstrap intervals of the macro and weighted F1: the test faces resampled
+    with replacement (a multinomial draw over the confusion matrix's cells), seeded."""
+    import numpy as np
+
+    cm = np.asarray(confusion, dtype=int)
+    n = int(cm.sum())
+    if n <= 0:
+        raise ValueError("an F1 interval needs a confusion matrix with at least one face")
+    draws = np.random.default_rng(seed).multinomial(n, cm.ravel() / n, size=resamples).reshape(resamples, *cm.shape)
+    tail = (1 - level) / 2 * 100
+    return {name: tuple(float(v) for v in np.percentile(scores, [tail, 100 - tail]))
+            for name, scores in zip(("macro", "weighted"), f1_scores(draws))}
