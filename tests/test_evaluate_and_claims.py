@@ -57,6 +57,22 @@ def test_folds_sentence_says_higher_when_the_folds_score_higher(tmp_path):
     assert "have not run" not in text
 
 
+def test_the_ckplus_seeds_give_a_mean_and_spread_and_place_the_papers_number(tmp_path):
+    runs = [training_record(tmp_path, name, accuracy=a, seed=seed, status="completed", epochs_run=100)
+            for name, a, seed in (("ckplus-random", 0.96, 0), ("ckplus-random-seed1", 0.92, 1), ("ckplus-random-seed2", 0.94, 2))]
+    text = claims.seeds_sentence(runs, [1, 2])
+    assert "Drawn at seeds 0, 1 and 2" in text and "94.0% ± 2.0% (mean ± standard deviation over 3 seeds; lowest 92.0%, highest 96.0%)" in text
+    assert "One test face is worth 1.0% here." in text and "The paper's 97% lies above the highest of ours." in text and "interim" not in text
+    assert claims.seeds_sentence(runs[:1], [1, 2]) == "Only seed 0 has run so far: its 96.0% has no spread to set beside it."
+    assert claims.seeds_sentence(runs[:1], []).startswith("This profile draws the random split at one seed (0)")
+    runs[1] = training_record(tmp_path, "ckplus-random-seed1", accuracy=0.98, seed=1, epochs_run=40)  # paused
+    text = claims.seeds_sentence(runs, [1, 2])
+    assert "lies within the range of ours" in text and text.endswith("Seed 1 is interim.")
+    fake = [training_record(tmp_path / "s", n, accuracy=0.5, seed=k, synthetic=True) for k, n in enumerate(("ckplus-random", "ckplus-random-seed1"))]
+    assert "paper" not in claims.seeds_sentence(fake, [1])
+    assert list(tables.seed_table(runs).index) == [0, 1, 2] and tables.seed_table(runs).loc[1, "test accuracy"] == 0.98
+
+
 def test_folds_not_run_yet_are_counted_and_numbered_as_planned(tmp_path):
     from fer_lib.report import tables
 

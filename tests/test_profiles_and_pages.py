@@ -46,6 +46,13 @@ def test_a_typo_in_a_profile_file_names_the_file(tmp_path):
         profiles.for_page("smoke", {"train": {"epochz": 1}})
 
 
+def test_the_ckplus_seeds_are_other_seeds_than_the_profiles_each_once():
+    assert profiles.load_profile("cpu", {"ckplus_seeds": [3, 4]})["ckplus_seeds"] == [3, 4]
+    for seeds in ([0, 1], [2, 2]):
+        with pytest.raises(profiles.ProfileError, match=r"ckplus_seeds \(from --set\): expected seeds other than the profile's seed 0, each once"):
+            profiles.load_profile("cpu", {"ckplus_seeds": seeds})
+
+
 def test_overrides_change_one_value_and_keep_the_profile_rest():
     demo = profiles.load_profile("demo")
     params = profiles.for_page("demo", {"train": {"epochs": 30}})
@@ -121,4 +128,6 @@ def test_the_method_page_states_the_profiles_as_they_are():
     assert "(10 in the\n`paper` and `cpu` profiles, 3 in `demo`" in text and (cpu["n_folds"], paper["n_folds"], demo["n_folds"]) == (10, 10, 3)
     assert "(none in `demo`)" in text and demo["train"]["augment"]["enabled"] is False and cpu["train"].get("augment", {}).get("enabled", True)
     assert "float32 in `paper`; mixed bfloat16 in `cpu` and `demo`" in text
+    assert "drawn again at seeds 1 and 2 in the `paper` and `cpu` profiles (none in\n`demo`)" in text
+    assert paper["ckplus_seeds"] == cpu["ckplus_seeds"] == [1, 2] and demo["ckplus_seeds"] == []
     assert (paper["train"].get("precision", "float32"), cpu["train"]["precision"], demo["train"]["precision"]) == ("float32", "mixed_bfloat16", "mixed_bfloat16")

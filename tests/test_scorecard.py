@@ -163,6 +163,10 @@ def test_deviations_say_what_the_run_holds_and_what_has_not_run(tmp_path):
         "Keras' averages only, 90.0% (95% CI 82.6-94.5%) test accuracy, 7 of 7 classes predicted (best epoch 100, 100 epochs run): "
         "+6.0 pp with the refresh after 100 epochs. For scale, with no learning: on these test faces (100), guessing scores 14.3% and "
         "always answering angry (tied with disgust) 15.0%.")  # each accuracy with its interval, and what no learning scores
+    assert effect["Seeds"] == "not measured in this run"
+    training_record(tmp_path, "ckplus-random-seed1", accuracy=0.92, dataset="ckplus", epochs_run=100, status="completed", seed=1)
+    effect = deviations_table(tmp_path).set_index("what")["measured effect in this run"]
+    assert effect["Seeds"] == "the CK+ random split: 94.0% ± 2.8% (mean ± standard deviation over 2 seeds; lowest 92.0%, highest 96.0%)"
 
 
 def test_deviations_name_the_data_the_run_used(tmp_path):

@@ -165,6 +165,15 @@ def test_a_precision_under_50_percent_counts_against_the_claim_only_when_its_int
     assert row.why.startswith("a precision interval at or below 50%: basic CNN's sad (up to 31%); ") and row.why.endswith("both F1 intervals under 65%: basic CNN")
 
 
+def test_the_ckplus_claim_gives_the_spread_over_seeds_and_the_folds(tmp_path):
+    for name, a, seed in (("ckplus-random", 0.96, 0), ("ckplus-random-seed1", 0.92, 1), ("ckplus-random-seed2", 0.94, 2), ("ckplus-fold0", 0.8, 0)):
+        training_record(tmp_path, name, accuracy=a, seed=seed, status="completed", epochs_run=100, dataset="ckplus")
+    row = next(r for r in summary.claim_rows(tmp_path) if r.what == "Residual CNN, CK+ test accuracy")
+    assert row.ours.startswith("96.0%") and row.verdict == summary.REPRODUCED
+    assert ("drawn at other seeds it gives 94.0% ± 2.0% (mean ± standard deviation over 3 seeds; lowest 92.0%, highest 96.0%); "
+            "our one subject-independent fold run, where no person is on both sides, scores 80.0%") in row.why
+
+
 def test_the_interim_box_lists_the_planned_trainings_not_started(tmp_path):
     """A training the run's profile plans but its folder does not hold is listed as not started, with the others."""
     from fer_lib.pipeline.profiles import load_profile

@@ -30,6 +30,17 @@ def test_the_cpu_profile_plans_every_training_most_important_first():
     assert len(by["residual-holdout"].holdout_files) == 4 and by["residual-fer2013-official"].split == "official"
     assert by["ckplus-random-keras-bn"].train["bn_refresh_faces"] == 0 and by["ckplus-random-float32"].train["precision"] == "float32"
     assert [s.name for s in plan if s.export] == ["residual", "basic"]
+    assert [(s.name, s.seed, s.split) for s in plan if s.name.startswith("ckplus-random-seed")] == [
+        ("ckplus-random-seed1", 1, "random"), ("ckplus-random-seed2", 2, "random")]
+    assert by["ckplus-random-seed2"].train == by["ckplus-random"].train and by["ckplus-random"].seed is None
+
+
+def test_a_ckplus_seed_draws_its_own_split_of_the_same_faces_and_its_own_weights():
+    params = load_profile("smoke", {"ckplus_seeds": [1, 2]})
+    faces, first = trainings.split_for("ckplus-random", params)
+    again, other = trainings.split_for("ckplus-random-seed1", params)
+    assert faces is again and first.sizes() == other.sizes() and not np.array_equal(first.test, other.test)
+    assert trainings.spec(params, "ckplus-random-seed2").params(params)["seed"] == 2 and trainings.spec(params, "ckplus-random").params(params)["seed"] == 0
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from fer_lib.settings import PROFILE_DIR
 from fer_lib.train.config import TrainConfig
@@ -46,6 +46,7 @@ class Profile(BaseModel):
     n_folds: int = Field(10, ge=3)  # subject-independent CK+ folds: one tests, one validates, the others train
     ckplus_epochs: int | None = None  # CK+ trainings' epochs; None: train.epochs
     ckplus_train: dict[str, Any] = {}  # CK+ trainings' values over `train`
+    ckplus_seeds: list[int] = []  # CK+ page: the random split again at each of these seeds (split and initial weights)
     posed_holdout: list[str] | None = None  # posed person's faces held out of a second training
     ablations: bool = False  # the deviations page's two CK+ ablations
 
@@ -53,6 +54,14 @@ class Profile(BaseModel):
     @classmethod
     def _recipe_values(cls, value: dict) -> dict:
         TrainConfig.from_dict(value)  # unknown keys and ill-typed values raise, naming the key
+        return value
+
+    @field_validator("ckplus_seeds")
+    @classmethod
+    def _other_seeds(cls, value: list[int], info: ValidationInfo) -> list[int]:
+        seed = info.data.get("seed")
+        if len(set(value)) != len(value) or seed in value:
+            raise ValueError(f"expected seeds other than the profile's seed {seed}, each once; got {value}")
         return value
 
     def to_dict(self) -> dict:

@@ -348,6 +348,18 @@ def read_trainings(run_dir: str | Path) -> list[TrainingRecord]:
     return [read_training(run_dir, p.parent.name) for p in sorted(Path(run_dir).glob("training/*/run.json"))]
 
 
+def read_ck_seeds(run_dir: str | Path) -> list[TrainingRecord]:
+    """The CK+ random-split trainings a run folder holds with a test result: the profile's seed
+    first, then those drawn at other seeds in seed order; empty without the first."""
+    from fer_lib.pipeline import registry
+
+    first = read_training(run_dir, registry.CK_RANDOM.name)
+    if first is None or first.test is None:
+        return []
+    others = [read_training(run_dir, p.parent.name) for p in Path(run_dir).glob("training/*/run.json") if registry.is_ck_seed(p.parent.name)]
+    return [first, *sorted((r for r in others if r.test is not None), key=lambda r: r.config["seed"])]
+
+
 def read_folds(run_dir: str | Path) -> list[TrainingRecord]:
     """The CK+ subject-fold trainings a run folder holds, in fold order (however many the profile planned)."""
     from fer_lib.pipeline import registry

@@ -39,6 +39,11 @@ def ck_folds(n_folds: int) -> list[Entry]:
     return [ck_fold(k) for k in range(n_folds)]
 
 
+def ck_seed(seed: int) -> Entry:
+    """The residual CNN on the CK+ random split drawn, and initialised, with another ``seed``."""
+    return Entry(f"ckplus-random-seed{seed}", "05_ckplus", f"Residual CNN, CK+ random split, seed {seed}", f"CK+ random split, seed {seed}")
+
+
 def official(dataset: str) -> Entry:
     """The residual CNN on ``dataset``'s own split (FER-2013: Training / PublicTest / PrivateTest)."""
     shown = DATASETS.get(dataset, dataset)
@@ -46,11 +51,16 @@ def official(dataset: str) -> Entry:
 
 
 FOLD_NAME = re.compile(r"ckplus-fold(\d+)")
+SEED_NAME = re.compile(r"ckplus-random-seed(\d+)")
 OFFICIAL_NAME = re.compile(r"residual-(.+)-official")
 
 
 def is_fold(name: str) -> bool:
     return FOLD_NAME.fullmatch(name) is not None
+
+
+def is_ck_seed(name: str) -> bool:
+    return SEED_NAME.fullmatch(name) is not None
 
 
 def is_official(name: str) -> bool:
@@ -82,9 +92,11 @@ def entry(name: str) -> Entry:
         return fixed[name]
     if (m := FOLD_NAME.fullmatch(name)) is not None:
         return ck_fold(int(m.group(1)))
+    if (m := SEED_NAME.fullmatch(name)) is not None:
+        return ck_seed(int(m.group(1)))
     if (m := OFFICIAL_NAME.fullmatch(name)) is not None:
         return official(m.group(1))
-    raise KeyError(f"no training {name!r} in the registry; it has {sorted(fixed)}, ckplus-foldK and residual-DATASET-official")
+    raise KeyError(f"no training {name!r} in the registry; it has {sorted(fixed)}, ckplus-foldK, ckplus-random-seedN and residual-DATASET-official")
 
 
 def title(name: str) -> str:

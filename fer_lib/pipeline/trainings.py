@@ -38,12 +38,13 @@ class TrainingSpec:
     holdout_files: tuple[str, ...] = ()
     export: bool = False  # the networks `predict` and the book's downloads use travel back from a GPU box
     n_folds: int | None = None
+    seed: int | None = None  # its split's and initial weights' seed, where not the profile's (its faces stay the profile's)
     extra: dict = field(default_factory=dict)
 
     def params(self, profile: dict) -> dict:
         """The parameters run_training takes for this training under ``profile``."""
         keep = ("profile", "data_root", "seed", "n_faces", "n_subjects")
-        return {k: profile[k] for k in keep if k in profile} | {
+        return {k: profile[k] for k in keep if k in profile} | ({} if self.seed is None else {"seed": self.seed}) | {
             "dataset": self.dataset, "split": self.split, "n_folds": self.n_folds,
             "holdout_files": list(self.holdout_files), "train": dict(self.train)}
 
@@ -66,6 +67,7 @@ def plan(params: dict) -> list[TrainingSpec]:
         n_folds = params["n_folds"]
         specs.append(spec(registry.CK_RANDOM, ck, registry.RANDOM_SPLIT, ck_train))
         specs += [spec(registry.ck_fold(k), ck, registry.fold_split(k), ck_train, n_folds=n_folds) for k in range(n_folds)]
+        specs += [spec(registry.ck_seed(seed), ck, registry.RANDOM_SPLIT, ck_train, seed=seed) for seed in params["ckplus_seeds"]]
     specs.append(spec(registry.UNWEIGHTED, dataset, split, merge(train, {"arch": "residual", "class_weights": "none"})))
     if params["official_dataset"]:
         specs.append(spec(registry.official(params["official_dataset"]), params["official_dataset"], registry.OFFICIAL_SPLIT,
@@ -261,7 +263,7 @@ def split_for(name: Name, params: dict) -> tuple[FaceSet, Split]:
 
     s = spec(params, name)
     faces = faces_for(s, params)
-    split = make_split(faces, s.split, validated(params)["seed"], n_folds=s.n_folds)
+    split = make_split(faces, s.split, s.params(validated(params))["seed"], n_folds=s.n_folds)
     return faces, hold_out(faces, split, list(s.holdout_files))
 
 

@@ -127,6 +127,37 @@ def folds_sentence(random: TrainingRecord, folds: list[TrainingRecord], planned:
     return f"{head}, {_higher(acc.mean(), r)} the {r:.1%} of the random split ({pp(acc.mean() - r)}).{caveat}{missing}"
 
 
+def spread_text(runs: list[TrainingRecord]) -> str:
+    """``94.0% ± 2.0% (mean ± standard deviation over 3 seeds; lowest 92.0%, highest 96.0%)``: test accuracy over seeds."""
+    acc = np.array([r.test.accuracy for r in runs])
+    return (f"{acc.mean():.1%} ± {acc.std(ddof=1):.1%} (mean ± standard deviation over {len(acc)} seeds; lowest {acc.min():.1%}, "
+            f"highest {acc.max():.1%})")
+
+
+def seeds_sentence(runs: list[TrainingRecord], planned: list[int]) -> str:
+    """The CK+ random split over seeds: ``runs`` holds the profile's seed first, then the other
+    ``planned`` seeds the run folder holds (the page names those not run). Mean and spread of the
+    test accuracy, what one face weighs, and where the paper's 97% falls (real faces only)."""
+    first = runs[0].config["seed"]
+    if not planned:
+        return (f"This profile draws the random split at one seed ({first}); seeds listed under `ckplus_seeds` in the profile draw "
+                "it again, with other initial weights, to show how far the number moves.")
+    acc = np.array([r.test.accuracy for r in runs])
+    seeds = words.join([str(r.config["seed"]) for r in runs])
+    if len(runs) == 1:
+        return f"Only seed {first} has run so far: its {acc[0]:.1%} has no spread to set beside it."
+    interim = [str(r.config["seed"]) for r in runs if not r.finished]
+    caveat = f" Seed{'s' if len(interim) > 1 else ''} {words.join(interim)} {'are' if len(interim) > 1 else 'is'} interim." if interim else ""
+    one_face = 1 / min(r.test.n for r in runs)
+    text = (f"Drawn at seeds {seeds} (each seed its own random split of the same frames and its own initial weights, the recipe the same), the "
+            f"network reached {spread_text(runs)}. One test face is worth {one_face:.1%} here.")
+    if not runs[0].data.synthetic:
+        paper = PAPER["ckplus_test_accuracy"]
+        where = "above the highest" if paper > acc.max() else ("below the lowest" if paper < acc.min() else "within the range")
+        text += f" The paper's {_share(paper)} lies {where} of ours."
+    return text + caveat
+
+
 def pooled_confusion(folds: list[TrainingRecord]) -> np.ndarray | None:
     """The folds' test confusion matrices summed: each face once, tested by the network that never saw its person."""
     return np.sum([np.asarray(f.test.confusion_matrix) for f in folds], axis=0) if folds else None

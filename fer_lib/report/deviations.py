@@ -9,8 +9,8 @@ import pandas as pd
 from fer_lib.data.synthetic import GENERATED_SCENES
 from fer_lib.paper import PAPER_EPOCHS
 from fer_lib.pipeline import registry
-from fer_lib.pipeline.records import TrainingRecord, read_folds, read_page, read_training, read_trainings
-from fer_lib.report import words
+from fer_lib.pipeline.records import TrainingRecord, read_ck_seeds, read_folds, read_page, read_training, read_trainings
+from fer_lib.report import claims, words
 from fer_lib.report.claims import baselines_sentence, pp
 from fer_lib.report.scorecard import minutes_for_100, minutes_per_epoch, ran_the_paper_epochs
 from fer_lib.report.stats import interval_text
@@ -218,7 +218,8 @@ def deviations_table(run_dir: str | Path) -> pd.DataFrame:
         ("Class weights", "rare classes weighted high, common ones low (no rule)", "scikit-learn's balanced rule, n / (k · count)",
          "a stated rule in place of an unstated one", _held(run_dir, registry.UNWEIGHTED.name, "the class-weighting page compares the residual CNN with and without them")),
     ] + _data_rows(run_dir) + [
-        ("Seeds", "one run (no seed given)", f"one run, seed {recipe['seed']}; the replicate command's --seeds option repeats a run per seed", "compute",
-         NOT_MEASURED),
+        ("Seeds", "one run (no seed given)", f"one run, seed {recipe['seed']}; the CK+ random split also at the profile's `ckplus_seeds`; the "
+         "replicate command's --seeds option repeats a whole run per seed", "compute",
+         f"the CK+ random split: {claims.spread_text(seeds)}" if len(seeds := read_ck_seeds(run_dir)) > 1 else NOT_MEASURED),
     ]
     return pd.DataFrame(rows, columns=["what", "the paper", "ours", "why", "measured effect in this run"])

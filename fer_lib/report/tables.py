@@ -72,6 +72,17 @@ def fold_table(records: list[TrainingRecord]) -> pd.DataFrame:
                           "epochs run": r.training.epochs_run, "status": words.status(r.stop_status)} for r in records], columns=FOLD_COLUMNS).set_index("fold")
 
 
+SEED_COLUMNS = ["seed", "test faces", "test accuracy", "balanced accuracy", "best epoch", "epochs run", "status"]
+
+
+def seed_table(records: list[TrainingRecord]) -> pd.DataFrame:
+    """One row per seed of the same split protocol: test faces, accuracy, balanced accuracy, best epoch, epochs run, status."""
+    return pd.DataFrame([{"seed": r.config["seed"], "test faces": r.test.n, "test accuracy": r.test.accuracy,
+                          "balanced accuracy": r.test.balanced_accuracy, "best epoch": r.training.best_epoch,
+                          "epochs run": r.training.epochs_run, "status": words.status(r.stop_status)} for r in records],
+                        columns=SEED_COLUMNS).set_index("seed")
+
+
 def accuracy_by_group(y_true: np.ndarray, y_pred: np.ndarray, groups: np.ndarray, class_names: tuple[str, ...]) -> pd.DataFrame:
     """Test faces and accuracy per group (e.g. FERGIT's origin: FER-2013 or muxspace), and overall, each
     with its largest class and that class's share (what always answering it would score)."""
