@@ -61,7 +61,7 @@ def test_the_ckplus_seeds_give_a_mean_and_spread_and_place_the_papers_number(tmp
     runs = [training_record(tmp_path, name, accuracy=a, seed=seed, status="completed", epochs_run=100)
             for name, a, seed in (("ckplus-random", 0.96, 0), ("ckplus-random-seed1", 0.92, 1), ("ckplus-random-seed2", 0.94, 2))]
     text = claims.seeds_sentence(runs, [1, 2])
-    assert "Drawn at seeds 0, 1 and 2" in text and "94.0% ± 2.0% (mean ± standard deviation over 3 seeds; lowest 92.0%, highest 96.0%)" in text
+    assert "94.0% ± 2.0% (mean ± standard deviation over seeds 0, 1 and 2; lowest 92.0%, highest 96.0%)" in text
     assert "One test face is worth 1.0% here." in text and "The paper's 97% lies above the highest of ours." in text and "interim" not in text
     assert claims.seeds_sentence(runs[:1], [1, 2]) == "Only seed 0 has run so far: its 96.0% has no spread to set beside it."
     assert claims.seeds_sentence(runs[:1], []).startswith("This profile draws the random split at one seed (0)")

@@ -46,11 +46,15 @@ def test_a_typo_in_a_profile_file_names_the_file(tmp_path):
         profiles.for_page("smoke", {"train": {"epochz": 1}})
 
 
-def test_the_ckplus_seeds_are_other_seeds_than_the_profiles_each_once():
+def test_the_ckplus_seeds_are_each_named_once_and_the_profiles_own_is_not_drawn_twice():
+    from fer_lib.pipeline.trainings import other_ck_seeds, plan
+
     assert profiles.load_profile("cpu", {"ckplus_seeds": [3, 4]})["ckplus_seeds"] == [3, 4]
-    for seeds in ([0, 1], [2, 2]):
-        with pytest.raises(profiles.ProfileError, match=r"ckplus_seeds \(from --set\): expected seeds other than the profile's seed 0, each once"):
+    for seeds in ([2, 2], [-1]):
+        with pytest.raises(profiles.ProfileError, match=r"ckplus_seeds \(from --set\): expected seeds of 0 or more, each once"):
             profiles.load_profile("cpu", {"ckplus_seeds": seeds})
+    as_replicate_sets_it = profiles.load_profile("cpu", {"seed": 1})  # replicate --seeds: the profile's seed is one of ckplus_seeds
+    assert other_ck_seeds(as_replicate_sets_it) == [2] and [s.name for s in plan(as_replicate_sets_it)].count("ckplus-random-seed1") == 0
 
 
 def test_overrides_change_one_value_and_keep_the_profile_rest():

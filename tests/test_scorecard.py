@@ -165,8 +165,10 @@ def test_deviations_say_what_the_run_holds_and_what_has_not_run(tmp_path):
         "always answering angry (tied with disgust) 15.0%.")  # each accuracy with its interval, and what no learning scores
     assert effect["Seeds"] == "not measured in this run"
     training_record(tmp_path, "ckplus-random-seed1", accuracy=0.92, dataset="ckplus", epochs_run=100, status="completed", seed=1)
-    effect = deviations_table(tmp_path).set_index("what")["measured effect in this run"]
-    assert effect["Seeds"] == "the CK+ random split: 94.0% ± 2.8% (mean ± standard deviation over 2 seeds; lowest 92.0%, highest 96.0%)"
+    table = deviations_table(tmp_path).set_index("what")
+    assert table.loc["Seeds", "measured effect in this run"] == (
+        "the CK+ random split: 94.0% ± 2.8% (mean ± standard deviation over seeds 0 and 1; lowest 92.0%, highest 96.0%)")
+    assert table.loc["Seeds", "ours"].startswith("one run, seed 0; the CK+ random split also at seed 1; the replicate")
 
 
 def test_deviations_name_the_data_the_run_used(tmp_path):

@@ -159,10 +159,23 @@ def test_a_precision_under_50_percent_counts_against_the_claim_only_when_its_int
         write_record(t, tmp_path / "training" / name / "run.json")
     row = next(r for r in summary.claim_rows(tmp_path) if r.what.startswith("Per-class precision"))
     assert row.verdict == summary.REPRODUCED and "lowest precision 45% (disgust, 95% CI 31-60%)" in row.ours
+    pred = labels.copy()
+    pred[100:199], pred[:3] = np.array([0, 2, 5])[np.arange(99) % 3], 1  # disgust 1 right of 4 predicted: 25%, up to 70%
+    pred[300:360], pred[400:460] = 6, 3  # happy 40 right of 100 predicted: 40%, up to 49.8%
+    t.test = Metrics(**metrics_from_proba(np.eye(7)[pred], labels, CLASSES7))
+    write_record(t, tmp_path / "training" / "basic" / "run.json")
+    row = next(r for r in summary.claim_rows(tmp_path) if r.what.startswith("Per-class precision"))
+    assert row.verdict == summary.NOT_REPRODUCED and "basic CNN: lowest precision 25% (disgust, 95% CI 5-70%)" in row.ours
+    assert row.why == "a precision interval at or below 50%: basic CNN's happy (up to 50%)"  # every class is checked, not only the lowest
+    pred[pred == 5] = 6  # surprise never predicted: its precision is not over 50%
+    t.test = Metrics(**metrics_from_proba(np.eye(7)[pred], labels, CLASSES7))
+    write_record(t, tmp_path / "training" / "basic" / "run.json")
+    row = next(r for r in summary.claim_rows(tmp_path) if r.what.startswith("Per-class precision"))
+    assert "basic CNN: surprise never predicted" in row.ours and "basic CNN's surprise (never predicted)" in row.why
     training_record(tmp_path, "basic", accuracy=0.1, status="completed", epochs_run=100)  # 1 or 2 right of each 14 predicted
     row = next(r for r in summary.claim_rows(tmp_path) if r.what.startswith("Per-class precision"))
     assert row.verdict == summary.NOT_REPRODUCED
-    assert row.why.startswith("a precision interval at or below 50%: basic CNN's sad (up to 31%); ") and row.why.endswith("both F1 intervals under 65%: basic CNN")
+    assert row.why.startswith("a precision interval at or below 50%: basic CNN's angry (up to 38%), basic CNN's disgust") and row.why.endswith("both F1 intervals under 65%: basic CNN")
 
 
 def test_the_ckplus_claim_gives_the_spread_over_seeds_and_the_folds(tmp_path):
@@ -170,7 +183,7 @@ def test_the_ckplus_claim_gives_the_spread_over_seeds_and_the_folds(tmp_path):
         training_record(tmp_path, name, accuracy=a, seed=seed, status="completed", epochs_run=100, dataset="ckplus")
     row = next(r for r in summary.claim_rows(tmp_path) if r.what == "Residual CNN, CK+ test accuracy")
     assert row.ours.startswith("96.0%") and row.verdict == summary.REPRODUCED
-    assert ("drawn at other seeds it gives 94.0% ± 2.0% (mean ± standard deviation over 3 seeds; lowest 92.0%, highest 96.0%); "
+    assert ("drawn at other seeds as well it gives 94.0% ± 2.0% (mean ± standard deviation over seeds 0, 1 and 2; lowest 92.0%, highest 96.0%); "
             "our one subject-independent fold run, where no person is on both sides, scores 80.0%") in row.why
 
 

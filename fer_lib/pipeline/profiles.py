@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from fer_lib.settings import PROFILE_DIR
 from fer_lib.train.config import TrainConfig
@@ -46,7 +46,7 @@ class Profile(BaseModel):
     n_folds: int = Field(10, ge=3)  # subject-independent CK+ folds: one tests, one validates, the others train
     ckplus_epochs: int | None = None  # CK+ trainings' epochs; None: train.epochs
     ckplus_train: dict[str, Any] = {}  # CK+ trainings' values over `train`
-    ckplus_seeds: list[int] = []  # CK+ page: the random split again at each of these seeds (split and initial weights)
+    ckplus_seeds: list[int] = []  # CK+ page: the random split again at each of these seeds (split and initial weights) but `seed`
     posed_holdout: list[str] | None = None  # posed person's faces held out of a second training
     ablations: bool = False  # the deviations page's two CK+ ablations
 
@@ -58,10 +58,9 @@ class Profile(BaseModel):
 
     @field_validator("ckplus_seeds")
     @classmethod
-    def _other_seeds(cls, value: list[int], info: ValidationInfo) -> list[int]:
-        seed = info.data.get("seed")
-        if len(set(value)) != len(value) or seed in value:
-            raise ValueError(f"expected seeds other than the profile's seed {seed}, each once; got {value}")
+    def _seeds(cls, value: list[int]) -> list[int]:
+        if len(set(value)) != len(value) or any(s < 0 for s in value):
+            raise ValueError(f"expected seeds of 0 or more, each once; got {value}")
         return value
 
     def to_dict(self) -> dict:

@@ -67,7 +67,7 @@ def plan(params: dict) -> list[TrainingSpec]:
         n_folds = params["n_folds"]
         specs.append(spec(registry.CK_RANDOM, ck, registry.RANDOM_SPLIT, ck_train))
         specs += [spec(registry.ck_fold(k), ck, registry.fold_split(k), ck_train, n_folds=n_folds) for k in range(n_folds)]
-        specs += [spec(registry.ck_seed(seed), ck, registry.RANDOM_SPLIT, ck_train, seed=seed) for seed in params["ckplus_seeds"]]
+        specs += [spec(registry.ck_seed(seed), ck, registry.RANDOM_SPLIT, ck_train, seed=seed) for seed in other_ck_seeds(params)]
     specs.append(spec(registry.UNWEIGHTED, dataset, split, merge(train, {"arch": "residual", "class_weights": "none"})))
     if params["official_dataset"]:
         specs.append(spec(registry.official(params["official_dataset"]), params["official_dataset"], registry.OFFICIAL_SPLIT,
@@ -79,6 +79,12 @@ def plan(params: dict) -> list[TrainingSpec]:
         if ck_train.get("precision", "float32") != "float32":  # the precision ablation needs a base that is not float32 already
             specs.append(spec(registry.CK_FLOAT32, ck, registry.RANDOM_SPLIT, merge(ck_train, {"precision": "float32"})))
     return specs
+
+
+def other_ck_seeds(params: dict) -> list[int]:
+    """The seeds the profile draws the CK+ random split at besides its own (``ckplus_seeds`` less ``seed``:
+    ``replicate --seeds`` sets ``seed`` to each in turn)."""
+    return [s for s in params["ckplus_seeds"] if s != params["seed"]]
 
 
 Name = str | registry.Entry  # a training, by its registry entry or its name
