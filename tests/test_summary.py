@@ -187,6 +187,18 @@ def test_the_ckplus_claim_gives_the_spread_over_seeds_and_the_folds(tmp_path):
             "our one subject-independent fold run, where no person is on both sides, scores 80.0%") in row.why
 
 
+@pytest.mark.parametrize("residual, basic, verdict", [
+    (0.95, 0.60, summary.REPRODUCED),  # a gain whose interval lies above zero, the paper's +1 pp below it
+    (0.62, 0.60, summary.INCONCLUSIVE),  # an interval holding both +1 pp and no gain: the evidence cannot decide
+    (0.60, 0.62, summary.INCONCLUSIVE),  # a loss, but +1 pp still inside the interval
+    (0.45, 0.75, summary.NOT_REPRODUCED),  # the paper's +1 pp above our interval
+])
+def test_the_residual_gain_is_reproduced_only_when_our_interval_excludes_no_gain(tmp_path, residual, basic, verdict):
+    training_record(tmp_path, "residual", accuracy=residual, status="completed", epochs_run=100)
+    training_record(tmp_path, "basic", accuracy=basic, status="completed", epochs_run=100)
+    assert next(r for r in summary.claim_rows(tmp_path) if r.what.startswith("Residual minus basic")).verdict == verdict
+
+
 def test_the_interim_box_lists_the_planned_trainings_not_started(tmp_path):
     """A training the run's profile plans but its folder does not hold is listed as not started, with the others."""
     from fer_lib.pipeline.profiles import load_profile
