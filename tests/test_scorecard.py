@@ -169,6 +169,11 @@ def test_deviations_say_what_the_run_holds_and_what_has_not_run(tmp_path):
     assert table.loc["Seeds", "measured effect in this run"] == (
         "the CK+ random split: 94.0% ± 2.8% (mean ± standard deviation over seeds 0 and 1; lowest 92.0%, highest 96.0%)")
     assert table.loc["Seeds", "ours"].startswith("one run, seed 0; the CK+ random split also at seed 1; the replicate")
+    assert table.loc["Numeric precision", "measured effect in this run"] == "not run yet in this run folder (training ckplus-random-float32)"
+    from fer_lib.report.scorecard import scorecard_reading
+
+    assert scorecard_reading([tmp_path]).startswith("One seed ran, but for the CK+ random split: its row gives seed 0's number, and over "
+                                                    "the seeds it was drawn at it gives 94.0% ± 2.8%")
 
 
 def test_deviations_name_the_data_the_run_used(tmp_path):

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from datafixtures import training_record
 
+from fer_lib.pipeline import registry
 from fer_lib.pipeline.records import write_record
 from fer_lib.report import summary
 from fer_lib.report.readme import headline_rows
@@ -119,7 +120,9 @@ def test_the_basic_overfits_when_its_validation_loss_climbs_back_from_its_lowest
     last 10 epochs must stay less than 5% above its lowest."""
     t = training_record(tmp_path, "basic", status="completed", epochs_run=100)  # validation loss falling to the end
     curves = next(r for r in summary.claim_rows(tmp_path) if r.what == "Basic CNN, training curves")
-    assert curves.verdict == summary.REPRODUCED and curves.ours == "validation loss 0.4% above its lowest (epoch 100) over the last 10 of 100 epochs"
+    assert curves.verdict == summary.REPRODUCED and curves.ours == "median validation loss over epochs 91-100: 0.4% above its lowest (1.101, epoch 100)"
+    assert summary.curve_verdict(tmp_path, registry.BASIC).startswith(
+        "Judged by the summary's rule, what the paper says of these curves is **reproduced** here: validation loss lowest 1.101 at epoch 100")
     for i, row in enumerate(t.history):  # lowest 0.80 at epoch 40, then 0.0015 an epoch higher: a median of 0.883 at the end
         row["val_loss"] = 0.80 + abs(i + 1 - 40) * 0.0015
     write_record(t, tmp_path / "training" / "basic" / "run.json")
@@ -183,7 +186,7 @@ def test_the_ckplus_claim_gives_the_spread_over_seeds_and_the_folds(tmp_path):
         training_record(tmp_path, name, accuracy=a, seed=seed, status="completed", epochs_run=100, dataset="ckplus")
     row = next(r for r in summary.claim_rows(tmp_path) if r.what == "Residual CNN, CK+ test accuracy")
     assert row.ours.startswith("96.0%") and row.verdict == summary.REPRODUCED
-    assert ("drawn at other seeds as well it gives 94.0% ± 2.0% (mean ± standard deviation over seeds 0, 1 and 2; lowest 92.0%, highest 96.0%); "
+    assert ("over the seeds it was drawn at, it gives 94.0% ± 2.0% (mean ± standard deviation over seeds 0, 1 and 2; lowest 92.0%, highest 96.0%); "
             "our one subject-independent fold run, where no person is on both sides, scores 80.0%") in row.why
 
 
@@ -204,11 +207,12 @@ def test_the_interim_box_lists_the_planned_trainings_not_started(tmp_path):
     from fer_lib.pipeline.profiles import load_profile
     from fer_lib.pipeline.records import RunRecord, write_record
 
-    training_record(tmp_path, "residual", epochs_run=5)
+    t = training_record(tmp_path, "residual", epochs_run=5)
     write_record(RunRecord(params=load_profile("demo"), environment={}, notebooks={}), tmp_path / "run.json")
     waiting = summary.not_started(tmp_path)
     assert "residual" not in waiting and {"basic", "ckplus-random", "ckplus-fold2", "residual-unweighted"} <= set(waiting)
     box = summary.unfinished_markdown(tmp_path)
+    assert "These trainings have not run or not finished;" in box and "have not finished;" in summary.interim_markdown([t])
     assert "- Residual CNN: 5 of 100 epochs" in box and "- Basic CNN: not started" in box
     assert summary.not_started(tmp_path / "elsewhere") == []  # no run.json: nothing is known to be planned
 

@@ -258,7 +258,7 @@ def curves_sentence(r: TrainingRecord, arch: str) -> str:
     lowest_val_loss = min(range(len(h)), key=lambda i: h[i]["val_loss"]) + 1
     n, planned = len(h), r.config["epochs"]
     ours = (f"After {n} of {planned} planned epochs ours stands at {last['accuracy']:.1%} training and {last['val_accuracy']:.1%} "
-            f"validation accuracy (a gap of {pp(last['accuracy'] - last['val_accuracy'])}); its validation accuracy peaked at epoch {best_val} "
+            f"validation accuracy (a gap of {pp(round(last['accuracy'], 3) - round(last['val_accuracy'], 3))}); its validation accuracy peaked at epoch {best_val} "
             f"and its validation loss was lowest at epoch {lowest_val_loss}.")
     weighted = (f" Training accuracy here, as in Keras' own history, is the running accuracy over each epoch's {words.training_batches(r.config)}"
                 " (not class-weighted); the training loss is class-weighted, the validation loss is not.")

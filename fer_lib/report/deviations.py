@@ -31,6 +31,8 @@ def _result(r: TrainingRecord) -> str:
 def _ablation(run_dir: Path, base: str, other: str, describe) -> str:
     """The effect of one change on CK+'s random split: the base training against the one that differs only by it."""
     a, b = _ckplus(run_dir, base), _ckplus(run_dir, other)
+    if a is not None and b is None:
+        return f"not run yet in this run folder (training {other})"
     if a is None or b is None:
         return NOT_MEASURED
     return f"{describe(a, b)} {baselines_sentence({'these test faces': a.test})}"

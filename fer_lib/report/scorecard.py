@@ -18,7 +18,7 @@ import pandas as pd
 
 from fer_lib.paper import PAPER_DEVICE, PAPER_EPOCHS, PAPER_NUMBERS, PAPER_POSED_ERROR
 from fer_lib.pipeline import registry
-from fer_lib.pipeline.records import PageRecord, TrainingRecord, read_folds, read_page, read_training, read_trainings
+from fer_lib.pipeline.records import PageRecord, TrainingRecord, read_ck_seeds, read_folds, read_page, read_training, read_trainings
 from fer_lib.report import claims, paired, words
 from fer_lib.report.claims import pp
 from fer_lib.report.stats import interval_text
@@ -365,6 +365,10 @@ def scorecard_reading(run_dirs: list[str | Path]) -> str:
     """How to read the scorecard's columns for these run folders: seeds, the difference, the times."""
     n = len(run_dirs)
     seeds = ("One seed ran." if n == 1 else f"{n} seeds ran; *ours* is the mean ± the standard deviation over seeds.")
+    drawn = [t for t in read_ck_seeds(run_dirs[0]) if t.finished] if n == 1 else []
+    if len(drawn) > 1:
+        seeds = (f"One seed ran, but for the CK+ random split: its row gives seed {drawn[0].config['seed']}'s number, and over the seeds it "
+                 f"was drawn at it gives {claims.spread_text(drawn)}.")
     if any(t.data.synthetic for _, t in _records(run_dirs)):
         return (f"{seeds} This run is on synthetic faces: its numbers stand in for the paper's to show the pipeline runs, so the "
                 f"*difference* column says *{NOT_COMPARED}* instead of subtracting, and no training time is extrapolated.")

@@ -190,11 +190,32 @@ def _does_not_overfit(t: TrainingRecord) -> tuple[bool, str, str]:
     tail = h[-OVERFIT_TAIL:]
     end = float(np.median([r["val_loss"] for r in tail]))
     rise = end / h[low - 1]["val_loss"] - 1
+    span = f"epochs {len(h) - len(tail) + 1}-{len(h)}"
     return (rise < STABLE_LOSS_SHARE,
-            f"validation loss lowest {h[low - 1]['val_loss']:.3f} at epoch {low}, median {end:.3f} over epochs {len(h) - len(tail) + 1}-{len(h)}: "
-            f"{rise:.1%} higher, while the training loss went from {h[0]['loss']:.3f} at epoch 1 to {h[-1]['loss']:.3f}; "
+            f"validation loss lowest {h[low - 1]['val_loss']:.3f} at epoch {low}, median {end:.3f} over {span}: "
+            f"{rise:.1%} higher, while the training loss went from {h[0]['loss']:.3f} at epoch 1 to {h[-1]['loss']:.3f} at epoch {len(h)}; "
             f"the rule: less than {STABLE_LOSS_SHARE:.0%} higher at the end",
-            f"validation loss {rise:.1%} above its lowest (epoch {low}) over the last {len(tail)} of {len(h)} epochs")
+            f"median validation loss over {span}: {rise:.1%} above its lowest ({h[low - 1]['val_loss']:.3f}, epoch {low})")
+
+
+def curve_claims(run_dir: str | Path) -> dict[str, ClaimRow]:
+    """What the paper says of its two networks' training curves (Figures 6-7), each judged on ours, by training name."""
+    run_dir, curves = Path(run_dir), PAPER_CURVES
+    return {
+        registry.RESIDUAL.name: _curve_claim(
+            run_dir, registry.RESIDUAL, "Residual CNN, training curves", "after 35 epochs, the model was not generalizing well anymore [...] the "
+            "training loss rapidly decreased while the validation loss was stable", curves["residual"]["where"],
+            "validation loss stable after ~35 epochs while the training loss falls", "residual-cnn", _stops_generalising),
+        registry.BASIC.name: _curve_claim(
+            run_dir, registry.BASIC, "Basic CNN, training curves", "there was no overfitting during 100 training epochs", curves["basic"]["where"],
+            "no overfitting in 100 epochs", "basic-cnn", _does_not_overfit),
+    }
+
+
+def curve_verdict(run_dir: str | Path, entry: registry.Entry) -> str:
+    """The summary's verdict on what the paper says of ``entry``'s curves, with its reason, for that training's page."""
+    row = curve_claims(run_dir)[entry.name]
+    return f"Judged by the summary's rule, what the paper says of these curves is **{row.verdict}** here: {row.why}."
 
 
 def _parameters_claim() -> ClaimRow:
@@ -262,7 +283,7 @@ def _folds_note(run_dir: Path) -> str:
     note = ", on a random split of the frames (the paper does not state its split)"
     seeds = [t for t in read_ck_seeds(run_dir) if t.finished]
     if len(seeds) > 1:
-        note += f"; drawn at other seeds as well it gives {claims.spread_text(seeds)}"
+        note += f"; over the seeds it was drawn at, it gives {claims.spread_text(seeds)}"
     folds = [t for t in read_folds(run_dir) if t.test is not None]
     if folds:
         mean = float(np.mean([t.test.accuracy for t in folds]))
@@ -274,7 +295,6 @@ def _folds_note(run_dir: Path) -> str:
 def claim_rows(run_dir: str | Path) -> list[ClaimRow]:
     """Every claim of the paper this book sets against a run, with our number and its verdict."""
     run_dir = Path(run_dir)
-    curves = PAPER_CURVES
     return [
         _accuracy_claim(run_dir, "Residual CNN, FERGIT test accuracy", "the accuracy obtained on the test set of FERGIT [...] was 75%", "Abstract, Table 3",
                         PAPER["residual_test_accuracy"], registry.RESIDUAL, "residual-cnn"),
@@ -286,11 +306,7 @@ def claim_rows(run_dir: str | Path) -> list[ClaimRow]:
                         PAPER["ckplus_test_accuracy"], registry.CK_RANDOM, "ckplus",
                         note=_folds_note(run_dir)),
         _precision_f1_claim(run_dir),
-        _curve_claim(run_dir, registry.RESIDUAL, "Residual CNN, training curves", "after 35 epochs, the model was not generalizing well anymore [...] the training loss rapidly decreased while the "
-                     "validation loss was stable", curves["residual"]["where"],
-                     "validation loss stable after ~35 epochs while the training loss falls", "residual-cnn", _stops_generalising),
-        _curve_claim(run_dir, registry.BASIC, "Basic CNN, training curves", "there was no overfitting during 100 training epochs", curves["basic"]["where"],
-                     "no overfitting in 100 epochs", "basic-cnn", _does_not_overfit),
+        *curve_claims(run_dir).values(),
         _posed_claim(run_dir),
         _time_claim(run_dir),
         *UNTESTED,
@@ -350,7 +366,8 @@ def interim_markdown(records: list[TrainingRecord], waiting: list[str] = ()) -> 
     items = "\n".join(f"- {registry.title(t.name)}: {t.training.epochs_run} of {t.config['epochs']} epochs, best epoch {t.training.best_epoch}"
                       f"{' (the last: still improving)' if t.training.best_epoch == t.training.epochs_run else ''}" for t in rows)
     items += "".join(f"\n- {registry.title(name)}: not started" for name in waiting)
-    return (":::{admonition} Interim results\n:class: warning\n\nThese trainings have not finished; every number and verdict "
+    return (":::{admonition} Interim results\n:class: warning\n\nThese trainings have not "
+            f"{'run or not finished' if waiting else 'finished'}; every number and verdict "
             f"that rests on them is interim and can only be *{INCONCLUSIVE}*:\n\n{items}\n:::\n")
 
 
