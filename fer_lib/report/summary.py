@@ -124,9 +124,12 @@ def _precision_f1_claim(run_dir: Path) -> ClaimRow:
         cm = np.asarray(t.test.confusion_matrix)
         return {c: precision_interval(cm, i) if cm[:, i].sum() else None for i, c in enumerate(t.test.per_class)}
 
+    precision_cis = {e.name: intervals(t) for e, t in nets}  # each computed once: the F1 bootstrap draws 2,000 resamples
+    f1_cis = {e.name: f1_intervals(t.test.confusion_matrix) for e, t in nets}
+
     def said(e, t):
         name = min(t.test.per_class, key=lambda c: t.test.per_class[c]["precision"])
-        ci, f1 = intervals(t)[name], f1_intervals(t.test.confusion_matrix)
+        ci, f1 = precision_cis[e.name][name], f1_cis[e.name]
         lowest = (f"lowest precision {t.test.per_class[name]['precision']:.0%} ({name}, 95% CI {ci[0] * 100:.0f}-{ci[1]:.0%})" if ci else
                   f"{name} never predicted")
         return (f"{e.label}: {lowest}, F1 {t.test.macro_f1:.0%} macro ({f1['macro'][0] * 100:.0f}-{f1['macro'][1]:.0%}), "
@@ -140,9 +143,9 @@ def _precision_f1_claim(run_dir: Path) -> ClaimRow:
         return ClaimRow(ours=ours, verdict=INCONCLUSIVE, why="; ".join(short), **base)
     # the rule's "within our interval or below it": a precision claimed over 50% fails where a class's interval lies at or
     # below 50% (or the class is never predicted); the F1 claimed at 65% where both averages' intervals lie below 65%
-    low = [f"{e.label}'s {c} ({f'up to {ci[1]:.0%}' if ci else 'never predicted'})" for e, t in nets for c, ci in intervals(t).items()
+    low = [f"{e.label}'s {c} ({f'up to {ci[1]:.0%}' if ci else 'never predicted'})" for e, _ in nets for c, ci in precision_cis[e.name].items()
            if ci is None or ci[1] <= 0.5]
-    f1_low = [e.label for e, t in nets if max(hi for _, hi in f1_intervals(t.test.confusion_matrix).values()) < 0.65]
+    f1_low = [e.label for e, _ in nets if max(hi for _, hi in f1_cis[e.name].values()) < 0.65]
     if low or f1_low:
         return ClaimRow(ours=ours, verdict=NOT_REPRODUCED, **base,
                         why="; ".join(([f"a precision interval at or below 50%: {', '.join(low)}"] if low else [])
