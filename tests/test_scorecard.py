@@ -41,7 +41,7 @@ def test_reasons_are_specific_to_their_row_and_run(tmp_path):
     assert card.loc["residual_gain", "ours"] == pytest.approx(0.02)
     assert "fear is most often taken for" in why["residual_fear_recall"]
     # run time: minutes per epoch times 100, with the device named; never a raw CPU total against the paper's
-    assert card.loc["residual_run_time_min", "ours"] == pytest.approx(500.0) and "CPU: test" in why["residual_run_time_min"]
+    assert card.loc["residual_run_time_min", "ours"] == pytest.approx(500.0) and "test (CPU)" in why["residual_run_time_min"]
     real_reasons = [w for k, w in why.items() if w != "Not run in this run folder."]
     assert len(set(real_reasons)) == len(real_reasons)  # no sentence twice
 

@@ -152,7 +152,7 @@ for net in (n.name for n in registry.FERGIT_NETWORKS):  # the paper's keys are "
 
 def device(t: TrainingRecord) -> str:
     """The device(s) a training's sessions ran on."""
-    return words.join(list(t.session_devices()))
+    return words.join([words.device(d) for d in t.session_devices()])
 
 
 def protocol(t: TrainingRecord) -> str:

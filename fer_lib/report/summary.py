@@ -260,7 +260,7 @@ def _time_claim(run_dir: Path) -> ClaimRow:
     records = {e.label: t for e in names if (t := read_training(run_dir, e.name)) is not None}
     timed = {label: (m, t) for label, t in records.items() if (m := minutes_for_100(t)) is not None}
     ours = "; ".join(f"{label} {m:.0f} min" for label, (m, _) in timed.items())
-    device = words.join(list(dict.fromkeys(d for _, t in timed.values() for d in t.session_devices()))) if ours else None
+    device = words.join(list(dict.fromkeys(words.device(d) for _, t in timed.values() for d in t.session_devices()))) if ours else None
     ours = ours or "not run"
     why = "different hardware: the paper's times are on a K80 GPU"
     if any(t.data.synthetic for t in records.values()):  # minutes on a few thousand generated faces say nothing of a FERGIT epoch
@@ -386,9 +386,9 @@ def compute_markdown(run_dir: str | Path) -> str:
     for t in records:
         for device, (_, wall_s) in t.session_devices().items():
             by_device[device] = by_device.get(device, 0.0) + wall_s / 3600
-    spent = words.join([f"{h:.1f} h on {d}" for d, h in by_device.items()])
+    spent = words.join([f"{h:.1f} h on {words.device(d)}" for d, h in by_device.items()])
     left = sum((minutes_per_epoch(t) or 0) * (t.config["epochs"] - t.training.epochs_run) / 60 for t in records if not t.finished)
-    text = f"The training sessions, data loading and evaluation included, took {spent} for this run's {len(records)} trainings ({words.sessions(sum(len(t.sessions) for t in records))})."
+    text = f"The training sessions, data loading and evaluation included, took {spent} for this run's {words.count(len(records), 'training')} ({words.sessions(sum(len(t.sessions) for t in records))})."
     if not any(t.data.synthetic for t in records):
         text += f" The paper reports {PAPER['total_run_time_min']} minutes for its three trainings on a K80 GPU."
     if left:

@@ -44,9 +44,28 @@ def count(n: int, thing: str, things: str | None = None) -> str:
     return f"no {many}" if n == 0 else f"1 {thing}" if n == 1 else f"{n:,} {many}"
 
 
+def _device_parts(label: str) -> tuple[str, str | None]:
+    """A recorded device label as (name, kind): ``CPU: AMD EPYC`` -> (``AMD EPYC``, ``CPU``);
+    JAX's ``gpu:NVIDIA H100 (x2)`` -> (``NVIDIA H100``, ``GPU x2``); anything else (label, None)."""
+    m = re.fullmatch(r"(cpu|gpu|tpu):\s*(.+?)(?:\s*\(x(\d+)\))?", label.strip(), flags=re.IGNORECASE)
+    if not m:
+        return label, None
+    return m.group(2), m.group(1).upper() + (f" x{m.group(3)}" if m.group(3) and m.group(3) != "1" else "")
+
+
+def device(label: str) -> str:
+    """``CPU: AMD EPYC`` -> ``AMD EPYC (CPU)``: a device label that reads in a sentence."""
+    name, kind = _device_parts(label)
+    return f"{name} ({kind})" if kind else name
+
+
 def devices(used: dict[str, tuple[int, float]]) -> str:
-    """``{"CPU: A": (5, ...), "CPU: B": (1, ...)}`` -> ``CPU: A (5 sessions) and CPU: B (1 session)``."""
-    return join([f"{d} ({sessions(n)})" for d, (n, _) in used.items()])
+    """``{"CPU: A": (5, ...), "CPU: B": (1, ...)}`` -> ``A (CPU, 5 sessions) and B (CPU, 1 session)``."""
+    parts = []
+    for label, (n, _) in used.items():
+        name, kind = _device_parts(label)
+        parts.append(f"{name} ({kind + ', ' if kind else ''}{sessions(n)})")
+    return join(parts)
 
 
 def join(parts: list[str]) -> str:
