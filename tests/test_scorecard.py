@@ -7,7 +7,7 @@ import pytest
 from datafixtures import training_record
 
 from fer_lib.pipeline.records import RecordError, read_training, write_record
-from fer_lib.report.scorecard import build_scorecard, compute_table, describe_sources, display_table, other_protocols
+from fer_lib.report.scorecard import build_scorecard, compute_table, coverage_sentence, describe_sources, display_table, other_protocols
 
 
 def _card(*dirs):
@@ -25,6 +25,17 @@ def test_means_over_seeds_and_empty_rows_for_what_did_not_run(tmp_path):
     assert card.loc["residual_params_total", "ours"] == 9_773_111 and card.loc["residual_params_total", "difference"] == 0
     assert pd.isna(card.loc["basic_test_accuracy", "ours"]) and card.loc["basic_test_accuracy", "why they differ"] == "Not run in this run folder."
     assert pd.isna(card.loc["residual_gain", "ours"])  # needs both networks
+
+
+def test_the_coverage_sentence_counts_the_papers_numbers_and_names_the_rows_without_one():
+    card = pd.DataFrame({"what": ["Residual accuracy", "Basic accuracy", "Posed photos labelled right"],
+                         "paper": [0.75, 0.74, None], "ours": [0.71, None, 3.0]})
+    said = coverage_sentence(card)
+    assert said == ("1 of the paper's 2 numbers has a counterpart in this run; 1 more row (posed photos labelled right) sets ours "
+                    "beside what the paper says without a number.")
+    card.loc[1, "ours"] = 0.72
+    assert coverage_sentence(card).startswith("All 2 of the paper's numbers have a counterpart in this run; 1 more row")
+    assert coverage_sentence(card.iloc[:2]) == "All 2 of the paper's numbers have a counterpart in this run."
 
 
 def test_reasons_are_specific_to_their_row_and_run(tmp_path):

@@ -142,6 +142,7 @@ def test_the_precision_and_f1_claim_needs_both_networks(tmp_path):
     training_record(tmp_path, "basic", accuracy=0.9, status="completed", epochs_run=100)
     row = next(r for r in summary.claim_rows(tmp_path) if r.what.startswith("Per-class precision"))
     assert row.verdict == summary.REPRODUCED and "basic CNN:" in row.ours
+    assert summary.claims_markdown([row]).endswith("| {ref}`residual-cnn`, {ref}`basic-cnn` |")  # a claim of both networks links both pages
 
 
 def test_a_precision_under_50_percent_counts_against_the_claim_only_when_its_interval_does(tmp_path):

@@ -97,7 +97,7 @@ def training_provenance(*records: TrainingRecord) -> str:
                                   f"{r.training.epochs_run} of {c['epochs']} planned epochs ({words.status(r.stop_status)}), best epoch {r.training.best_epoch}, "
                                   f"batch {c['batch_size']}, {words.precision(c['precision'])}, class weights {c['class_weights']}, seed {c['seed']}, {refresh}"),
             (f"{registry.label(r.name)}: computed on", f"{words.devices(r.session_devices())}; {r.environment.get('cpu_count')} cores, "
-                                       f"{r.total_wall_s / 60:.0f} min in all; code git `{r.environment.get('git_commit')}`"),
+                                       f"{r.total_wall_s / 60:.0f} min of sessions in all (training, data loading and evaluation); code git `{r.environment.get('git_commit')}`"),
         ]
         rows += [(f"{registry.label(r.name)}: restarted", restarts_text(r.restarts))] if r.restarts else []
     env = environment()

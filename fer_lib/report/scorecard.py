@@ -361,6 +361,17 @@ def describe_sources(run_dirs: list[str | Path]) -> str:
     return f":::{{admonition}} Provenance of this page\n:class: {'warning' if synthetic else 'tip'}\n\n{head} Trainings read:\n\n{body}\n:::\n"
 
 
+def coverage_sentence(card: pd.DataFrame) -> str:
+    """How many of the paper's numbers the scorecard matches, and which of its rows set ours beside words, not a number."""
+    numbered, ours = card["paper"].notna(), card["ours"].notna()
+    n, matched = int(numbered.sum()), int((numbered & ours).sum())
+    head = f"All {n} of the paper's numbers have" if matched == n else f"{matched} of the paper's {n} numbers {'has' if matched == 1 else 'have'}"
+    worded = list(card.loc[~numbered, "what"])
+    tail = (f"; {words.count(len(worded), 'more row', 'more rows')} ({words.join([w[0].lower() + w[1:] for w in worded])}) "
+            f"{'sets' if len(worded) == 1 else 'set'} ours beside what the paper says without a number") if worded else ""
+    return f"{head} a counterpart in this run{tail}."
+
+
 def scorecard_reading(run_dirs: list[str | Path]) -> str:
     """How to read the scorecard's columns for these run folders: seeds, the difference, the times."""
     n = len(run_dirs)

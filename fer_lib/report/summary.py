@@ -43,7 +43,7 @@ class ClaimRow:
     ours: str
     verdict: str
     why: str  # the reason for the verdict, in a sentence
-    page: str  # the book page with the evidence (a MyST reference label)
+    page: str | tuple[str, ...]  # the book page(s) with the evidence (MyST reference labels)
     trainings: tuple[str, ...] = ()  # what `trainings --only` runs to test it
 
 
@@ -92,7 +92,7 @@ def _gain_claim(run_dir: Path) -> ClaimRow:
     res, basic = read_training(run_dir, registry.RESIDUAL.name), read_training(run_dir, registry.BASIC.name)
     base = {"what": "Residual minus basic CNN, FERGIT test accuracy", "claim": "we used residual blocks, which proved to be efficient [...] we finally got an accuracy of 75% on the test set",
             "where": "Section 3.1, Tables 2-3 (the basic CNN: 74%)",
-            "paper": f"{PAPER['residual_gain'] * 100:+.0f} pp", "page": "residual-cnn", "trainings": (registry.RESIDUAL.name, registry.BASIC.name)}
+            "paper": f"{PAPER['residual_gain'] * 100:+.0f} pp", "page": ("residual-cnn", "basic-cnn"), "trainings": (registry.RESIDUAL.name, registry.BASIC.name)}
     if res is None or basic is None or res.test is None or basic.test is None:
         return ClaimRow(ours="not run", verdict=NOT_TESTED, why=_missing(registry.RESIDUAL.name, registry.BASIC.name), **base)
     ours = paired.gain_text(run_dir, res, basic)
@@ -114,7 +114,7 @@ def _precision_f1_claim(run_dir: Path) -> ClaimRow:
     nets = [(e, read_training(run_dir, e.name)) for e in registry.FERGIT_NETWORKS]
     base = {"what": "Per-class precision and F1, both networks",
             "claim": "for the two models the precisions of all the labels are over 50% [...] The value of the f1-score in both cases is 65%",
-            "where": "Section 3, after Table 5", "paper": "every class > 50%; F1 65%", "page": "residual-cnn",
+            "where": "Section 3, after Table 5", "paper": "every class > 50%; F1 65%", "page": ("residual-cnn", "basic-cnn"),
             "trainings": tuple(e.name for e in registry.FERGIT_NETWORKS)}
     missing = [e.name for e, t in nets if t is None or t.test is None]
     if missing:
@@ -320,12 +320,17 @@ def verdict_counts(rows: list[ClaimRow]) -> dict[str, int]:
     return {v: sum(r.verdict == v for r in rows) for v in VERDICTS}
 
 
+def _refs(page: str | tuple[str, ...]) -> str:
+    """``("residual-cnn", "basic-cnn")`` -> ``{ref}`residual-cnn`, {ref}`basic-cnn```: a MyST reference to each page."""
+    return ", ".join(f"{{ref}}`{p}`" for p in ((page,) if isinstance(page, str) else page))
+
+
 def claims_markdown(rows: list[ClaimRow]) -> str:
     """The claims as the book's first page shows them: the quote and where it stands, the
     paper's value, ours, the verdict with its reason, and the page with the evidence."""
     lines = ["| the paper's claim | paper | ours | verdict | evidence |", "|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| **{r.what}**: \u201c{r.claim}\u201d ({r.where}) | {r.paper} | {r.ours} | **{r.verdict}**: {r.why} | {{ref}}`{r.page}` |")
+        lines.append(f"| **{r.what}**: \u201c{r.claim}\u201d ({r.where}) | {r.paper} | {r.ours} | **{r.verdict}**: {r.why} | {_refs(r.page)} |")
     return "\n".join(lines)
 
 
