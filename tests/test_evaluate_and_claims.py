@@ -102,9 +102,23 @@ def test_pooled_folds_count_each_tested_face_once(tmp_path):
     assert claims.pooled_confusion([]) is None and "No fold has run yet" in claims.pooled_sentence([])
 
 
+def test_posed_summary_keeps_every_wrong_photo_with_its_probability():
+    """Two wrong photos of the same expression are two errors (a dict keyed by expression kept one); unlabelled photos are not counted."""
+    import pandas as pd
+
+    from fer_lib.infer.posed import posed_summary
+
+    table = pd.DataFrame({"posed": ["happy", "disgust", "disgust", None], "net": ["happy", "angry", "neutral", "sad"],
+                          "net: probability": [0.9, 0.5, 0.3, 0.8]})
+    s = posed_summary(table, "net")
+    assert (s["n_photos"], s["n_right"]) == (3, 1) and s["confidence_right"] == 0.9 and s["confidence_wrong"] == 0.4
+    assert s["errors"] == [{"posed": "disgust", "predicted": "angry", "probability": 0.5}, {"posed": "disgust", "predicted": "neutral", "probability": 0.3}]
+
+
 def test_posed_sentence_counts_right_photos_and_names_errors():
-    text = claims.posed_sentence({"the paper's split": {"n_photos": 4, "n_right": 2, "confidence_right": 0.7, "errors": {"disgust": "angry", "fear": "neutral"}}})
-    assert "**2 of 4** right, 70% on average for the right ones (disgust taken for angry; fear taken for neutral)" in text
+    errors = [{"posed": "disgust", "predicted": "angry", "probability": 0.52}, {"posed": "disgust", "predicted": "neutral", "probability": 0.4}]
+    text = claims.posed_sentence({"the paper's split": {"n_photos": 4, "n_right": 2, "confidence_right": 0.7, "errors": errors}})
+    assert "**2 of 4** right, 70% on average for the right ones (disgust taken for angry at 52%; disgust taken for neutral at 40%)" in text
     assert "86%" in text and "disgust taken for neutral" in text
 
 

@@ -62,11 +62,13 @@ def label_photos(photos: list[Photo], posed: dict[str, str], models: dict[str, k
 
 
 def posed_summary(table: pd.DataFrame, label: str) -> dict:
-    """How many photos ``label``'s network got right, and its mean probability when right and when wrong."""
+    """How many photos ``label``'s network got right, its mean probability when right and when wrong,
+    and each wrong photo's posed expression, prediction and probability, in photo order."""
     known = table[table["posed"].notna()]
     right = known[label] == known["posed"]
     prob = known[f"{label}: probability"]
     return {"n_photos": int(len(known)), "n_right": int(right.sum()),
             "confidence_right": float(prob[right].mean()) if right.any() else None,
             "confidence_wrong": float(prob[~right].mean()) if (~right).any() else None,
-            "errors": {str(p): str(g) for p, g in zip(known.loc[~right, "posed"], known.loc[~right, label])}}
+            "errors": [{"posed": str(p), "predicted": str(g), "probability": float(q)}
+                       for p, g, q in zip(known.loc[~right, "posed"], known.loc[~right, label], prob[~right])]}
