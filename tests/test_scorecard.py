@@ -38,6 +38,15 @@ def test_the_coverage_sentence_counts_the_papers_numbers_and_names_the_rows_with
     assert coverage_sentence(card.iloc[:2]) == "All 2 of the paper's numbers have a counterpart in this run."
 
 
+def test_the_papers_total_time_is_set_beside_the_sum_of_its_tables(monkeypatch):
+    """Section 3 says 119 minutes for the three trainings; Tables 2-4 say 44, 48 and 29, which add up to 121."""
+    from fer_lib import paper
+
+    assert paper.total_time_note() == "its Tables 2-4 add up to 44 + 48 + 29 = 121 min"
+    monkeypatch.setitem(paper.PAPER, "total_run_time_min", 121)
+    assert paper.total_time_note() == "as its Tables 2-4 do (44 + 48 + 29 = 121 min)"
+
+
 def test_reasons_are_specific_to_their_row_and_run(tmp_path):
     training_record(tmp_path, "residual", accuracy=0.62, epochs_run=8)
     training_record(tmp_path, "basic", accuracy=0.60, epochs_run=4)

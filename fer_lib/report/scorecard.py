@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fer_lib.paper import PAPER_DEVICE, PAPER_EPOCHS, PAPER_NUMBERS, PAPER_POSED_ERROR
+from fer_lib.paper import PAPER, PAPER_DEVICE, PAPER_EPOCHS, PAPER_NUMBERS, PAPER_POSED_ERROR, total_time_note
 from fer_lib.pipeline import registry
 from fer_lib.pipeline.records import PageRecord, TrainingRecord, read_ck_seeds, read_folds, read_page, read_training, read_trainings
 from fer_lib.report import claims, paired, words
@@ -234,7 +234,8 @@ def why(key: str, source, value) -> str:
         return (f"{v.get('n_photos')} photos of one person; the network trained on the paper's split, which puts the person's "
                 f"48x48 faces among the training faces, as the paper's did. {held_text}")
     if key == "total_run_time_min":
-        return f"Ours: each training's {PAPER_EPOCHS} epochs on {device(source)}, {HOW_TIMED}; the paper's on {PAPER_DEVICE}."
+        return (f"Ours: each training's {PAPER_EPOCHS} epochs on {device(source)}, {HOW_TIMED}; the paper's on {PAPER_DEVICE}. "
+                f"The paper's text gives {PAPER['total_run_time_min']} min; {total_time_note()}.")
     t: TrainingRecord = source
     for suffix, reason in _TRAINING_REASONS:
         if key.endswith(suffix):

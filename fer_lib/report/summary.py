@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fer_lib.paper import PAPER, PAPER_CURVES, PAPER_EPOCHS, PAPER_PARAMS
+from fer_lib.paper import PAPER, PAPER_CURVES, PAPER_EPOCHS, PAPER_PARAMS, total_time_note
 from fer_lib.pipeline import registry
 from fer_lib.pipeline.records import TrainingRecord, read_ck_seeds, read_folds, read_page, read_training, read_trainings
 from fer_lib.report import claims, paired, words
@@ -395,7 +395,7 @@ def compute_markdown(run_dir: str | Path) -> str:
     left = sum((minutes_per_epoch(t) or 0) * (t.config["epochs"] - t.training.epochs_run) / 60 for t in records if not t.finished)
     text = f"The training sessions, data loading and evaluation included, took {spent} for this run's {words.count(len(records), 'training')} ({words.sessions(sum(len(t.sessions) for t in records))})."
     if not any(t.data.synthetic for t in records):
-        text += f" The paper reports {PAPER['total_run_time_min']} minutes for its three trainings on a K80 GPU."
+        text += f" The paper reports {PAPER['total_run_time_min']} minutes for its three trainings on a K80 GPU ({total_time_note()})."
     if left:
         waiting = not_started(run_dir, records)
         text += (f" Its unfinished trainings need about {left:.0f} h more at the pace measured so far"
