@@ -261,7 +261,7 @@ def test_the_scorecard_gives_each_accuracy_its_interval_and_f1_both_averages(tmp
     assert shown.loc["Residual CNN, FERGIT training accuracy", "ours"] == "54.0%"  # a running mean over batches: no interval
     assert shown.loc["Residual CNN, F1-score (ours: macro)", "ours"].endswith("weighted") and "macro; " in shown.loc["Residual CNN, F1-score (ours: macro)", "ours"]
     assert "most likely a macro one" in shown.loc["Residual CNN, F1-score (ours: macro)", "why they differ"]
-    assert shown.loc["Residual minus basic CNN, FERGIT test accuracy", "ours"].startswith("+10.0 pp (95% CI -3.7 to +23.7 pp)")
+    assert shown.loc["Residual minus basic CNN, FERGIT test accuracy", "ours"].startswith("+10.0 pp (95% CI -3.7 to +23.7 pp, unpaired")
     two = display_table(build_scorecard([tmp_path, tmp_path])).set_index("what")
     assert two.loc["Residual CNN, FERGIT test accuracy", "ours"] == "60.0% ± 0.0"  # over seeds: the spread, not one run's interval
 

@@ -56,6 +56,23 @@ def test_mcnemar_counts_the_faces_only_one_network_got_right():
         mcnemar(a, b[:5])
 
 
+def test_the_paired_interval_is_newcombes_and_narrower_than_the_unpaired_one():
+    """Newcombe's square-and-add interval for paired proportions, checked against the published
+    value for Cavo et al. (2012) (Fagerland, Lydersen and Laake 2017, Chapter 8: -0.0621, 95% CI
+    -0.1186 to -0.0046); for two networks that mostly agree it is much narrower than the unpaired one."""
+    from fer_lib.report.stats import paired_difference_interval
+
+    diff, lo, hi = paired_difference_interval(both=59, a_only=6, b_only=16, n=161)
+    assert (round(diff, 4), round(lo, 4), round(hi, 4)) == (-0.0621, -0.1186, -0.0046)
+    n, both, a_only, b_only = 2478, 1612, 154, 171  # our residual and basic CNNs on FERGIT's test faces
+    diff, lo, hi = paired_difference_interval(both, a_only, b_only, n)
+    (l1, _), (_, u2) = wilson_interval(both + a_only, n), wilson_interval(both + b_only, n)
+    unpaired = ((both + a_only) / n - l1) ** 2 + (u2 - (both + b_only) / n) ** 2
+    assert diff == pytest.approx(-17 / n) and lo < diff < hi and (diff - lo) ** 2 < unpaired / 2
+    with pytest.raises(ValueError, match="add up to at most n=10"):
+        paired_difference_interval(8, 2, 2, 10)
+
+
 def test_a_paired_comparison_tests_the_difference_and_leaves_out_the_leaked_faces():
     from types import SimpleNamespace
 
@@ -84,6 +101,7 @@ def test_a_paired_comparison_tests_the_difference_and_leaves_out_the_leaked_face
     assert result["clean_accuracy"] == {"residual CNN": 1.0, "basic CNN": pytest.approx(1 / 3)}
     assert "not significant" in paired_sentence(result) and "Without the 1 test face that has an identical copy" in paired_sentence(result)
     assert "different numbers of epochs" not in paired_sentence(result)
+    assert "The residual CNN minus the basic CNN is +50.0 pp, 95% CI " in paired_sentence(result)  # 2 of 4 faces, the first alone right
     assert "different numbers of epochs (24 and 10)" in paired_sentence(result | {"epochs": {"residual CNN": 24, "basic CNN": 10}})
     with pytest.raises(ValueError, match="not the network of that training"):
         paired_comparison({"residual CNN": (record(0.25), good), "basic CNN": (record(0.5), bad)}, SimpleNamespace(images=images, labels=labels), split)

@@ -194,13 +194,38 @@ def test_the_ckplus_claim_gives_the_spread_over_seeds_and_the_folds(tmp_path):
 @pytest.mark.parametrize("residual, basic, verdict", [
     (0.95, 0.60, summary.REPRODUCED),  # a gain whose interval lies above zero, the paper's +1 pp below it
     (0.62, 0.60, summary.INCONCLUSIVE),  # an interval holding both +1 pp and no gain: the evidence cannot decide
-    (0.60, 0.62, summary.INCONCLUSIVE),  # a loss, but +1 pp still inside the interval
-    (0.45, 0.75, summary.NOT_REPRODUCED),  # the paper's +1 pp above our interval
+    (0.60, 0.62, summary.INCONCLUSIVE),  # a loss, but no difference still inside the interval
+    (0.45, 0.75, summary.NOT_REPRODUCED),  # our interval below zero
 ])
 def test_the_residual_gain_is_reproduced_only_when_our_interval_excludes_no_gain(tmp_path, residual, basic, verdict):
     training_record(tmp_path, "residual", accuracy=residual, status="completed", epochs_run=100)
     training_record(tmp_path, "basic", accuracy=basic, status="completed", epochs_run=100)
-    assert next(r for r in summary.claim_rows(tmp_path) if r.what.startswith("Residual minus basic")).verdict == verdict
+    row = next(r for r in summary.claim_rows(tmp_path) if r.what.startswith("Residual minus basic"))
+    assert row.verdict == verdict and "unpaired" in row.ours  # no face-by-face comparison stored
+
+
+def test_the_residual_gain_is_paired_over_the_same_faces_when_the_page_stored_them(tmp_path):
+    """With the residual page's face-by-face comparison of these very trainings, the interval is
+    Newcombe's paired one: narrower, so a gap the unpaired interval cannot place is placed; the
+    paper's +1 pp, two rounded percents apart, is not a point our interval can exclude."""
+    from fer_lib.pipeline.records import PageRecord, write_record
+    from fer_lib.report import paired
+
+    res = training_record(tmp_path, "residual", accuracy=0.60, status="completed", epochs_run=100)
+    basic = training_record(tmp_path, "basic", accuracy=0.66, status="completed", epochs_run=100)
+    stored = {"labels": ["residual CNN", "basic CNN"], "n": 100, "n_clean": 100, "epochs": {"residual CNN": 100, "basic CNN": 100},
+              "accuracy": {"residual CNN": 0.60, "basic CNN": 0.66}, "mcnemar": {"n": 100, "a_only": 0, "b_only": 6, "p": 0.031}}
+    unpaired = paired.gain_interval(tmp_path, res, basic)
+    assert not unpaired.paired and unpaired.low < 0 < unpaired.high
+    write_record(PageRecord(page="04_residual_cnn", values={"paired": stored}), tmp_path / "metrics" / "04_residual_cnn.json")
+    gain = paired.gain_interval(tmp_path, res, basic)
+    assert gain.paired and gain.diff == pytest.approx(-0.06) and gain.high < 0 < unpaired.high
+    row = next(r for r in summary.claim_rows(tmp_path) if r.what.startswith("Residual minus basic"))
+    assert row.verdict == summary.NOT_REPRODUCED and "paired over the same 100 test faces); McNemar's exact test, p = 0.031" in row.ours
+    stored["mcnemar"] |= {"a_only": 3, "b_only": 10}  # both right on 57: a loss whose interval still holds no difference
+    write_record(PageRecord(page="04_residual_cnn", values={"paired": stored}), tmp_path / "metrics" / "04_residual_cnn.json")
+    row = next(r for r in summary.claim_rows(tmp_path) if r.what.startswith("Residual minus basic"))
+    assert row.verdict == summary.INCONCLUSIVE and "lies below the paper's +1 pp" in row.why and "between 0 and +2 pp" in row.why
 
 
 def test_the_interim_box_lists_the_planned_trainings_not_started(tmp_path):

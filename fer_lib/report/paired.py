@@ -4,6 +4,7 @@ what does each score without the test faces that have an identical copy in train
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -12,7 +13,7 @@ from fer_lib.data.faceset import FaceSet
 from fer_lib.data.splits import Split
 from fer_lib.pipeline import registry
 from fer_lib.pipeline.records import TrainingRecord, read_page
-from fer_lib.report.stats import interval_text, mcnemar
+from fer_lib.report.stats import interval_text, mcnemar, paired_difference_interval
 
 
 def paired_comparison(runs: dict[str, tuple[TrainingRecord, object]], faces: FaceSet, split: Split) -> dict:
@@ -76,25 +77,47 @@ def paired_sentence(result: dict | str) -> str:
     epochs = result.get("epochs", {})
     budget = (f" The two trained for different numbers of epochs ({epochs[a]} and {epochs[b]}), so this compares budgets as much as networks."
               if epochs and epochs.get(a) != epochs.get(b) else "")
+    diff, lo, hi = difference_interval(result)
     return (f"On the same {result['n']:,} test faces, only the {a} was right on {m['a_only']:,} and only the {b} on {m['b_only']:,}: "
-            f"McNemar's exact test gives p = {m['p']:.2g}, {verdict}.{budget} {leak}")
+            f"McNemar's exact test gives p = {m['p']:.2g}, {verdict}. The {a} minus the {b} is {diff * 100:+.1f} pp, 95% CI "
+            f"{lo * 100:+.1f} to {hi * 100:+.1f} pp (Newcombe's interval for paired proportions).{budget} {leak}")
 
 
-def gain_interval(res: TrainingRecord, basic: TrainingRecord) -> tuple[float, float, float]:
-    """The residual-minus-basic test accuracy and an unpaired 95% interval of it: wider than the paired
-    one the same test faces allow, so on the safe side."""
+class Gain(NamedTuple):
+    """The residual-minus-basic test accuracy with its 95% interval, and whether the interval is paired over the same faces."""
+
+    diff: float
+    low: float
+    high: float
+    paired: bool
+
+
+def difference_interval(result: dict) -> tuple[float, float, float]:
+    """The first network's accuracy minus the second's on the compared faces, with Newcombe's paired 95% interval."""
+    m = result["mcnemar"]
+    both = round(result["accuracy"][result["labels"][0]] * m["n"]) - m["a_only"]  # right by the first, less those it alone got right
+    return paired_difference_interval(both, m["a_only"], m["b_only"], m["n"])
+
+
+def gain_interval(run_dir: str | Path, res: TrainingRecord, basic: TrainingRecord) -> Gain:
+    """The residual-minus-basic test accuracy with a 95% interval: paired over the same test faces
+    (Newcombe's, from the face-by-face comparison the residual page stored for these very trainings),
+    else unpaired, the two accuracies taken as independent (wider: the networks agree on most faces)."""
+    found = stored(run_dir)
+    if of_these(found, res, basic):
+        return Gain(*difference_interval(found), paired=True)
     diff = res.test.accuracy - basic.test.accuracy
     se = float(np.sqrt(sum(t.test.accuracy * (1 - t.test.accuracy) / t.test.n for t in (res, basic))))
-    return diff, diff - 1.96 * se, diff + 1.96 * se
+    return Gain(diff, diff - 1.96 * se, diff + 1.96 * se, paired=False)
 
 
 def gain_text(run_dir: str | Path, res: TrainingRecord, basic: TrainingRecord) -> str:
-    """:func:`gain_interval` in words and, when the residual page stored it for these very trainings,
-    McNemar's p on the same faces."""
-    diff, lo, hi = gain_interval(res, basic)
-    found = stored(run_dir)
-    return (f"{diff * 100:+.1f} pp (95% CI {lo * 100:+.1f} to {hi * 100:+.1f} pp)"
-            + (f"; McNemar's exact test on the same faces, p = {found['mcnemar']['p']:.2g}" if of_these(found, res, basic) else ""))
+    """:func:`gain_interval` in words, with McNemar's p when the interval is paired."""
+    g = gain_interval(run_dir, res, basic)
+    ci = f"{g.diff * 100:+.1f} pp (95% CI {g.low * 100:+.1f} to {g.high * 100:+.1f} pp"
+    if not g.paired:
+        return ci + ", unpaired: the two networks' test results taken as independent)"
+    return ci + f", paired over the same {res.test.n:,} test faces); McNemar's exact test, p = {stored(run_dir)['mcnemar']['p']:.2g}"
 
 
 def stored(run_dir: str | Path) -> dict | None:

@@ -24,6 +24,27 @@ def interval_text(accuracy: float, n: int) -> str:
     return f"{accuracy:.1%} (95% CI {lo * 100:.1f}-{hi:.1%})"
 
 
+def paired_difference_interval(both: int, a_only: int, b_only: int, n: int, level: float = 0.95) -> tuple[float, float, float]:
+    """Accuracy of classifier A minus B on the same ``n`` faces, with Newcombe's (1998) score
+    interval for paired proportions (his method 10, square-and-add): each accuracy's Wilson
+    interval, combined through the correlation of the two classifiers' right answers (with
+    Newcombe's continuity correction of the correlation). ``both``, ``a_only`` and
+    ``b_only`` count the faces both, only A and only B got right. Returns (difference, low, high)."""
+    import math
+
+    neither = n - both - a_only - b_only
+    if min(both, a_only, b_only, neither) < 0:
+        raise ValueError(f"paired counts must be non-negative and add up to at most n={n}: both={both}, a_only={a_only}, b_only={b_only}")
+    p1, p2 = (both + a_only) / n, (both + b_only) / n
+    (l1, u1), (l2, u2) = wilson_interval(both + a_only, n, level), wilson_interval(both + b_only, n, level)
+    margins = (both + a_only) * (b_only + neither) * (both + b_only) * (a_only + neither)
+    cross = both * neither - a_only * b_only
+    phi = 0.0 if not margins or 0 <= cross <= n / 2 else (cross - n / 2 if cross > 0 else cross) / math.sqrt(margins)
+    below = math.sqrt(max((p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2, 0.0))
+    above = math.sqrt(max((u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2, 0.0))
+    return p1 - p2, p1 - p2 - below, p1 - p2 + above
+
+
 def mcnemar(right_a, right_b) -> dict:
     """The exact McNemar test of two classifiers on the same faces: of the faces exactly one
     of them got right (``a_only``, ``b_only``), is the split further from even than chance
