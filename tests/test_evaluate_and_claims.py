@@ -108,11 +108,13 @@ def test_posed_summary_keeps_every_wrong_photo_with_its_probability():
 
     from fer_lib.infer.posed import posed_summary
 
-    table = pd.DataFrame({"posed": ["happy", "disgust", "disgust", None], "net": ["happy", "angry", "neutral", "sad"],
-                          "net: probability": [0.9, 0.5, 0.3, 0.8]})
+    table = pd.DataFrame({"posed": ["happy", "disgust", "disgust", None, "fear"], "net": ["happy", "angry", "neutral", "sad", None],
+                          "net: probability": [0.9, 0.5, 0.3, 0.8, float("nan")]})
     s = posed_summary(table, "net")
-    assert (s["n_photos"], s["n_right"]) == (3, 1) and s["confidence_right"] == 0.9 and s["confidence_wrong"] == 0.4
-    assert s["errors"] == [{"posed": "disgust", "predicted": "angry", "probability": 0.5}, {"posed": "disgust", "predicted": "neutral", "probability": 0.3}]
+    assert (s["n_photos"], s["n_right"]) == (4, 1) and s["confidence_right"] == 0.9 and s["confidence_wrong"] == 0.4
+    assert s["errors"] == [{"posed": "disgust", "predicted": "angry", "probability": 0.5}, {"posed": "disgust", "predicted": "neutral", "probability": 0.3},
+                           {"posed": "fear", "predicted": None, "probability": None}]  # no face found in the fear photo
+    assert "(disgust taken for angry at 50%; disgust taken for neutral at 30%; no face found in the fear photo)" in claims.posed_sentence({"net": s})
 
 
 def test_posed_sentence_counts_right_photos_and_names_errors():

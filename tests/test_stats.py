@@ -71,6 +71,8 @@ def test_the_paired_interval_is_newcombes_and_narrower_than_the_unpaired_one():
     assert diff == pytest.approx(-17 / n) and lo < diff < hi and (diff - lo) ** 2 < unpaired / 2
     with pytest.raises(ValueError, match="add up to at most n=10"):
         paired_difference_interval(8, 2, 2, 10)
+    with pytest.raises(ValueError, match="n=0"):
+        paired_difference_interval(0, 0, 0, 0)
 
 
 def test_a_paired_comparison_tests_the_difference_and_leaves_out_the_leaked_faces():
@@ -101,7 +103,7 @@ def test_a_paired_comparison_tests_the_difference_and_leaves_out_the_leaked_face
     assert result["clean_accuracy"] == {"residual CNN": 1.0, "basic CNN": pytest.approx(1 / 3)}
     assert "not significant" in paired_sentence(result) and "Without the 1 test face that has an identical copy" in paired_sentence(result)
     assert "different numbers of epochs" not in paired_sentence(result)
-    assert "The residual CNN minus the basic CNN is +50.0 pp, 95% CI " in paired_sentence(result)  # 2 of 4 faces, the first alone right
+    assert "The residual CNN minus the basic CNN is +50.0 pp, 95% CI -10.2 to +85.0 pp" in paired_sentence(result)  # Newcombe's, 2 of 4 faces
     assert "different numbers of epochs (24 and 10)" in paired_sentence(result | {"epochs": {"residual CNN": 24, "basic CNN": 10}})
     with pytest.raises(ValueError, match="not the network of that training"):
         paired_comparison({"residual CNN": (record(0.25), good), "basic CNN": (record(0.5), bad)}, SimpleNamespace(images=images, labels=labels), split)

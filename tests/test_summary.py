@@ -216,16 +216,21 @@ def test_the_residual_gain_is_paired_over_the_same_faces_when_the_page_stored_th
     stored = {"labels": ["residual CNN", "basic CNN"], "n": 100, "n_clean": 100, "epochs": {"residual CNN": 100, "basic CNN": 100},
               "accuracy": {"residual CNN": 0.60, "basic CNN": 0.66}, "mcnemar": {"n": 100, "a_only": 0, "b_only": 6, "p": 0.031}}
     unpaired = paired.gain_interval(tmp_path, res, basic)
-    assert not unpaired.paired and unpaired.low < 0 < unpaired.high
+    assert unpaired.p is None and unpaired.low < 0 < unpaired.high
     write_record(PageRecord(page="04_residual_cnn", values={"paired": stored}), tmp_path / "metrics" / "04_residual_cnn.json")
     gain = paired.gain_interval(tmp_path, res, basic)
-    assert gain.paired and gain.diff == pytest.approx(-0.06) and gain.high < 0 < unpaired.high
+    assert gain.p == 0.031 and gain.diff == pytest.approx(-0.06) and gain.high < 0 < unpaired.high
     row = next(r for r in summary.claim_rows(tmp_path) if r.what.startswith("Residual minus basic"))
     assert row.verdict == summary.NOT_REPRODUCED and "paired over the same 100 test faces); McNemar's exact test, p = 0.031" in row.ours
-    stored["mcnemar"] |= {"a_only": 3, "b_only": 10}  # both right on 57: a loss whose interval still holds no difference
+    stored["mcnemar"] |= {"a_only": 3, "b_only": 9}  # both right on 57: a loss whose interval still holds no difference
     write_record(PageRecord(page="04_residual_cnn", values={"paired": stored}), tmp_path / "metrics" / "04_residual_cnn.json")
     row = next(r for r in summary.claim_rows(tmp_path) if r.what.startswith("Residual minus basic"))
     assert row.verdict == summary.INCONCLUSIVE and "lies below the paper's +1 pp" in row.why and "between 0 and +2 pp" in row.why
+    stale = stored | {"accuracy": {"residual CNN": 0.61, "basic CNN": 0.66}}  # a comparison of another network with the same epochs
+    write_record(PageRecord(page="04_residual_cnn", values={"paired": stale}), tmp_path / "metrics" / "04_residual_cnn.json")
+    assert paired.gain_interval(tmp_path, res, basic).p is None  # not these trainings: the unpaired interval
+    with pytest.raises(ValueError, match="do not add up"):
+        paired.difference_interval(stored | {"mcnemar": stored["mcnemar"] | {"b_only": 8}})
 
 
 def test_the_interim_box_lists_the_planned_trainings_not_started(tmp_path):

@@ -15,8 +15,9 @@ def test_identifiers_have_words():
     assert words.split("subject-fold-3").startswith("subject fold 3 as test") and words.split("random").startswith("random 90/5/5")
     assert words.precision("mixed_bfloat16") == "bfloat16 mixed precision" and words.sessions(1) == "1 session"
     assert words.source("fergit($FER_DATA_ROOT/fer2013 + $FER_DATA_ROOT/muxspace)") == "FERGIT, from `$FER_DATA_ROOT/fer2013 + $FER_DATA_ROOT/muxspace`"
-    assert words.device("CPU: AMD EPYC") == "AMD EPYC (CPU)" and words.device("gpu:NVIDIA H100 (x2)") == "NVIDIA H100 (GPU x2)"
-    assert words.device("gpu:NVIDIA H100 (x1)") == "NVIDIA H100 (GPU)" and words.device("unknown (OSError: x)") == "unknown (OSError: x)"
+    assert words.device("CPU: AMD EPYC") == "AMD EPYC CPU" and words.device("gpu:NVIDIA H100 (x2)") == "2x NVIDIA H100 GPU"
+    assert words.device("gpu:NVIDIA H100 (x1)") == "NVIDIA H100 GPU" and words.device("cpu:cpu (x1)") == "CPU"
+    assert words.device("unknown (OSError: x)") == "unknown (OSError: x)" and words.device(None) == "an unrecorded device"
     assert words.source("synthetic") == "synthetic faces" and words.source("$FER_DATA_ROOT/ckplus48") == "`$FER_DATA_ROOT/ckplus48`"
 
 
@@ -52,8 +53,8 @@ def test_a_training_on_two_machines_names_both(tmp_path):
     r.environment |= {"python": "3.11", "packages": {}, "keras_backend": "tensorflow"}
     write_record(r, tmp_path / "training" / "residual" / "run.json")
     assert r.session_devices() == {"CPU: A": (2, 5400.0), "CPU: B": (1, 1800.0)}
-    assert "A (CPU, 2 sessions) and B (CPU, 1 session); 2 cores" in training_provenance(r)
-    assert "took 1.5 h on A (CPU) and 0.5 h on B (CPU) for this run's 1 training (3 sessions)" in compute_markdown(tmp_path)
+    assert "A CPU (2 sessions) and B CPU (1 session); 2 cores" in training_provenance(r)
+    assert "took 1.5 h on A CPU and 0.5 h on B CPU for this run's 1 training (3 sessions)" in compute_markdown(tmp_path)
     assert words.join(["a", "b", "c"]) == "a, b and c"
 
 
@@ -67,7 +68,7 @@ def test_a_speed_said_of_the_last_session_is_the_last_sessions(tmp_path):
         row["train_time_s"] = 64.0  # the last session's 3 epochs: 12 images/s, the first of them left out (it traces)
     r.sessions = [Session(wall_s=1.0, status="paused", epochs_run=3, device="CPU: A"), Session(wall_s=1.0, status="paused", epochs_run=6, device="CPU: A")]
     assert last_session_images_per_s(r) == pytest.approx(12.0)
-    assert "on A (CPU) at 12 images/s in its last session" in run_sentence(r, "The residual CNN")
+    assert "on A CPU at 12 images/s in its last session" in run_sentence(r, "The residual CNN")
     r.sessions = r.sessions[1:]  # one session: its figure is the record's own
     r.training.train_images_per_s = 9.0
     assert last_session_images_per_s(r) == 9.0 and "at 9 images/s." in run_sentence(r, "The residual CNN")

@@ -63,12 +63,14 @@ def label_photos(photos: list[Photo], posed: dict[str, str], models: dict[str, k
 
 def posed_summary(table: pd.DataFrame, label: str) -> dict:
     """How many photos ``label``'s network got right, its mean probability when right and when wrong,
-    and each wrong photo's posed expression, prediction and probability, in photo order."""
+    and each wrong photo's posed expression, prediction and probability, in photo order (a photo
+    where no face was found is wrong, with prediction and probability None)."""
     known = table[table["posed"].notna()]
     right = known[label] == known["posed"]
     prob = known[f"{label}: probability"]
+    wrong = prob[~right].dropna()
     return {"n_photos": int(len(known)), "n_right": int(right.sum()),
             "confidence_right": float(prob[right].mean()) if right.any() else None,
-            "confidence_wrong": float(prob[~right].mean()) if (~right).any() else None,
-            "errors": [{"posed": str(p), "predicted": str(g), "probability": float(q)}
+            "confidence_wrong": float(wrong.mean()) if len(wrong) else None,
+            "errors": [{"posed": str(p), "predicted": None if pd.isna(g) else str(g), "probability": None if pd.isna(q) else float(q)}
                        for p, g, q in zip(known.loc[~right, "posed"], known.loc[~right, label], prob[~right])]}

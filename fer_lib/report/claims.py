@@ -222,7 +222,8 @@ def posed_sentence(summaries: dict[str, dict]) -> str:
     parts = []
     for label, s in summaries.items():
         conf = f", {s['confidence_right']:.0%} on average for the right ones" if s.get("confidence_right") is not None else ""
-        errors = "; ".join(f"{e['posed']} taken for {e['predicted']} at {e['probability']:.0%}" for e in s["errors"]) or "no errors"
+        errors = "; ".join(f"{e['posed']} taken for {e['predicted']} at {e['probability']:.0%}" if e["predicted"] is not None
+                           else f"no face found in the {e['posed']} photo" for e in s["errors"]) or "no errors"
         parts.append(f"the network trained on {label}: **{s['n_right']} of {s['n_photos']}** right{conf} ({errors})")
     posed, predicted = PAPER_POSED_ERROR
     return ("Of the posed photos, " + "; ".join(parts) + f". The paper does not count its photos; it shows one right prediction at "

@@ -52,7 +52,7 @@ def precision_effect(run_dir: Path) -> str:
         return "the run is in float32 already, the paper's precision"
     return _ablation(run_dir, registry.CK_RANDOM.name, registry.CK_FLOAT32.name, lambda bf16, f32: (
         f"CK+ random split: {words.precision(bf16.config['precision'])}, {_result(bf16)}, {minutes_per_epoch(bf16) * 60:.1f} s an epoch; "
-        f"float32, {_result(f32)}, {minutes_per_epoch(f32) * 60:.1f} s an epoch ({words.device(str(f32.environment.get('device')))})."))
+        f"float32, {_result(f32)}, {minutes_per_epoch(f32) * 60:.1f} s an epoch ({words.device(f32.environment.get('device'))})."))
 
 
 def budget_effect(run_dir: Path) -> str:

@@ -193,7 +193,7 @@ def run_sentence(r: TrainingRecord, title: str, test_name: str = "the test faces
     if len(devices) == 1:
         where = f"on {words.device(next(iter(devices)))}" + (f" at {speed:.0f} images/s{last}" if speed else "")
     else:
-        where = f"on {words.devices(devices)}" + (f" ({speed:.0f} images/s{last}, on {words.device(str(r.environment.get('device')))})" if speed else "")
+        where = f"on {words.devices(devices)}" + (f" ({speed:.0f} images/s{last}, on {words.device(r.environment.get('device'))})" if speed else "")
     lo, hi = accuracy_interval(s["test_accuracy"], s["n_test"])
     return (f"{title} reached **{s['test_accuracy']:.1%}** (95% interval {lo:.1%} to {hi:.1%}) on {test_name} ({s['n_test']:,} faces) "
             f"with the network of its best "

@@ -84,18 +84,24 @@ def paired_sentence(result: dict | str) -> str:
 
 
 class Gain(NamedTuple):
-    """The residual-minus-basic test accuracy with its 95% interval, and whether the interval is paired over the same faces."""
+    """The residual-minus-basic test accuracy with its 95% interval over ``n`` test faces; ``p``,
+    McNemar's, when the interval is paired over the same faces (None when unpaired)."""
 
     diff: float
     low: float
     high: float
-    paired: bool
+    n: int
+    p: float | None
 
 
 def difference_interval(result: dict) -> tuple[float, float, float]:
     """The first network's accuracy minus the second's on the compared faces, with Newcombe's paired 95% interval."""
-    m = result["mcnemar"]
-    both = round(result["accuracy"][result["labels"][0]] * m["n"]) - m["a_only"]  # right by the first, less those it alone got right
+    m, (a, b) = result["mcnemar"], result["labels"]
+    right = {k: round(result["accuracy"][k] * m["n"]) for k in (a, b)}
+    both = right[a] - m["a_only"]  # right by the first, less those it alone got right
+    if both + m["b_only"] != right[b]:
+        raise ValueError(f"paired comparison: {a} right on {right[a]} faces, {m['a_only']} of them alone, and {b} right on {right[b]}, "
+                         f"{m['b_only']} alone: the counts do not add up")
     return paired_difference_interval(both, m["a_only"], m["b_only"], m["n"])
 
 
@@ -104,20 +110,19 @@ def gain_interval(run_dir: str | Path, res: TrainingRecord, basic: TrainingRecor
     (Newcombe's, from the face-by-face comparison the residual page stored for these very trainings),
     else unpaired, the two accuracies taken as independent (wider: the networks agree on most faces)."""
     found = stored(run_dir)
-    if of_these(found, res, basic):
-        return Gain(*difference_interval(found), paired=True)
+    if of_these(found, res, basic) and found["labels"] == [registry.label(res.name), registry.label(basic.name)]:
+        return Gain(*difference_interval(found), n=found["n"], p=found["mcnemar"]["p"])
     diff = res.test.accuracy - basic.test.accuracy
     se = float(np.sqrt(sum(t.test.accuracy * (1 - t.test.accuracy) / t.test.n for t in (res, basic))))
-    return Gain(diff, diff - 1.96 * se, diff + 1.96 * se, paired=False)
+    return Gain(diff, diff - 1.96 * se, diff + 1.96 * se, n=res.test.n, p=None)
 
 
-def gain_text(run_dir: str | Path, res: TrainingRecord, basic: TrainingRecord) -> str:
-    """:func:`gain_interval` in words, with McNemar's p when the interval is paired."""
-    g = gain_interval(run_dir, res, basic)
+def gain_text(g: Gain) -> str:
+    """:func:`gain_interval`'s result in words, with McNemar's p when the interval is paired."""
     ci = f"{g.diff * 100:+.1f} pp (95% CI {g.low * 100:+.1f} to {g.high * 100:+.1f} pp"
-    if not g.paired:
+    if g.p is None:
         return ci + ", unpaired: the two networks' test results taken as independent)"
-    return ci + f", paired over the same {res.test.n:,} test faces); McNemar's exact test, p = {stored(run_dir)['mcnemar']['p']:.2g}"
+    return ci + f", paired over the same {g.n:,} test faces); McNemar's exact test, p = {g.p:.2g}"
 
 
 def stored(run_dir: str | Path) -> dict | None:
@@ -127,10 +132,13 @@ def stored(run_dir: str | Path) -> dict | None:
 
 
 def of_these(paired: dict | None, *records: TrainingRecord) -> bool:
-    """Whether a stored comparison is of these very trainings (same test faces, same epochs run)."""
+    """Whether a stored comparison is of these very trainings: the same number of test faces, the
+    same epochs run, and each network right on as many faces as its record says."""
     if not paired:
         return False
-    return all(paired.get("n") == t.test.n and paired.get("epochs", {}).get(registry.label(t.name)) == t.training.epochs_run for t in records)
+    return all(paired.get("n") == t.test.n and paired.get("epochs", {}).get(registry.label(t.name)) == t.training.epochs_run
+               and (acc := paired.get("accuracy", {}).get(registry.label(t.name))) is not None
+               and round(acc * t.test.n) == round(t.test.accuracy * t.test.n) for t in records)
 
 
 def leak_free_accuracy(paired: dict, label: str) -> float | None:

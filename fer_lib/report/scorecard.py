@@ -235,7 +235,7 @@ def why(key: str, source, value) -> str:
                 f"48x48 faces among the training faces, as the paper's did. {held_text}")
     if key == "total_run_time_min":
         return (f"Ours: each training's {PAPER_EPOCHS} epochs on {device(source)}, {HOW_TIMED}; the paper's on {PAPER_DEVICE}. "
-                f"The paper's text gives {PAPER['total_run_time_min']} min; {total_time_note()}.")
+                f"The paper's text gives {PAPER['total_run_time_min']} min" + (f"; {total_time_note()}." if total_time_note() else "."))
     t: TrainingRecord = source
     for suffix, reason in _TRAINING_REASONS:
         if key.endswith(suffix):
@@ -298,7 +298,7 @@ def _ours_text(key: str, ours: float, source, view: RunView) -> str | None:
     if key == "posed_right":
         return f"{ours:.0f} of {source.value('n_photos')}"
     if key == "residual_gain":
-        return paired.gain_text(view.run_dir, view.training(RESIDUAL), view.training(BASIC))
+        return paired.gain_text(paired.gain_interval(view.run_dir, view.training(RESIDUAL), view.training(BASIC)))
     if not isinstance(source, TrainingRecord):
         return None
     if key.endswith("_f1"):  # the paper does not say which average its F1 is: both
@@ -367,8 +367,8 @@ def coverage_sentence(card: pd.DataFrame) -> str:
     numbered, ours = card["paper"].notna(), card["ours"].notna()
     n, matched = int(numbered.sum()), int((numbered & ours).sum())
     head = f"All {n} of the paper's numbers have" if matched == n else f"{matched} of the paper's {n} numbers {'has' if matched == 1 else 'have'}"
-    worded = list(card.loc[~numbered, "what"])
-    tail = (f"; {words.count(len(worded), 'more row', 'more rows')} ({words.join([w[0].lower() + w[1:] for w in worded])}) "
+    worded = [w[0].lower() + w[1:] if w[1:2].islower() else w for w in card.loc[~numbered & ours, "what"]]  # "CK+ ..." keeps its case
+    tail = (f"; {words.count(len(worded), 'more row', 'more rows')} ({words.join(worded)}) "
             f"{'sets' if len(worded) == 1 else 'set'} ours beside what the paper says without a number") if worded else ""
     return f"{head} a counterpart in this run{tail}."
 

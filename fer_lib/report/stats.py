@@ -33,7 +33,7 @@ def paired_difference_interval(both: int, a_only: int, b_only: int, n: int, leve
     import math
 
     neither = n - both - a_only - b_only
-    if min(both, a_only, b_only, neither) < 0:
+    if n <= 0 or min(both, a_only, b_only, neither) < 0:
         raise ValueError(f"paired counts must be non-negative and add up to at most n={n}: both={both}, a_only={a_only}, b_only={b_only}")
     p1, p2 = (both + a_only) / n, (both + b_only) / n
     (l1, u1), (l2, u2) = wilson_interval(both + a_only, n, level), wilson_interval(both + b_only, n, level)

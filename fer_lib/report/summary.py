@@ -96,7 +96,8 @@ def _gain_claim(run_dir: Path) -> ClaimRow:
             "paper": f"{PAPER['residual_gain'] * 100:+.0f} pp", "page": ("residual-cnn", "basic-cnn"), "trainings": (registry.RESIDUAL.name, registry.BASIC.name)}
     if res is None or basic is None or res.test is None or basic.test is None:
         return ClaimRow(ours="not run", verdict=NOT_TESTED, why=_missing(registry.RESIDUAL.name, registry.BASIC.name), **base)
-    ours, gain = paired.gain_text(run_dir, res, basic), paired.gain_interval(run_dir, res, basic)
+    gain = paired.gain_interval(run_dir, res, basic)
+    ours = paired.gain_text(gain)
     if res.data.synthetic:
         return ClaimRow(ours=ours, verdict=NOT_TESTED, why="synthetic faces: not comparable with the paper", **base)
     unfinished = [t for t in (res, basic) if not at_budget(t)]
@@ -405,7 +406,8 @@ def compute_markdown(run_dir: str | Path) -> str:
     left = sum((minutes_per_epoch(t) or 0) * (t.config["epochs"] - t.training.epochs_run) / 60 for t in records if not t.finished)
     text = f"The training sessions, data loading and evaluation included, took {spent} for this run's {words.count(len(records), 'training')} ({words.sessions(sum(len(t.sessions) for t in records))})."
     if not any(t.data.synthetic for t in records):
-        text += f" The paper reports {PAPER['total_run_time_min']} minutes for its three trainings on a K80 GPU ({total_time_note()})."
+        note = f" ({total_time_note()})" if total_time_note() else ""
+        text += f" The paper reports {PAPER['total_run_time_min']} minutes for its three trainings on a K80 GPU{note}."
     if left:
         waiting = not_started(run_dir, records)
         text += (f" Its unfinished trainings need about {left:.0f} h more at the pace measured so far"

@@ -44,28 +44,21 @@ def count(n: int, thing: str, things: str | None = None) -> str:
     return f"no {many}" if n == 0 else f"1 {thing}" if n == 1 else f"{n:,} {many}"
 
 
-def _device_parts(label: str) -> tuple[str, str | None]:
-    """A recorded device label as (name, kind): ``CPU: AMD EPYC`` -> (``AMD EPYC``, ``CPU``);
-    JAX's ``gpu:NVIDIA H100 (x2)`` -> (``NVIDIA H100``, ``GPU x2``); anything else (label, None)."""
+def device(label: str | None) -> str:
+    """A recorded device label in a sentence's words: ``CPU: AMD EPYC`` -> ``AMD EPYC CPU``; JAX's
+    ``gpu:NVIDIA H100 (x2)`` -> ``2x NVIDIA H100 GPU`` and ``cpu:cpu (x1)`` -> ``CPU``; anything else as recorded."""
+    if not label:
+        return "an unrecorded device"
     m = re.fullmatch(r"(cpu|gpu|tpu):\s*(.+?)(?:\s*\(x(\d+)\))?", label.strip(), flags=re.IGNORECASE)
     if not m:
-        return label, None
-    return m.group(2), m.group(1).upper() + (f" x{m.group(3)}" if m.group(3) and m.group(3) != "1" else "")
-
-
-def device(label: str) -> str:
-    """``CPU: AMD EPYC`` -> ``AMD EPYC (CPU)``: a device label that reads in a sentence."""
-    name, kind = _device_parts(label)
-    return f"{name} ({kind})" if kind else name
+        return label
+    kind, name, count = m.group(1).upper(), m.group(2), int(m.group(3) or 1)
+    return (f"{count}x " if count > 1 else "") + (kind if name.upper() == kind else f"{name} {kind}")
 
 
 def devices(used: dict[str, tuple[int, float]]) -> str:
-    """``{"CPU: A": (5, ...), "CPU: B": (1, ...)}`` -> ``A (CPU, 5 sessions) and B (CPU, 1 session)``."""
-    parts = []
-    for label, (n, _) in used.items():
-        name, kind = _device_parts(label)
-        parts.append(f"{name} ({kind + ', ' if kind else ''}{sessions(n)})")
-    return join(parts)
+    """``{"CPU: A": (5, ...), "CPU: B": (1, ...)}`` -> ``A CPU (5 sessions) and B CPU (1 session)``."""
+    return join([f"{device(label)} ({sessions(n)})" for label, (n, _) in used.items()])
 
 
 def join(parts: list[str]) -> str:
