@@ -30,7 +30,9 @@ RULE = (f"A claim is **{REPRODUCED}** when the paper's value lies within our 95%
         f"this run tests it, its training is on synthetic faces, or it needs the paper's hardware (its training times); the parameter count "
         f"needs no training. The residual blocks' gain is judged by its sign, as the paper states it (the blocks help; its {PAPER['residual_gain'] * 100:+.0f} pp is the "
         f"difference of two rounded percents): reproduced when our interval lies above zero, not reproduced when below, inconclusive "
-        f"when it holds zero.")
+        f"when it holds zero. The paper gives its accuracies and F1 as whole percents, so each stands for any value within half a point of "
+        f"it: where the paper's value lies above our interval but that half point reaches into it, the claim is inconclusive.")
+WHOLE_PERCENT = 0.005  # half a point: the paper's accuracies and F1 are whole percents
 
 
 @dataclass(frozen=True)
@@ -83,10 +85,25 @@ def _accuracy_claim(run_dir: Path, what: str, claim: str, where: str, paper: flo
     if not at_budget(t):
         return ClaimRow(ours=ours, verdict=INCONCLUSIVE, why=_interim(t), **base)
     lo, hi = accuracy_interval(t.test.accuracy, t.test.n)
-    if paper > hi:
-        return ClaimRow(ours=ours, verdict=NOT_REPRODUCED, why=f"the paper's {paper:.0%} is above our interval; the training {t.how_it_stopped}{note}", **base)
-    where_it_is = "within" if paper >= lo else "below"
-    return ClaimRow(ours=ours, verdict=REPRODUCED, why=f"the paper's {paper:.0%} is {where_it_is} our interval{note}", **base)
+    place = _place(paper, lo, hi)
+    if place == "above":
+        return ClaimRow(ours=ours, verdict=NOT_REPRODUCED, **base, why=f"the paper's {paper:.0%} is above our interval, and so is "
+                        f"{(paper - WHOLE_PERCENT) * 100:.1f}%, the lowest value that rounds to it; the training {t.how_it_stopped}{note}")
+    if place == "rounds into":
+        return ClaimRow(ours=ours, verdict=INCONCLUSIVE, **base, why=f"the paper's {paper:.0%} is above our interval (up to {hi:.1%}), but it is "
+                        f"a whole percent: values from {(paper - WHOLE_PERCENT) * 100:.1f}% round to it, and {(paper - WHOLE_PERCENT) * 100:.1f}-{hi:.1%} lies within our interval: "
+                        f"the evidence cannot decide; the training {t.how_it_stopped}{note}")
+    return ClaimRow(ours=ours, verdict=REPRODUCED, why=f"the paper's {paper:.0%} is {place} our interval{note}", **base)
+
+
+def _place(paper: float, lo: float, hi: float) -> str:
+    """Where a number the paper gives as a whole percent lies against our interval: below, within,
+    above, or above but within half a point of it (``rounds into``: a value that rounds to it lies within)."""
+    if paper < lo:
+        return "below"
+    if paper <= hi:
+        return "within"
+    return "above" if paper - WHOLE_PERCENT > hi else "rounds into"
 
 
 def _gain_claim(run_dir: Path) -> ClaimRow:
@@ -115,8 +132,8 @@ def _against_paper(gain: paired.Gain) -> str:
     said = PAPER["residual_gain"]
     if gain.low <= said <= gain.high:
         return f"our interval holds both no difference and the paper's {said * 100:+.0f} pp"
-    res, basic, half = PAPER["residual_test_accuracy"], PAPER["basic_test_accuracy"], 0.005  # whole percents: each within half a point
-    ends = ["0" if round(x * 100) == 0 else f"{x * 100:+.0f}" for x in (res - basic - 2 * half, res - basic + 2 * half)]
+    res, basic = PAPER["residual_test_accuracy"], PAPER["basic_test_accuracy"]
+    ends = ["0" if round(x * 100) == 0 else f"{x * 100:+.0f}" for x in (res - basic - 2 * WHOLE_PERCENT, res - basic + 2 * WHOLE_PERCENT)]
     return (f"our interval holds no difference and lies below the paper's {said * 100:+.0f} pp; but that is {res:.0%} minus {basic:.0%}, "
             f"two whole percents, so the paper's own gain could be anything between {ends[0]} and {ends[1]} pp")
 
@@ -156,11 +173,16 @@ def _precision_f1_claim(run_dir: Path) -> ClaimRow:
     # below 50% (or the class is never predicted); the F1 claimed at 65% where both averages' intervals lie below 65%
     low = [f"{e.label}'s {c} ({f'up to {ci[1]:.0%}' if ci else 'never predicted'})" for e, _ in nets for c, ci in precision_cis[e.name].items()
            if ci is None or ci[1] <= 0.5]
-    f1_low = [e.label for e, _ in nets if max(hi for _, hi in f1_cis[e.name].values()) < 0.65]
+    f1_place = {e.label: {_place(0.65, *ci) for ci in f1_cis[e.name].values()} for e, _ in nets}
+    f1_low = [label for label, places in f1_place.items() if places == {"above"}]
     if low or f1_low:
         return ClaimRow(ours=ours, verdict=NOT_REPRODUCED, **base,
                         why="; ".join(([f"a precision interval at or below 50%: {', '.join(low)}"] if low else [])
-                                      + ([f"both F1 intervals under 65%: {', '.join(f1_low)}"] if f1_low else [])))
+                                      + ([f"both F1 intervals under 64.5%: {', '.join(f1_low)}"] if f1_low else [])))
+    f1_edge = [label for label, places in f1_place.items() if not places & {"within", "below"}]
+    if f1_edge:
+        return ClaimRow(ours=ours, verdict=INCONCLUSIVE, **base,
+                        why=f"both F1 intervals under the paper's 65% but not under 64.5%, which rounds to it ({', '.join(f1_edge)}): the evidence cannot decide")
     return ClaimRow(ours=ours, verdict=REPRODUCED, **base,
                     why="both networks: every class's precision interval reaches above 50%, and the paper's 65% F1 lies within or below "
                         "the interval of our macro or weighted F1 (the paper does not say which); precision intervals are Wilson "
