@@ -41,12 +41,17 @@ def test_budget_and_direction_come_from_the_numbers(tmp_path):
     res = training_record(tmp_path, "residual", accuracy=0.52, epochs_run=8)
     basic = training_record(tmp_path, "basic", accuracy=0.53, epochs_run=4)
     text = claims.ablation_sentence(res, basic)
-    assert "not an equal budget" in text and "lower than the basic CNN's 53.0% (-1.0 pp)" in text
+    assert "not an equal budget" in text and "lower than the basic CNN's 53.0% (-1.0 pp, a gap the face-by-face comparison below tests)" in text
     res2 = training_record(tmp_path / "b", "residual", accuracy=0.55, epochs_run=4)
-    assert "an equal budget" in claims.ablation_sentence(res2, basic) and "higher than" in claims.ablation_sentence(res2, basic)
-    assert "the paper reports +1.0 pp" in text
+    assert "an equal budget of epochs." in claims.ablation_sentence(res2, basic) and "higher than" in claims.ablation_sentence(res2, basic)
+    assert "the paper reports +1 pp (75% against 74%)" in text
     fake = training_record(tmp_path / "c", "residual", accuracy=0.55, epochs_run=4, synthetic=True)
-    assert "+1.0 pp" not in claims.ablation_sentence(fake, basic) and "not set beside the paper's" in claims.ablation_sentence(fake, basic)
+    assert "+1 pp" not in claims.ablation_sentence(fake, basic) and "not set beside the paper's" in claims.ablation_sentence(fake, basic)
+    from fer_lib.pipeline.records import RestartInfo
+
+    res2.restarts = [RestartInfo(epoch=e, reason="new machine", weights="models/residual.keras", weights_sha256="0" * 64, optimizer="fresh",
+                                 learning_rate=1e-3) for e in (1, 2)]
+    assert "an equal budget of epochs (the residual CNN restarted 2 times with a fresh optimizer, the basic CNN never)." in claims.ablation_sentence(res2, basic)
 
 
 def test_folds_sentence_says_higher_when_the_folds_score_higher(tmp_path):

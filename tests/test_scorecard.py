@@ -98,7 +98,9 @@ def test_equal_budgets_are_named_and_synthetic_runs_flagged(tmp_path):
 def test_display_writes_numbers_in_their_units(tmp_path):
     training_record(tmp_path, "residual", accuracy=0.6)
     shown = display_table(build_scorecard([tmp_path])).set_index("what")
-    assert shown.loc["Residual CNN, FERGIT test accuracy", "paper"] == "75.0%"
+    assert shown.loc["Residual CNN, FERGIT test accuracy", "paper"] == "75%"  # as precise as the paper gives it
+    assert shown.loc["Residual CNN, FERGIT validation accuracy", "paper"] == "74%" and shown.loc["Basic CNN, FERGIT validation accuracy", "paper"] == "73.7%"
+    assert shown.loc["Residual minus basic CNN, FERGIT test accuracy", "paper"] == "+1 pp"
     assert shown.loc["Residual CNN, FERGIT test accuracy", "difference"] == "-15.0 pp"
     assert shown.loc["Residual CNN parameters", "ours"] == "9,773,111"
     assert shown.loc["Basic CNN, FERGIT test accuracy", "ours"] == ""

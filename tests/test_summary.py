@@ -258,6 +258,11 @@ def test_the_interim_box_lists_the_planned_trainings_not_started(tmp_path):
     assert "These trainings have not run or not finished;" in box and "have not finished;" in summary.interim_markdown([t])
     assert "- Residual CNN: 5 of 100 epochs" in box and "- Basic CNN: not started" in box
     assert summary.not_started(tmp_path / "elsewhere") == []  # no run.json: nothing is known to be planned
+    rows = summary.claim_rows(tmp_path)  # the first page names the claims that rest on them
+    with_claims = summary.unfinished_markdown(tmp_path, rows)
+    assert "**Residual CNN, FERGIT test accuracy**" in with_claims and "**Residual CNN parameters**" not in with_claims
+    finished = [r for r in rows if not {"residual", "basic", "ckplus-random", "residual-holdout"} & set(r.trainings)]
+    assert "None of the claims below rests on them" in summary.unfinished_markdown(tmp_path, finished)
 
 
 def test_a_claim_not_reproduced_says_why_in_numbers(tmp_path):

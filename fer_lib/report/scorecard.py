@@ -232,7 +232,7 @@ def why(key: str, source, value) -> str:
         held = v.get("n_right_heldout")
         held_text = f"With the person held out of training: {held} right." if held is not None else "The training with the person held out has not run yet."
         return (f"{v.get('n_photos')} photos of one person; the network trained on the paper's split, which puts the person's "
-                f"48x48 faces among the training faces, as the paper's did. {held_text}")
+                f"48x48 faces among the training faces, as the paper's may have. {held_text}")
     if key == "total_run_time_min":
         return (f"Ours: each training's {PAPER_EPOCHS} epochs on {device(source)}, {HOW_TIMED}; the paper's on {PAPER_DEVICE}. "
                 f"The paper's text gives {PAPER['total_run_time_min']} min" + (f"; {total_time_note()}." if total_time_note() else "."))
@@ -405,6 +405,19 @@ def _fmt(value, unit: str, signed: bool = False) -> str:
     return f"{value:{sign}.2f}"
 
 
+def _paper_fmt(value, unit: str) -> str:
+    """A number of the paper as precise as the paper gives it: ``74%``, ``73.7%``, ``+1 pp``, ``44 min``."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if unit in ("accuracy", "recall", "precision", "F1", "probability"):
+        return f"{round(value * 100, 2):g}%"
+    if unit == "pp":
+        return f"{round(value * 100, 2):+g} pp"
+    if unit == "minutes":
+        return f"{value:g} min"
+    return _fmt(value, unit)
+
+
 def display_table(card: pd.DataFrame) -> pd.DataFrame:
     """The scorecard written for reading: numbers in their units; the protocol behind ours and the reason they differ."""
     rows = []
@@ -412,7 +425,7 @@ def display_table(card: pd.DataFrame) -> pd.DataFrame:
         ours = r.get("ours_text") if isinstance(r.get("ours_text"), str) else _fmt(r["ours"], r["unit"])
         if r["sd"] is not None and not pd.isna(r["sd"]) and ours:
             ours += f" ± {_fmt(r['sd'], r['unit']).rstrip('%')}"
-        paper = r["paper_text"] if isinstance(r.get("paper_text"), str) else _fmt(r["paper"], r["unit"])
+        paper = r["paper_text"] if isinstance(r.get("paper_text"), str) else _paper_fmt(r["paper"], r["unit"])
         difference = NOT_COMPARED if r.get("synthetic") and ours else _fmt(r["difference"], r["unit"], signed=True)
         why = "" if r["why they differ"] == SYNTHETIC else r["why they differ"]  # the paragraph above the table says it once
         rows.append({"what": r["what"], "paper": paper, "ours": ours, "difference": difference, "our protocol": r["our protocol"], "why they differ": why})

@@ -390,26 +390,33 @@ def not_started(run_dir: str | Path, records: list[TrainingRecord] | None = None
     return [s.name for s in plan(read_record(RunRecord, path).params) if s.name not in held]
 
 
-def unfinished_markdown(run_dir: str | Path) -> str:
+def unfinished_markdown(run_dir: str | Path, claims: list[ClaimRow] | None = None) -> str:
     """A warning box listing the trainings of the run that have not finished, and those its profile
-    plans that have not started (empty when all have finished)."""
+    plans that have not started (empty when all have finished); with ``claims``, which of them rest on those."""
     records = read_trainings(run_dir)
-    return interim_markdown([t for t in records if not t.finished], not_started(run_dir, records))
+    return interim_markdown([t for t in records if not t.finished], not_started(run_dir, records), claims)
 
 
-def interim_markdown(records: list[TrainingRecord], waiting: list[str] = ()) -> str:
+def interim_markdown(records: list[TrainingRecord], waiting: list[str] = (), claims: list[ClaimRow] | None = None) -> str:
     """A warning box listing those of ``records`` that have not finished (empty when all have):
     epochs run of planned, and whether validation accuracy was still rising at the last epoch;
-    and the trainings in ``waiting`` (names) that have not started."""
+    and the trainings in ``waiting`` (names) that have not started. With ``claims``, it names the
+    claims whose trainings are among them, or says that none is."""
     rows = [t for t in records if not t.finished]
     if not rows and not waiting:
         return ""
     items = "\n".join(f"- {registry.title(t.name)}: {t.training.epochs_run} of {t.config['epochs']} epochs, best epoch {t.training.best_epoch}"
                       f"{' (the last: still improving)' if t.training.best_epoch == t.training.epochs_run else ''}" for t in rows)
     items += "".join(f"\n- {registry.title(name)}: not started" for name in waiting)
-    return (":::{admonition} Interim results\n:class: warning\n\nThese trainings have not "
-            f"{'run or not finished' if waiting else 'finished'}; every number and verdict "
-            f"that rests on them is interim and can only be *{INCONCLUSIVE}*:\n\n{items}\n:::\n")
+    head = f"These trainings have not {'run or not finished' if waiting else 'finished'}; every number that rests on them is interim"
+    if claims is None:
+        head += f", and so is every verdict, which can only be *{INCONCLUSIVE}*"
+    else:
+        pending = {t.name for t in rows} | set(waiting)
+        resting = [f"**{c.what}**" for c in claims if pending & set(c.trainings)]
+        head += (f". Of the claims below, {words.join(resting)} {'rests' if len(resting) == 1 else 'rest'} on them" if resting else
+                 ". None of the claims below rests on them; the pages that show their numbers say so")
+    return f":::{{admonition}} Interim results\n:class: warning\n\n{head}:\n\n{items}\n:::\n"
 
 
 def compute_markdown(run_dir: str | Path) -> str:

@@ -38,6 +38,11 @@ def sessions(n: int) -> str:
     return count(n, "session")
 
 
+def times(n: int) -> str:
+    """``0`` -> ``never``; ``1`` -> ``once``; ``4`` -> ``4 times``."""
+    return "never" if n == 0 else "once" if n == 1 else f"{n} times"
+
+
 def count(n: int, thing: str, things: str | None = None) -> str:
     """``count(0, "blank image")`` -> ``no blank images``; 1 -> ``1 blank image``; 2,000 -> ``2,000 blank images``."""
     many = things or thing + "s"
@@ -46,13 +51,16 @@ def count(n: int, thing: str, things: str | None = None) -> str:
 
 def device(label: str | None) -> str:
     """A recorded device label in a sentence's words: ``CPU: AMD EPYC`` -> ``AMD EPYC CPU``; JAX's
-    ``gpu:NVIDIA H100 (x2)`` -> ``2x NVIDIA H100 GPU`` and ``cpu:cpu (x1)`` -> ``CPU``; anything else as recorded."""
+    ``gpu:NVIDIA H100 (x2)`` -> ``2x NVIDIA H100 GPU``, ``cpu:cpu (x1)`` -> ``CPU`` and ``CPU: Intel(R) Xeon(R)
+    Processor`` -> ``Intel Xeon CPU``; anything else as recorded."""
     if not label:
         return "an unrecorded device"
     m = re.fullmatch(r"(cpu|gpu|tpu):\s*(.+?)(?:\s*\(x(\d+)\))?", label.strip(), flags=re.IGNORECASE)
     if not m:
         return label
-    kind, name, count = m.group(1).upper(), m.group(2), int(m.group(3) or 1)
+    kind, count = m.group(1).upper(), int(m.group(3) or 1)
+    name = re.sub(r"\s*\((?:R|TM)\)", "", m.group(2))  # Intel(R) Xeon(R) Processor -> Intel Xeon
+    name = re.sub(r"\s+(?:Processor|CPU)$", "", name, flags=re.IGNORECASE) or kind
     return (f"{count}x " if count > 1 else "") + (kind if name.upper() == kind else f"{name} {kind}")
 
 
