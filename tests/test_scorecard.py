@@ -197,7 +197,7 @@ def test_deviations_say_what_the_run_holds_and_what_has_not_run(tmp_path):
     from fer_lib.report.scorecard import scorecard_reading
 
     assert scorecard_reading([tmp_path]).startswith("One seed ran, but for the CK+ random split: its row gives seed 0's number, and over "
-                                                    "the seeds it was drawn at it gives 94.0% ± 2.8%")
+                                                    "random splits drawn with each seed it gives 94.0% ± 2.8%")
 
 
 def test_deviations_name_the_data_the_run_used(tmp_path):

@@ -135,6 +135,13 @@ def test_the_basic_overfits_when_its_validation_loss_climbs_back_from_its_lowest
         row["val_loss"] = 0.80 + 0.032 * (row["epoch"] >= 60)
     write_record(t, tmp_path / "training" / "basic" / "run.json")
     assert next(r for r in summary.claim_rows(tmp_path) if r.what == "Basic CNN, training curves").verdict == summary.REPRODUCED
+    from fer_lib.pipeline.records import RestartInfo
+
+    t.restarts = [RestartInfo(epoch=e, reason="new machine", weights="models/basic.keras", weights_sha256="0" * 64, optimizer="fresh",
+                              learning_rate=1e-3) for e in (10, 45)]
+    write_record(t, tmp_path / "training" / "basic" / "run.json")
+    assert next(r for r in summary.claim_rows(tmp_path) if r.what == "Basic CNN, training curves").why.endswith(
+        "; the training restarted with a fresh optimizer after epochs 10 and 45, which may shape these curves")
 
 
 def test_the_precision_and_f1_claim_needs_both_networks(tmp_path):
@@ -175,6 +182,7 @@ def test_a_precision_under_50_percent_counts_against_the_claim_only_when_its_int
         write_record(t, tmp_path / "training" / name / "run.json")
     row = next(r for r in summary.claim_rows(tmp_path) if r.what.startswith("Per-class precision"))
     assert row.verdict == summary.REPRODUCED and "lowest precision 45% (disgust, 95% CI 31-60%)" in row.ours
+    assert "(though the point estimates of residual CNN's disgust 45% and basic CNN's disgust 45% are at or below 50%" in row.why
     pred = labels.copy()
     pred[100:199], pred[:3] = np.array([0, 2, 5])[np.arange(99) % 3], 1  # disgust 1 right of 4 predicted: 25%, up to 70%
     pred[300:360], pred[400:460] = 6, 3  # happy 40 right of 100 predicted: 40%, up to 49.8%
@@ -199,8 +207,11 @@ def test_the_ckplus_claim_gives_the_spread_over_seeds_and_the_folds(tmp_path):
         training_record(tmp_path, name, accuracy=a, seed=seed, status="completed", epochs_run=100, dataset="ckplus")
     row = next(r for r in summary.claim_rows(tmp_path) if r.what == "Residual CNN, CK+ test accuracy")
     assert row.ours.startswith("96.0%") and row.verdict == summary.REPRODUCED
-    assert ("over the seeds it was drawn at, it gives 94.0% ± 2.0% (mean ± standard deviation over seeds 0, 1 and 2; lowest 92.0%, highest 96.0%); "
+    assert ("over random splits drawn with each seed: 94.0% ± 2.0% (mean ± standard deviation over seeds 0, 1 and 2; lowest 92.0%, highest 96.0%); "
             "our one subject-independent fold run, where no person is on both sides, scores 80.0%") in row.why
+    training_record(tmp_path, "ckplus-fold1", accuracy=0.9, status="completed", epochs_run=100, dataset="ckplus")
+    row = next(r for r in summary.claim_rows(tmp_path) if r.what == "Residual CNN, CK+ test accuracy")
+    assert row.why.endswith("our 2 subject-independent folds, where no person is on both sides, average 85.0% ± 7.1% (mean ± standard deviation over folds)")
 
 
 @pytest.mark.parametrize("residual, basic, verdict", [
@@ -237,7 +248,7 @@ def test_the_residual_gain_is_paired_over_the_same_faces_when_the_page_stored_th
     stored["mcnemar"] |= {"a_only": 3, "b_only": 9}  # both right on 57: a loss whose interval still holds no difference
     write_record(PageRecord(page="04_residual_cnn", values={"paired": stored}), tmp_path / "metrics" / "04_residual_cnn.json")
     row = next(r for r in summary.claim_rows(tmp_path) if r.what.startswith("Residual minus basic"))
-    assert row.verdict == summary.INCONCLUSIVE and "lies below the paper's +1 pp" in row.why and "between 0 and +2 pp" in row.why
+    assert row.verdict == summary.INCONCLUSIVE and "the sign is undecided; it lies below the paper's +1 pp" in row.why and "between 0 and +2 pp" in row.why
     stale = stored | {"accuracy": {"residual CNN": 0.61, "basic CNN": 0.66}}  # a comparison of another network with the same epochs
     write_record(PageRecord(page="04_residual_cnn", values={"paired": stale}), tmp_path / "metrics" / "04_residual_cnn.json")
     assert paired.gain_interval(tmp_path, res, basic).p is None  # not these trainings: the unpaired interval
@@ -265,6 +276,12 @@ def test_the_interim_box_lists_the_planned_trainings_not_started(tmp_path):
     assert "None of the claims below rests on them" in summary.unfinished_markdown(tmp_path, finished)
 
 
+def test_a_whole_percent_that_reaches_into_our_interval_says_by_how_much(tmp_path):
+    row = _verdict(tmp_path, accuracy=0.66, status="completed", epochs_run=100)  # 95% interval 56.3-74.5%
+    assert row.verdict == summary.INCONCLUSIVE
+    assert row.why.startswith("the paper's 75%, a whole percent, stands for 74.5-75.5%, which overlaps our interval (56.3-74.5%) by 0.0 pp")
+
+
 def test_a_claim_not_reproduced_says_why_in_numbers(tmp_path):
     row = _verdict(tmp_path, accuracy=0.60, status="completed", epochs_run=100)
     assert row.why == "the paper's 75% is above our interval, and so is 74.5%, the lowest value that rounds to it; the training ran all 100 planned epochs"
@@ -279,3 +296,14 @@ def test_a_claim_not_reproduced_says_why_in_numbers(tmp_path):
     curves = next(r for r in summary.claim_rows(tmp_path) if r.what == "Residual CNN, training curves")
     assert curves.verdict == summary.REPRODUCED and curves.why.startswith(
         "validation loss at best 0.900 up to epoch 35, 0.900 at epoch 30: 0.0% lower; the training loss went from 0.830 at epoch 35 to 0.505")
+
+
+def test_the_posed_claim_gives_the_confidence_when_right_and_when_wrong(tmp_path):
+    """The paper's wrong predictions came at a low 40%: ours when wrong is set beside it."""
+    from fer_lib.pipeline.records import PageRecord, write_record
+
+    training_record(tmp_path, "residual", accuracy=0.7, status="completed", epochs_run=100)
+    values = {"n_photos": 4, "n_right": 3, "confidence_right": 0.74, "confidence_wrong": 0.9, "n_right_heldout": None}
+    write_record(PageRecord(page="06_posed_images", values=values), tmp_path / "metrics" / "06_posed_images.json")
+    row = next(r for r in summary.claim_rows(tmp_path) if r.what == "Posed photos")
+    assert row.ours == "3 of 4 right, 74% when right, 90% when wrong" and row.verdict == summary.INCONCLUSIVE

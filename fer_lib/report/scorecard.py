@@ -379,8 +379,8 @@ def scorecard_reading(run_dirs: list[str | Path]) -> str:
     seeds = ("One seed ran." if n == 1 else f"{n} seeds ran; *ours* is the mean ± the standard deviation over seeds.")
     drawn = [t for t in read_ck_seeds(run_dirs[0]) if t.finished] if n == 1 else []
     if len(drawn) > 1:
-        seeds = (f"One seed ran, but for the CK+ random split: its row gives seed {drawn[0].config['seed']}'s number, and over the seeds it "
-                 f"was drawn at it gives {claims.spread_text(drawn)}.")
+        seeds = (f"One seed ran, but for the CK+ random split: its row gives seed {drawn[0].config['seed']}'s number, and over random splits "
+                 f"drawn with each seed it gives {claims.spread_text(drawn)}.")
     if any(t.data.synthetic for _, t in _records(run_dirs)):
         return (f"{seeds} This run is on synthetic faces: its numbers stand in for the paper's to show the pipeline runs, so the "
                 f"*difference* column says *{NOT_COMPARED}* instead of subtracting, and no training time is extrapolated.")

@@ -90,9 +90,9 @@ def _accuracy_claim(run_dir: Path, what: str, claim: str, where: str, paper: flo
         return ClaimRow(ours=ours, verdict=NOT_REPRODUCED, **base, why=f"the paper's {paper:.0%} is above our interval, and so is "
                         f"{(paper - WHOLE_PERCENT) * 100:.1f}%, the lowest value that rounds to it; the training {t.how_it_stopped}{note}")
     if place == "rounds into":
-        return ClaimRow(ours=ours, verdict=INCONCLUSIVE, **base, why=f"the paper's {paper:.0%} is above our interval (up to {hi:.1%}), but it is "
-                        f"a whole percent: values from {(paper - WHOLE_PERCENT) * 100:.1f}% round to it, and {(paper - WHOLE_PERCENT) * 100:.1f}-{hi:.1%} lies within our interval: "
-                        f"the evidence cannot decide; the training {t.how_it_stopped}{note}")
+        return ClaimRow(ours=ours, verdict=INCONCLUSIVE, **base, why=f"the paper's {paper:.0%}, a whole percent, stands for "
+                        f"{(paper - WHOLE_PERCENT) * 100:.1f}-{(paper + WHOLE_PERCENT) * 100:.1f}%, which overlaps our interval ({lo * 100:.1f}-{hi:.1%}) "
+                        f"by {(hi - paper + WHOLE_PERCENT) * 100:.1f} pp: the evidence cannot decide; the training {t.how_it_stopped}{note}")
     return ClaimRow(ours=ours, verdict=REPRODUCED, why=f"the paper's {paper:.0%} is {place} our interval{note}", **base)
 
 
@@ -131,11 +131,11 @@ def _against_paper(gain: paired.Gain) -> str:
     """An interval that holds no difference against the paper's gain, with the range its two rounded accuracies allow."""
     said = PAPER["residual_gain"]
     if gain.low <= said <= gain.high:
-        return f"our interval holds both no difference and the paper's {said * 100:+.0f} pp"
+        return f"our interval holds both zero and the paper's {said * 100:+.0f} pp, so the sign is undecided"
     res, basic = PAPER["residual_test_accuracy"], PAPER["basic_test_accuracy"]
     ends = ["0" if round(x * 100) == 0 else f"{x * 100:+.0f}" for x in (res - basic - 2 * WHOLE_PERCENT, res - basic + 2 * WHOLE_PERCENT)]
-    return (f"our interval holds no difference and lies below the paper's {said * 100:+.0f} pp; but that is {res:.0%} minus {basic:.0%}, "
-            f"two whole percents, so the paper's own gain could be anything between {ends[0]} and {ends[1]} pp")
+    return (f"our interval holds zero, so the sign is undecided; it lies below the paper's {said * 100:+.0f} pp, but that is {res:.0%} minus "
+            f"{basic:.0%}, two whole percents, so the paper's own gain could be anything between {ends[0]} and {ends[1]} pp")
 
 
 def _precision_f1_claim(run_dir: Path) -> ClaimRow:
@@ -183,8 +183,12 @@ def _precision_f1_claim(run_dir: Path) -> ClaimRow:
     if f1_edge:
         return ClaimRow(ours=ours, verdict=INCONCLUSIVE, **base,
                         why=f"both F1 intervals under the paper's 65% but not under 64.5%, which rounds to it ({', '.join(f1_edge)}): the evidence cannot decide")
+    under = [f"{e.label}'s {c} {t.test.per_class[c]['precision']:.0%}" for e, t in nets for c in t.test.per_class
+             if t.test.per_class[c]["precision"] <= 0.5]
+    caveat = (f" (though the point {'estimate' if len(under) == 1 else 'estimates'} of {words.join(under)} {'is' if len(under) == 1 else 'are'} "
+              f"at or below 50%: on these faces the claim is not confirmed, only not contradicted)") if under else ""
     return ClaimRow(ours=ours, verdict=REPRODUCED, **base,
-                    why="both networks: every class's precision interval reaches above 50%, and the paper's 65% F1 lies within or below "
+                    why=f"both networks: every class's precision interval reaches above 50%{caveat}, and the paper's 65% F1 lies within or below "
                         "the interval of our macro or weighted F1 (the paper does not say which); precision intervals are Wilson "
                         "intervals over the faces predicted as the class, F1 intervals a bootstrap of the test faces")
 
@@ -200,6 +204,9 @@ def _curve_claim(run_dir: Path, entry: registry.Entry, what: str, claim: str, wh
         return ClaimRow(ours=ours, verdict=NOT_TESTED, why="synthetic faces: not comparable with the paper", **base)
     if not at_budget(t):
         return ClaimRow(ours=ours, verdict=INCONCLUSIVE, why=_interim(t), **base)
+    if t.restarts:  # a fresh optimizer (Nadam's moments reset) may bend the curves where an unbroken training's would not
+        reason += (f"; the training restarted with a fresh optimizer after {'epoch' if len(t.restarts) == 1 else 'epochs'} "
+                   f"{words.join([str(r.epoch) for r in t.restarts])}, which may shape these curves")
     return ClaimRow(ours=ours, verdict=REPRODUCED if ok else NOT_REPRODUCED, why=reason, **base)
 
 
@@ -279,8 +286,9 @@ def _posed_claim(run_dir: Path) -> ClaimRow:
             return ClaimRow(ours=f"{page.value('n_photos')} {page.values.get('photos', 'photos')}, not scored (no expression labels)", verdict=NOT_TESTED,
                             why="synthetic faces and generated scenes: not comparable with the paper", **base)
         return ClaimRow(ours="not scored", verdict=NOT_TESTED, why="the posed-photo page ran without labelled photos", **base)
-    conf = page.values.get("confidence_right")
-    ours = f"{page.value('n_right')} of {page.value('n_photos')} right" + (f", {conf:.0%} when right" if conf is not None else "")
+    conf, wrong = page.values.get("confidence_right"), page.values.get("confidence_wrong")
+    ours = (f"{page.value('n_right')} of {page.value('n_photos')} right" + (f", {conf:.0%} when right" if conf is not None else "")
+            + (f", {wrong:.0%} when wrong" if wrong is not None else ""))
     if synthetic:
         return ClaimRow(ours=ours, verdict=NOT_TESTED, why="synthetic faces and generated scenes: not comparable with the paper", **base)
     return ClaimRow(ours=ours, verdict=INCONCLUSIVE, why="other photos than the paper's (the paper's are not published), of a person in the training data", **base)
@@ -319,12 +327,13 @@ def _folds_note(run_dir: Path) -> str:
     note = ", on a random split of the frames (the paper does not state its split)"
     seeds = [t for t in read_ck_seeds(run_dir) if t.finished]
     if len(seeds) > 1:
-        note += f"; over the seeds it was drawn at, it gives {claims.spread_text(seeds)}"
+        note += f"; over random splits drawn with each seed: {claims.spread_text(seeds)}"
     folds = [t for t in read_folds(run_dir) if t.test is not None]
     if folds:
-        mean = float(np.mean([t.test.accuracy for t in folds]))
-        note += (f"; our {len(folds)} subject-independent folds, where no person is on both sides, average {mean:.1%}" if len(folds) > 1 else
-                 f"; our one subject-independent fold run, where no person is on both sides, scores {mean:.1%}")
+        acc = np.array([t.test.accuracy for t in folds])
+        note += (f"; our {len(folds)} subject-independent folds, where no person is on both sides, average {acc.mean():.1%} ± {acc.std(ddof=1):.1%} "
+                 "(mean ± standard deviation over folds)" if len(folds) > 1 else
+                 f"; our one subject-independent fold run, where no person is on both sides, scores {acc.mean():.1%}")
     return note
 
 
@@ -439,7 +448,7 @@ def compute_markdown(run_dir: str | Path) -> str:
         text += f" The paper reports {PAPER['total_run_time_min']} minutes for its three trainings on a K80 GPU{note}."
     if left:
         waiting = not_started(run_dir, records)
-        text += (f" Its unfinished trainings need about {left:.0f} h more at the pace measured so far"
+        text += (f" This run's unfinished trainings need about {left:.0f} h more at the pace measured so far"
                  + (f", besides the {words.count(len(waiting), 'training')} not started yet." if waiting else "."))
     return text
 
