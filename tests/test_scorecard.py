@@ -263,7 +263,20 @@ def test_the_scorecard_gives_each_accuracy_its_interval_and_f1_both_averages(tmp
     shown = display_table(build_scorecard([tmp_path])).set_index("what")
     assert shown.loc["Residual CNN, FERGIT test accuracy", "ours"] == "60.0% (95% CI 50.2-69.1%)"  # Wilson, 100 test faces
     assert shown.loc["Residual CNN, FERGIT training accuracy", "ours"] == "54.0%"  # a running mean over batches: no interval
-    assert shown.loc["Residual CNN, F1-score (ours: macro)", "ours"].endswith("weighted") and "macro; " in shown.loc["Residual CNN, F1-score (ours: macro)", "ours"]
+    import re
+
+    import numpy as np
+
+    from fer_lib.report.stats import f1_intervals, precision_interval
+
+    t = read_training(tmp_path, "residual")
+    ci = f1_intervals(t.test.confusion_matrix)  # seeded: the same draws the scorecard made
+    assert shown.loc["Residual CNN, F1-score (ours: macro)", "ours"] == (f"{t.test.macro_f1:.1%} macro (95% CI {ci['macro'][0] * 100:.1f}-{ci['macro'][1]:.1%}); "
+                                                                        f"{t.test.weighted_f1:.1%} weighted (95% CI {ci['weighted'][0] * 100:.1f}-{ci['weighted'][1]:.1%})")
+    worst = min(t.test.per_class, key=lambda c: t.test.per_class[c]["precision"])
+    lo, hi = precision_interval(np.asarray(t.test.confusion_matrix), list(t.test.per_class).index(worst))
+    shown_precision = shown.loc["Residual CNN, lowest per-class precision (paper: all over 50%)", "ours"]
+    assert shown_precision == f"{t.test.per_class[worst]['precision']:.1%} (95% CI {lo * 100:.1f}-{hi:.1%})" and re.fullmatch(r"[\d.]+% \(95% CI [\d.]+-[\d.]+%\)", shown_precision)
     assert "most likely a macro one" in shown.loc["Residual CNN, F1-score (ours: macro)", "why they differ"]
     assert shown.loc["Residual minus basic CNN, FERGIT test accuracy", "ours"].startswith("+10.0 pp (95% CI -3.7 to +23.7 pp, unpaired")
     two = display_table(build_scorecard([tmp_path, tmp_path])).set_index("what")
