@@ -290,3 +290,18 @@ def test_the_scorecard_says_a_repeated_protocol_and_reason_once():
                           "our protocol": ["P", "P", "Q"], "why they differ": ["R", "R", "R"]})
     html = styled_scorecard(shown).to_html()
     assert html.count("<i>P</i>") == 1 and "<i>as in the row above</i><br>the same reason as the row above" in html and "<i>Q</i>" in html
+
+
+def test_a_class_never_predicted_has_no_precision_interval_in_the_scorecard(tmp_path):
+    import numpy as np
+
+    from fer_lib.pipeline.records import Metrics
+    from fer_lib.train.evaluate import metrics_from_proba
+
+    t = training_record(tmp_path, "residual", accuracy=0.6)
+    labels = np.arange(100) % 7
+    pred = np.where(labels == 1, 0, labels)  # disgust never predicted
+    t.test = Metrics(**metrics_from_proba(np.eye(7)[pred], labels, tuple(t.data.classes)))
+    write_record(t, tmp_path / "training" / "residual" / "run.json")
+    shown = display_table(build_scorecard([tmp_path])).set_index("what")
+    assert shown.loc["Residual CNN, lowest per-class precision (paper: all over 50%)", "ours"] == "0.0% (disgust never predicted)"

@@ -18,6 +18,7 @@ def test_identifiers_have_words():
     assert words.device("CPU: AMD EPYC") == "AMD EPYC CPU" and words.device("gpu:NVIDIA H100 (x2)") == "2x NVIDIA H100 GPU"
     assert words.device("gpu:NVIDIA H100 (x1)") == "NVIDIA H100 GPU" and words.device("cpu:cpu (x1)") == "CPU"
     assert words.device("CPU: Intel(R) Xeon(R) Processor") == "Intel Xeon CPU" and words.device("CPU: Intel(R) Core(TM) i7 CPU") == "Intel Core i7 CPU"
+    assert words.device("CPU: Intel(R) Xeon(R) CPU @ 2.20GHz") == "Intel Xeon CPU @ 2.20GHz"
     assert words.device("unknown (OSError: x)") == "unknown (OSError: x)" and words.device(None) == "an unrecorded device"
     assert words.source("synthetic") == "synthetic faces" and words.source("$FER_DATA_ROOT/ckplus48") == "`$FER_DATA_ROOT/ckplus48`"
 

@@ -82,7 +82,7 @@ def ablation_sentence(residual: TrainingRecord, basic: TrainingRecord) -> str:
     gain = residual.test.accuracy - basic.test.accuracy
     return (f"{budget_sentence(residual, basic, 'residual CNN', 'basic CNN')} The residual CNN's test accuracy is "
             f"{residual.test.accuracy:.1%}, {_higher(residual.test.accuracy, basic.test.accuracy)} the basic CNN's "
-            f"{basic.test.accuracy:.1%} ({pp(gain)}, a gap the face-by-face comparison below tests)"
+            f"{basic.test.accuracy:.1%} ({pp(gain)}; whether that difference is real, the next section asks)"
             + ("; on synthetic faces, not set beside the paper's. " if residual.data.synthetic else
                f"; the paper reports {PAPER['residual_gain'] * 100:+.0f} pp ({PAPER['residual_test_accuracy']:.0%} against {PAPER['basic_test_accuracy']:.0%}) after 100 epochs each. ") +
             "This is one seed: how far another seed would move the gap is not measured in this run.")

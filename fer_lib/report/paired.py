@@ -15,6 +15,8 @@ from fer_lib.pipeline import registry
 from fer_lib.pipeline.records import TrainingRecord, read_page
 from fer_lib.report.stats import interval_text, mcnemar, paired_difference_interval
 
+SAME_NETWORK_FACES = 2.5  # a float32 copy of a bfloat16 network may differ from its record on a face or two
+
 
 def paired_comparison(runs: dict[str, tuple[TrainingRecord, object]], faces: FaceSet, split: Split) -> dict:
     """``runs`` maps a label to (training record, its network); the first two are compared.
@@ -30,7 +32,7 @@ def paired_comparison(runs: dict[str, tuple[TrainingRecord, object]], faces: Fac
     right = {}
     for label, (record, model) in runs.items():
         right[label] = predict_proba(model, faces.images[split.test]).argmax(1) == y
-        if abs(right[label].mean() - record.test.accuracy) > 2.5 / len(y):  # a float32 copy of a bfloat16 network may differ on a face or two
+        if abs(right[label].mean() - record.test.accuracy) > SAME_NETWORK_FACES / len(y):
             raise ValueError(f"{label}: its network scores {right[label].mean():.4f} on these test faces, its record {record.test.accuracy:.4f}: "
                              "not the network of that training, or not its test faces")
     (a, ra), (b, rb) = list(right.items())[:2]
@@ -108,7 +110,8 @@ def difference_interval(result: dict) -> tuple[float, float, float]:
 def gain_interval(run_dir: str | Path, res: TrainingRecord, basic: TrainingRecord) -> Gain:
     """The residual-minus-basic test accuracy with a 95% interval: paired over the same test faces
     (Newcombe's, from the face-by-face comparison the residual page stored for these very trainings),
-    else unpaired, the two accuracies taken as independent (wider: the networks agree on most faces)."""
+    else unpaired, the two accuracies taken as independent (wider: the networks agree on most faces).
+    A stored comparison whose counts do not add up is a damaged record: a ValueError names it."""
     found = stored(run_dir)
     if of_these(found, res, basic) and found["labels"] == [registry.label(res.name), registry.label(basic.name)]:
         return Gain(*difference_interval(found), n=found["n"], p=found["mcnemar"]["p"])
@@ -133,12 +136,13 @@ def stored(run_dir: str | Path) -> dict | None:
 
 def of_these(paired: dict | None, *records: TrainingRecord) -> bool:
     """Whether a stored comparison is of these very trainings: the same number of test faces, the
-    same epochs run, and each network right on as many faces as its record says."""
+    same epochs run, and each network right on as many faces as its record says, to the face or two
+    :func:`paired_comparison` allows a float32 copy."""
     if not paired:
         return False
     return all(paired.get("n") == t.test.n and paired.get("epochs", {}).get(registry.label(t.name)) == t.training.epochs_run
                and (acc := paired.get("accuracy", {}).get(registry.label(t.name))) is not None
-               and round(acc * t.test.n) == round(t.test.accuracy * t.test.n) for t in records)
+               and abs(acc - t.test.accuracy) * t.test.n <= SAME_NETWORK_FACES for t in records)
 
 
 def leak_free_accuracy(paired: dict, label: str) -> float | None:

@@ -21,7 +21,7 @@ from fer_lib.pipeline import registry
 from fer_lib.pipeline.records import PageRecord, TrainingRecord, read_ck_seeds, read_folds, read_page, read_training, read_trainings
 from fer_lib.report import claims, paired, words
 from fer_lib.report.claims import pp
-from fer_lib.report.stats import f1_intervals, interval_text, precision_interval
+from fer_lib.report.stats import ci_text, f1_intervals, interval_text, precision_intervals
 
 SYNTHETIC = "Synthetic faces: shows that the pipeline runs; not comparable to the paper."
 NOT_COMPARED = "synthetic stand-in"  # the difference cell of a number from synthetic faces
@@ -303,12 +303,11 @@ def _ours_text(key: str, ours: float, source, view: RunView) -> str | None:
         return None
     if key.endswith("_f1"):  # the paper does not say which average its F1 is: both, each with its bootstrap interval
         ci = f1_intervals(source.test.confusion_matrix)
-        return "; ".join(f"{v:.1%} {k} (95% CI {ci[k][0] * 100:.1f}-{ci[k][1]:.1%})"
-                         for k, v in (("macro", source.test.macro_f1), ("weighted", source.test.weighted_f1)))
+        return "; ".join(ci_text(v, *ci[k], what=k) for k, v in (("macro", source.test.macro_f1), ("weighted", source.test.weighted_f1)))
     if key.endswith("_min_precision"):  # its Wilson interval over the faces predicted as the class
         worst = min(source.test.per_class, key=lambda c: source.test.per_class[c]["precision"])
-        lo, hi = precision_interval(np.asarray(source.test.confusion_matrix), list(source.test.per_class).index(worst))
-        return f"{ours:.1%} (95% CI {lo * 100:.1f}-{hi:.1%})"
+        ci = precision_intervals(source.test.confusion_matrix, source.test.per_class)[worst]
+        return ci_text(ours, *ci) if ci else f"{ours:.1%} ({worst} never predicted)"
     n = (source.test.n if key.endswith("_test_accuracy") else source.val.n if key.endswith("_val_accuracy") and source.val else
          int(source.test.per_class[key.split("_")[-2]]["support"]) if key.endswith("_recall") else None)
     return interval_text(ours, n) if n else None

@@ -16,7 +16,7 @@ from fer_lib.paper import PAPER, PAPER_CURVES, PAPER_EPOCHS, PAPER_PARAMS, total
 from fer_lib.pipeline import registry
 from fer_lib.pipeline.records import TrainingRecord, read_ck_seeds, read_folds, read_page, read_training, read_trainings
 from fer_lib.report import claims, paired, words
-from fer_lib.report.stats import accuracy_interval, f1_intervals, interval_text, precision_interval
+from fer_lib.report.stats import accuracy_interval, f1_intervals, interval_text, precision_intervals
 
 REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE, NOT_TESTED = "reproduced", "not reproduced", "inconclusive", "not tested"
 VERDICTS = (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE, NOT_TESTED)
@@ -30,8 +30,8 @@ RULE = (f"A claim is **{REPRODUCED}** when the paper's value lies within our 95%
         f"this run tests it, its training is on synthetic faces, or it needs the paper's hardware (its training times); the parameter count "
         f"needs no training. The residual blocks' gain is judged by its sign, as the paper states it (the blocks help; its {PAPER['residual_gain'] * 100:+.0f} pp is the "
         f"difference of two rounded percents): reproduced when our interval lies above zero, not reproduced when below, inconclusive "
-        f"when it holds zero. The paper gives its accuracies and F1 as whole percents, so each stands for any value within half a point of "
-        f"it: where the paper's value lies above our interval but that half point reaches into it, the claim is inconclusive.")
+        f"when it holds zero. The accuracies and F1 these claims test are whole percents in the paper, so each stands for any value within half "
+        f"a point of it: where the paper's value lies above our interval but that half point reaches into it, the claim is inconclusive.")
 WHOLE_PERCENT = 0.005  # half a point: the paper's accuracies and F1 are whole percents
 
 
@@ -92,7 +92,7 @@ def _accuracy_claim(run_dir: Path, what: str, claim: str, where: str, paper: flo
     if place == "rounds into":
         return ClaimRow(ours=ours, verdict=INCONCLUSIVE, **base, why=f"the paper's {paper:.0%}, a whole percent, stands for "
                         f"{(paper - WHOLE_PERCENT) * 100:.1f}-{(paper + WHOLE_PERCENT) * 100:.1f}%, which overlaps our interval ({lo * 100:.1f}-{hi:.1%}) "
-                        f"by {(hi - paper + WHOLE_PERCENT) * 100:.1f} pp: the evidence cannot decide; the training {t.how_it_stopped}{note}")
+                        f"by {(hi - paper + WHOLE_PERCENT) * 100:.2g} pp: the evidence cannot decide; the training {t.how_it_stopped}{note}")
     return ClaimRow(ours=ours, verdict=REPRODUCED, why=f"the paper's {paper:.0%} is {place} our interval{note}", **base)
 
 
@@ -148,11 +148,8 @@ def _precision_f1_claim(run_dir: Path) -> ClaimRow:
     if missing:
         return ClaimRow(ours="not run", verdict=NOT_TESTED, why=_missing(*missing), **base)
 
-    def intervals(t):  # each class's 95% precision interval over the faces predicted as it; None for a class never predicted
-        cm = np.asarray(t.test.confusion_matrix)
-        return {c: precision_interval(cm, i) if cm[:, i].sum() else None for i, c in enumerate(t.test.per_class)}
-
-    precision_cis = {e.name: intervals(t) for e, t in nets}  # each computed once: the F1 bootstrap draws 2,000 resamples
+    # each computed once: the F1 bootstrap draws 2,000 resamples
+    precision_cis = {e.name: precision_intervals(t.test.confusion_matrix, t.test.per_class) for e, t in nets}
     f1_cis = {e.name: f1_intervals(t.test.confusion_matrix) for e, t in nets}
 
     def said(e, t):
@@ -328,7 +325,7 @@ def _folds_note(run_dir: Path) -> str:
     seeds = [t for t in read_ck_seeds(run_dir) if t.finished]
     if len(seeds) > 1:
         note += f"; over random splits drawn with each seed: {claims.spread_text(seeds)}"
-    folds = [t for t in read_folds(run_dir) if t.test is not None]
+    folds = [t for t in read_folds(run_dir) if t.finished and t.test is not None]  # an interim fold is not evidence yet
     if folds:
         acc = np.array([t.test.accuracy for t in folds])
         note += (f"; our {len(folds)} subject-independent folds, where no person is on both sides, average {acc.mean():.1%} ± {acc.std(ddof=1):.1%} "
@@ -417,15 +414,16 @@ def interim_markdown(records: list[TrainingRecord], waiting: list[str] = (), cla
     items = "\n".join(f"- {registry.title(t.name)}: {t.training.epochs_run} of {t.config['epochs']} epochs, best epoch {t.training.best_epoch}"
                       f"{' (the last: still improving)' if t.training.best_epoch == t.training.epochs_run else ''}" for t in rows)
     items += "".join(f"\n- {registry.title(name)}: not started" for name in waiting)
-    head = f"These trainings have not {'run or not finished' if waiting else 'finished'}; every number that rests on them is interim"
+    tail = "Every number that rests on them is interim"
     if claims is None:
-        head += f", and so is every verdict, which can only be *{INCONCLUSIVE}*"
+        tail += f", and so is every verdict, which can only be *{INCONCLUSIVE}*."
     else:
         pending = {t.name for t in rows} | set(waiting)
         resting = [f"**{c.what}**" for c in claims if pending & set(c.trainings)]
-        head += (f". Of the claims below, {words.join(resting)} {'rests' if len(resting) == 1 else 'rest'} on them" if resting else
-                 ". None of the claims below rests on them; the pages that show their numbers say so")
-    return f":::{{admonition}} Interim results\n:class: warning\n\n{head}:\n\n{items}\n:::\n"
+        tail += (f". Of the claims below, {words.join(resting)} {'rests' if len(resting) == 1 else 'rest'} on them." if resting else
+                 ". None of the claims below rests on them; the pages that show their numbers say so.")
+    return (f":::{{admonition}} Interim results\n:class: warning\n\nThese trainings have not {'run or not finished' if waiting else 'finished'}:"
+            f"\n\n{items}\n\n{tail}\n:::\n")
 
 
 def compute_markdown(run_dir: str | Path) -> str:

@@ -61,7 +61,8 @@ def device(label: str | None) -> str:
     kind, count = m.group(1).upper(), int(m.group(3) or 1)
     name = re.sub(r"\s*\((?:R|TM)\)", "", m.group(2))  # Intel(R) Xeon(R) Processor -> Intel Xeon
     name = re.sub(r"\s+(?:Processor|CPU)$", "", name, flags=re.IGNORECASE) or kind
-    return (f"{count}x " if count > 1 else "") + (kind if name.upper() == kind else f"{name} {kind}")
+    said = re.search(rf"\b{kind}\b", name, flags=re.IGNORECASE)  # "Intel Xeon CPU @ 2.20GHz" names its kind already
+    return (f"{count}x " if count > 1 else "") + (kind if name.upper() == kind else name if said else f"{name} {kind}")
 
 
 def devices(used: dict[str, tuple[int, float]]) -> str:
