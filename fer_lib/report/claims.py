@@ -21,7 +21,7 @@ def pp(x: float) -> str:
     return f"{x * 100:+.1f} pp"
 
 
-def _share(x: float) -> str:
+def share(x: float) -> str:
     """A share as the paper prints it: 74% or 73.7%."""
     return f"{round(x * 100, 1):g}%"
 
@@ -155,7 +155,7 @@ def seeds_sentence(runs: list[TrainingRecord], planned: list[int]) -> str:
     if not runs[0].data.synthetic:
         paper = PAPER["ckplus_test_accuracy"]
         where = "above the highest" if paper > acc.max() else ("below the lowest" if paper < acc.min() else "within the range")
-        text += f" The paper's {_share(paper)} lies {where} of ours."
+        text += f" The paper's {share(paper)} lies {where} of ours."
     return text + caveat
 
 
@@ -245,7 +245,7 @@ def best_epoch_sentence(r: TrainingRecord, arch: str) -> str:  # arch: a key of 
     if r.data.synthetic:
         return ours + " These curves come from synthetic faces: the paper's curves are not set beside them."
     paper = PAPER_CURVES[arch]
-    return (f"The paper reports {_share(PAPER[f'{arch}_test_accuracy'])} test, {_share(paper['val_accuracy'])} validation and {_share(paper['accuracy'])} "
+    return (f"The paper reports {share(PAPER[f'{arch}_test_accuracy'])} test, {share(paper['val_accuracy'])} validation and {share(paper['accuracy'])} "
             f"training accuracy after 100 epochs ({PAPER[f'{arch}_run_time_min']} minutes on a K80 GPU). " + ours)
 
 
@@ -267,7 +267,7 @@ def curves_sentence(r: TrainingRecord, arch: str) -> str:
                 " (not class-weighted); the training loss is class-weighted, the validation loss is not.")
     if r.data.synthetic:
         return ours + weighted
-    theirs = (f"The paper's {arch} network ended its 100 epochs at {_share(paper['accuracy'])} training and {_share(paper['val_accuracy'])} "
+    theirs = (f"The paper's {arch} network ended its 100 epochs at {share(paper['accuracy'])} training and {share(paper['val_accuracy'])} "
               f"validation accuracy ({pp(paper['accuracy'] - paper['val_accuracy'])}), and the paper says \"{paper['says']}\" ({paper['where']}).")
     note = ""
     if n < PAPER_CURVES_EPOCHS:
@@ -279,7 +279,7 @@ def curves_sentence(r: TrainingRecord, arch: str) -> str:
 
 def paper_reports(r: TrainingRecord, key: str) -> str:
     """"The paper reports 97%." after a sentence about ``r``, or nothing when ``r`` trained on synthetic faces."""
-    return "" if r.data.synthetic else f"The paper reports {_share(PAPER[key])}."
+    return "" if r.data.synthetic else f"The paper reports {share(PAPER[key])}."
 
 
 def ck_peers(random_run: TrainingRecord) -> tuple[str, dict[str, float]]:

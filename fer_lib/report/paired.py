@@ -13,6 +13,7 @@ from fer_lib.data.faceset import FaceSet
 from fer_lib.data.splits import Split
 from fer_lib.pipeline import registry
 from fer_lib.pipeline.records import TrainingRecord, read_page
+from fer_lib.report.claims import pp
 from fer_lib.report.stats import interval_text, mcnemar, paired_difference_interval
 
 SAME_NETWORK_FACES = 2.5  # a float32 copy of a bfloat16 network may differ from its record on a face or two
@@ -81,8 +82,13 @@ def paired_sentence(result: dict | str) -> str:
               if epochs and epochs.get(a) != epochs.get(b) else "")
     diff, lo, hi = difference_interval(result)
     return (f"On the same {result['n']:,} test faces, only the {a} was right on {m['a_only']:,} and only the {b} on {m['b_only']:,}: "
-            f"McNemar's exact test gives p = {m['p']:.2g}, {verdict}. The {a} minus the {b} is {diff * 100:+.1f} pp, 95% CI "
-            f"{lo * 100:+.1f} to {hi * 100:+.1f} pp (Newcombe's interval for paired proportions).{budget} {leak}")
+            f"McNemar's exact test gives p = {m['p']:.2g}, {verdict}. The {a} minus the {b} is {pp(diff)}, 95% CI "
+            f"{_span(lo, hi)} (Newcombe's interval for paired proportions).{budget} {leak}")
+
+
+def _span(lo: float, hi: float) -> str:
+    """``-2.1 to +0.7 pp``: the ends of an interval of a difference, signed."""
+    return f"{lo * 100:+.1f} to {pp(hi)}"
 
 
 class Gain(NamedTuple):
@@ -122,7 +128,7 @@ def gain_interval(run_dir: str | Path, res: TrainingRecord, basic: TrainingRecor
 
 def gain_text(g: Gain) -> str:
     """:func:`gain_interval`'s result in words, with McNemar's p when the interval is paired."""
-    ci = f"{g.diff * 100:+.1f} pp (95% CI {g.low * 100:+.1f} to {g.high * 100:+.1f} pp"
+    ci = f"{pp(g.diff)} (95% CI {_span(g.low, g.high)}"
     if g.p is None:
         return ci + ", unpaired: the two networks' test results taken as independent)"
     return ci + f", paired over the same {g.n:,} test faces); McNemar's exact test, p = {g.p:.2g}"

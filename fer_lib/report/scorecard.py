@@ -20,7 +20,7 @@ from fer_lib.paper import PAPER, PAPER_DEVICE, PAPER_EPOCHS, PAPER_NUMBERS, PAPE
 from fer_lib.pipeline import registry
 from fer_lib.pipeline.records import PageRecord, TrainingRecord, read_ck_seeds, read_folds, read_page, read_training, read_trainings
 from fer_lib.report import claims, paired, words
-from fer_lib.report.claims import pp
+from fer_lib.report.claims import pp, share
 from fer_lib.report.stats import ci_text, f1_intervals, interval_text, precision_intervals
 
 SYNTHETIC = "Synthetic faces: shows that the pipeline runs; not comparable to the paper."
@@ -234,8 +234,9 @@ def why(key: str, source, value) -> str:
         return (f"{v.get('n_photos')} photos of one person; the network trained on the paper's split, which puts the person's "
                 f"48x48 faces among the training faces, as the paper's may have. {held_text}")
     if key == "total_run_time_min":
+        note = total_time_note()
         return (f"Ours: each training's {PAPER_EPOCHS} epochs on {device(source)}, {HOW_TIMED}; the paper's on {PAPER_DEVICE}. "
-                f"The paper's text gives {PAPER['total_run_time_min']} min" + (f"; {total_time_note()}." if total_time_note() else "."))
+                f"The paper's text gives {PAPER['total_run_time_min']} min" + (f"; {note}." if note else "."))
     t: TrainingRecord = source
     for suffix, reason in _TRAINING_REASONS:
         if key.endswith(suffix):
@@ -415,7 +416,7 @@ def _paper_fmt(value, unit: str) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     if unit in ("accuracy", "recall", "precision", "F1", "probability"):
-        return f"{round(value * 100, 2):g}%"
+        return share(value)
     if unit == "pp":
         return f"{round(value * 100, 2):+g} pp"
     if unit == "minutes":

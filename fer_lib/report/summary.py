@@ -85,14 +85,14 @@ def _accuracy_claim(run_dir: Path, what: str, claim: str, where: str, paper: flo
     if not at_budget(t):
         return ClaimRow(ours=ours, verdict=INCONCLUSIVE, why=_interim(t), **base)
     lo, hi = accuracy_interval(t.test.accuracy, t.test.n)
-    place = _place(paper, lo, hi)
+    place, floor = _place(paper, lo, hi), paper - WHOLE_PERCENT  # floor: the lowest value that rounds to the paper's
     if place == "above":
         return ClaimRow(ours=ours, verdict=NOT_REPRODUCED, **base, why=f"the paper's {paper:.0%} is above our interval, and so is "
-                        f"{(paper - WHOLE_PERCENT) * 100:.1f}%, the lowest value that rounds to it; the training {t.how_it_stopped}{note}")
+                        f"{floor:.1%}, the lowest value that rounds to it; the training {t.how_it_stopped}{note}")
     if place == "rounds into":
         return ClaimRow(ours=ours, verdict=INCONCLUSIVE, **base, why=f"the paper's {paper:.0%}, a whole percent, stands for "
-                        f"{(paper - WHOLE_PERCENT) * 100:.1f}-{(paper + WHOLE_PERCENT) * 100:.1f}%, which overlaps our interval ({lo * 100:.1f}-{hi:.1%}) "
-                        f"by {(hi - paper + WHOLE_PERCENT) * 100:.2g} pp: the evidence cannot decide; the training {t.how_it_stopped}{note}")
+                        f"{floor * 100:.1f}-{(paper + WHOLE_PERCENT):.1%}, which overlaps our interval ({lo * 100:.1f}-{hi:.1%}) "
+                        f"by {(hi - floor) * 100:.2g} pp: the evidence cannot decide; the training {t.how_it_stopped}{note}")
     return ClaimRow(ours=ours, verdict=REPRODUCED, why=f"the paper's {paper:.0%} is {place} our interval{note}", **base)
 
 
@@ -442,8 +442,8 @@ def compute_markdown(run_dir: str | Path) -> str:
     left = sum((minutes_per_epoch(t) or 0) * (t.config["epochs"] - t.training.epochs_run) / 60 for t in records if not t.finished)
     text = f"The training sessions, data loading and evaluation included, took {spent} for this run's {words.count(len(records), 'training')} ({words.sessions(sum(len(t.sessions) for t in records))})."
     if not any(t.data.synthetic for t in records):
-        note = f" ({total_time_note()})" if total_time_note() else ""
-        text += f" The paper reports {PAPER['total_run_time_min']} minutes for its three trainings on a K80 GPU{note}."
+        note = total_time_note()
+        text += f" The paper reports {PAPER['total_run_time_min']} minutes for its three trainings on a K80 GPU{f' ({note})' if note else ''}."
     if left:
         waiting = not_started(run_dir, records)
         text += (f" This run's unfinished trainings need about {left:.0f} h more at the pace measured so far"
