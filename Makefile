@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine with Python 3.11 and make:
 #   make book   -> runs the notebooks on the synthetic default, builds _build/html
-#   make test   -> the whole test suite (unit tests + notebooks under nbval)
+#   make test   -> the whole test suite (unit tests, pages with checked outputs under nbval, a smoke book of every page)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python

@@ -1,4 +1,5 @@
-"""Shared fixtures, for tests/ and for the notebooks under nbval. The notebooks under nbval
+"""Shared fixtures, for tests/ and for the notebooks under nbval (the pages with an output
+to compare; the smoke book runs them all). The notebooks under nbval
 and the smoke run of the book test share one fresh run folder per session
 (``$FER_OUT_DIR``), inside the repository so that pages show it as a relative path, and
 removed at the end: nothing from an earlier session is reused. The notebooks run first
@@ -55,6 +56,17 @@ def pytest_xdist_make_scheduler(config, log):
             return session_run_scope(nodeid)
 
     return SessionRunScheduling(config, log)
+
+
+def pytest_ignore_collect(collection_path, config):
+    """Under nbval, a page runs only when it has an output to compare: the smoke book
+    (tests/test_session_run.py) executes every page with papermill, which fails on any error,
+    so running a page without checked outputs under nbval too would only repeat its cells."""
+    if collection_path.suffix == ".ipynb" and collection_path.parent == REPO_ROOT / "notebooks":
+        from fer_lib.pipeline.notebooks import checks_outputs
+
+        return None if checks_outputs(collection_path) else True
+    return None
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -127,6 +127,22 @@ def test_checked_outputs_are_copied_only_from_a_run_with_the_default_parameters(
     assert checked.outputs[0]["text"] == "2\n" and checked.execution_count is not None
 
 
+def test_nbval_runs_only_the_pages_with_an_output_to_compare(tmp_path):
+    """The smoke book executes every page; nbval adds a run only where it compares an output.
+    A marker in a markdown cell, or in no cell, does not make a page checked."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# NBVAL_CHECK_OUTPUT"), nbformat.v4.new_code_cell("print(2)")]
+    nbformat.write(nb, tmp_path / "plain.ipynb")
+    nb.cells.append(nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(3)"))
+    nbformat.write(nb, tmp_path / "checked.ipynb")
+    assert not notebooks.checks_outputs(tmp_path / "plain.ipynb") and notebooks.checks_outputs(tmp_path / "checked.ipynb")
+    run = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "--collect-only", "-q", "-p", "no:cacheprovider", "notebooks"],
+                         capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
+    collected = {line.split("::")[0] for line in run.stdout.splitlines() if "::" in line}
+    assert collected == {f"notebooks/{p.stem}.ipynb" for p in notebooks.notebooks() if notebooks.checks_outputs(p)}
+    assert 0 < len(collected) < len(notebooks.notebooks())
+
+
 def test_pages_take_the_smoke_profile_by_name_and_no_copy_of_its_values():
     import papermill as pm
 

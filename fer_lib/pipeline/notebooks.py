@@ -198,6 +198,15 @@ def tidy_executed(path: Path, log: Path) -> list[str]:
 
 CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
 
+
+def checks_outputs(path: Path) -> bool:
+    """Whether notebook ``path`` has a cell whose output nbval compares (marked ``# NBVAL_CHECK_OUTPUT``).
+    ``make test`` runs only these under nbval: the smoke book executes every page, and for a page
+    without a checked output nbval would only run its cells a second time."""
+    import nbformat
+
+    return any(c.cell_type == "code" and CHECK_MARK in c.source for c in nbformat.read(path, as_version=4).cells)
+
 def copy_checked_outputs(path: Path, executed: Path) -> int:
     """Store in source notebook ``path`` the checked cells' outputs from its executed copy
     ``executed`` (a run of the same notebook with its default parameters), matching cells
