@@ -120,3 +120,22 @@ def test_augmentation_can_be_switched_off(tmp_path):
     x, y = rng.integers(0, 256, (80, 48, 48), dtype=np.uint8), np.arange(80) % 7
     record = train(TrainConfig.from_dict({"width": 0.125, "epochs": 1, "batch_size": 32, "augment": False}), x[:64], y[:64], x[64:], y[64:], tmp_path)
     assert record["status"] == "completed" and (tmp_path / "model.keras").is_file()
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TensorFlow's tracing")
+def test_the_first_step_creates_no_variable_so_it_is_traced_once(data):
+    """build_trainer creates every variable a step needs: a variable created inside the first
+    step's trace makes TensorFlow trace the whole step again (seconds of every training)."""
+    import tensorflow as tf
+
+    x_train, y_train = data[0], data[1]
+    trainer, _ = build_trainer(TrainConfig.from_dict(TINY | {"augment": False}), 7)
+    created = []
+
+    def record(next_creator, **kwargs):
+        created.append(kwargs.get("name"))
+        return next_creator(**kwargs)
+
+    with tf.variable_creator_scope(record):
+        trainer.fit(preprocess(x_train[:32]), keras.utils.to_categorical(y_train[:32], 7), batch_size=32, epochs=1, verbose=0)
+    assert created == []

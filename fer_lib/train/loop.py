@@ -139,8 +139,8 @@ def _prepare_step(trainer: keras.Model, config: TrainConfig) -> None:
 def _build_metrics(trainer: keras.Model) -> None:
     """Create the loss tracker's and metrics' variables now, as Keras does under a distribution
     strategy. Left to the first step, they are created inside TensorFlow's trace of it, which
-    then traces the whole step a second time (about 4 s of every training's first epoch on
-    this CPU). Only shapes are used: no data, no random draws, the same training."""
+    then traces the whole step a second time (``benchmarks/first_epoch.py`` times both). Only
+    shapes are used: no data, no random draws, the same training."""
     n_classes = trainer.output_shape[-1]
     trainer._symbolic_build(data_batch=(np.zeros((1, 48, 48, 1), "float32"), np.zeros((1, n_classes), "float32"), None))
 
