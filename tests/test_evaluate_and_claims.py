@@ -5,7 +5,7 @@ import pytest
 from datafixtures import CLASSES7, training_record
 
 from fer_lib.pipeline.records import Metrics
-from fer_lib.report import claims, tables
+from fer_lib.report import claims, stats, tables
 from fer_lib.train.evaluate import metrics_from_proba
 
 CLASSES3 = ("a", "b", "c")
@@ -260,5 +260,6 @@ def test_accuracy_by_origin_sits_beside_each_origins_largest_class():
     table = accuracy_by_group(y, pred, np.array(["a", "a", "a", "b", "b", "b", "b"]), ("w", "x", "y", "z"))
     assert table.loc["a", "largest class"] == "w" and table.loc["b", "its share"] == 0.75 and table.loc["all", "test faces"] == 7
     text = claims.origin_sentence(table)
-    assert "75.0% on the 4 b faces (always answering y: 75.0%)" in text and "+8.3 pp on b faces against a faces" in text
+    assert (table.loc["b", "ci low"], table.loc["b", "ci high"]) == pytest.approx(stats.wilson_interval(3, 4))
+    assert "75.0% (95% CI 30.1-95.4%) on the 4 b faces (always answering y: 75.0%)" in text and "+8.3 pp on b faces against a faces" in text
     assert "it scored +0.0 pp on b faces against +0.0 pp on a faces" in text  # neither beats its majority class

@@ -12,6 +12,7 @@ import numpy as np
 from fer_lib.paper import PAPER, PAPER_CURVES, PAPER_POSED_ERROR, PEERS_CKPLUS
 from fer_lib.pipeline.records import TrainingRecord
 from fer_lib.report import words
+from fer_lib.report.stats import ci_text
 
 PAPER_CURVES_EPOCHS = 100  # the paper's curves run to epoch 100 (Figures 6-7)
 
@@ -209,8 +210,8 @@ def origin_sentence(table) -> str:
     rows = {k: v for k, v in table.iterrows() if k != "all"}
     if len(rows) < 2:
         return "All test faces come from one origin here, so accuracy by origin says nothing more."
-    parts = [f"{v['accuracy']:.1%} on the {int(v['test faces']):,} {k} faces (always answering {v['largest class']}: {v['its share']:.1%})"
-             for k, v in rows.items()]
+    parts = [f"{ci_text(v['accuracy'], v['ci low'], v['ci high'])} on the {int(v['test faces']):,} {k} faces "
+             f"(always answering {v['largest class']}: {v['its share']:.1%})" for k, v in rows.items()]
     best = max(rows, key=lambda k: rows[k]["accuracy"])
     worst = min(rows, key=lambda k: rows[k]["accuracy"])
     above = {k: rows[k]["accuracy"] - rows[k]["its share"] for k in (best, worst)}

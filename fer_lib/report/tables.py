@@ -85,10 +85,15 @@ def seed_table(records: list[TrainingRecord]) -> pd.DataFrame:
 
 def accuracy_by_group(y_true: np.ndarray, y_pred: np.ndarray, groups: np.ndarray, class_names: tuple[str, ...]) -> pd.DataFrame:
     """Test faces and accuracy per group (e.g. FERGIT's origin: FER-2013 or muxspace), and overall, each
-    with its largest class and that class's share (what always answering it would score)."""
+    with the accuracy's 95% Wilson interval (``ci low``, ``ci high``) and its largest class and that
+    class's share (what always answering it would score)."""
+    from fer_lib.report.stats import wilson_interval
+
     rows = {}
     for g, mask in [(g, groups == g) for g in sorted(set(groups.tolist()))] + [("all", np.ones(len(y_true), bool))]:
         counts = np.bincount(y_true[mask], minlength=len(class_names))
-        rows[g] = {"test faces": int(mask.sum()), "accuracy": float(np.mean(y_true[mask] == y_pred[mask])),
+        right = int(np.sum(y_true[mask] == y_pred[mask]))
+        low, high = wilson_interval(right, int(mask.sum()))
+        rows[g] = {"test faces": int(mask.sum()), "accuracy": right / mask.sum(), "ci low": low, "ci high": high,
                    "largest class": class_names[int(counts.argmax())], "its share": float(counts.max() / mask.sum())}
-    return pd.DataFrame(rows).T.astype({"test faces": int, "accuracy": float, "its share": float})
+    return pd.DataFrame(rows).T.astype({"test faces": int, "accuracy": float, "ci low": float, "ci high": float, "its share": float})
