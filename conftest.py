@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from fer_lib.settings import REPO_ROOT
+from fer_lib.settings import NOTEBOOK_DIR, REPO_ROOT
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 SESSION_RUN = REPO_ROOT / "runs" / f".test-{uuid.uuid4().hex[:8]}"
@@ -61,8 +61,9 @@ def pytest_xdist_make_scheduler(config, log):
 def pytest_ignore_collect(collection_path, config):
     """Under nbval, a page runs only when it has an output to compare: the smoke book
     (tests/test_session_run.py) executes every page with papermill, which fails on any error,
-    so running a page without checked outputs under nbval too would only repeat its cells."""
-    if collection_path.suffix == ".ipynb" and collection_path.parent == REPO_ROOT / "notebooks":
+    so running a page without checked outputs under nbval too would only repeat its cells.
+    Under strict ``--nbval``, which compares every output, every page runs."""
+    if collection_path.suffix == ".ipynb" and config.getoption("nbval_lax", False) and collection_path.resolve().parent == NOTEBOOK_DIR:
         from fer_lib.pipeline.notebooks import checks_outputs
 
         return None if checks_outputs(collection_path) else True

@@ -135,9 +135,13 @@ def test_nbval_runs_only_the_pages_with_an_output_to_compare(tmp_path):
     nbformat.write(nb, tmp_path / "plain.ipynb")
     nb.cells.append(nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(3)"))
     nbformat.write(nb, tmp_path / "checked.ipynb")
-    assert not notebooks.checks_outputs(tmp_path / "plain.ipynb") and notebooks.checks_outputs(tmp_path / "checked.ipynb")
+    nb.cells[-1] = nbformat.v4.new_code_cell("print(3)", metadata={"tags": ["nbval-check-output"]})
+    nbformat.write(nb, tmp_path / "tagged.ipynb")
+    assert not notebooks.checks_outputs(tmp_path / "plain.ipynb")
+    assert notebooks.checks_outputs(tmp_path / "checked.ipynb") and notebooks.checks_outputs(tmp_path / "tagged.ipynb")
     run = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "--collect-only", "-q", "-p", "no:cacheprovider", "notebooks"],
                          capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     collected = {line.split("::")[0] for line in run.stdout.splitlines() if "::" in line}
     assert collected == {f"notebooks/{p.stem}.ipynb" for p in notebooks.notebooks() if notebooks.checks_outputs(p)}
     assert 0 < len(collected) < len(notebooks.notebooks())

@@ -1,6 +1,6 @@
 """The tests that use this session's run folder (``$FER_OUT_DIR``) after the pages under
-nbval have run in it: the smoke run of the whole book, which reuses their trainings, and the
-README's papermill line. Under pytest-xdist this file and the pages form one unit of work on
+nbval have run in it: the smoke run of the whole book, which reuses their trainings and runs
+the others, and the README's papermill line, which reuses the smoke run's. Under pytest-xdist this file and the pages form one unit of work on
 one worker, in collection order (conftest.py), so the smoke book reuses the pages' trainings."""
 
 import os
@@ -32,7 +32,7 @@ def test_the_smoke_run_builds_a_book_a_reader_can_trust(smoke_run, tmp_path):
 @pytest.mark.slow
 def test_the_readme_papermill_command_runs_a_page_with_overrides(tmp_path):
     """The README's own papermill line, run as written except for a smoke profile and this
-    session's run folder (whose trainings the notebooks under nbval already ran)."""
+    session's run folder (whose trainings the smoke run of the book already ran)."""
     line = next(x for x in (REPO_ROOT / "README.md").read_text().splitlines() if x.startswith(".venv/bin/papermill notebooks/"))
     args = shlex.split(line)
     args[0], args[2] = str(REPO_ROOT / ".venv" / "bin" / "papermill"), str(tmp_path / "out.ipynb")

@@ -42,6 +42,17 @@ def test_a_claim_no_training_tests_is_not_tested(tmp_path):
     assert "1 \u00d7 1" in rows["1x1 shortcuts"].claim and rows["1x1 shortcuts"].verdict == summary.NOT_TESTED
 
 
+def test_the_first_page_renders_from_a_run_folder_where_nothing_has_run(tmp_path):
+    """What the summary page calls, on an empty run folder (the page opened first, by hand): text, no error."""
+    from fer_lib.report.deviations import deviations_table
+
+    rows = summary.claim_rows(tmp_path)
+    texts = [summary.status_sentence(rows, False), summary.unfinished_markdown(tmp_path, rows), summary.claims_markdown(rows),
+             summary.baselines_markdown(tmp_path), summary.compute_markdown(tmp_path)]
+    assert all(isinstance(t, str) for t in texts) and summary.NOT_TESTED in summary.claims_markdown(rows)
+    assert len(deviations_table(tmp_path)) > 0
+
+
 def test_the_readme_and_the_first_page_render_the_same_rows():
     run = REPO_ROOT / "runs" / "reference"
     rows, readme = summary.claim_rows(run), headline_rows(run)

@@ -129,13 +129,13 @@ def test_the_first_step_creates_no_variable_so_it_is_traced_once(data):
     import tensorflow as tf
 
     x_train, y_train = data[0], data[1]
-    trainer, _ = build_trainer(TrainConfig.from_dict(TINY | {"augment": False}), 7)
+    trainer, _ = build_trainer(TrainConfig.from_dict(TINY), 7)  # the paper's augmentation on, as in every real training
     created = []
 
     def record(next_creator, **kwargs):
         created.append(kwargs.get("name"))
         return next_creator(**kwargs)
 
-    with tf.variable_creator_scope(record):
-        trainer.fit(preprocess(x_train[:32]), keras.utils.to_categorical(y_train[:32], 7), batch_size=32, epochs=1, verbose=0)
+    with tf.variable_creator_scope(record):  # the step as train() runs it: faces, one-hot labels and class weights from a BatchStream
+        trainer.fit(BatchStream(x_train[:64], y_train[:64], 7, 32, seed=0, class_weight={k: 1.0 + k for k in range(7)}), epochs=1, verbose=0)
     assert created == []

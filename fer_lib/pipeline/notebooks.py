@@ -200,12 +200,14 @@ CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
 
 
 def checks_outputs(path: Path) -> bool:
-    """Whether notebook ``path`` has a cell whose output nbval compares (marked ``# NBVAL_CHECK_OUTPUT``).
+    """Whether notebook ``path`` has a code cell whose output nbval-lax compares (marked ``# NBVAL_CHECK_OUTPUT``,
+    or tagged ``nbval-check-output``).
     ``make test`` runs only these under nbval: the smoke book executes every page, and for a page
     without a checked output nbval would only run its cells a second time."""
     import nbformat
 
-    return any(c.cell_type == "code" and CHECK_MARK in c.source for c in nbformat.read(path, as_version=4).cells)
+    cells = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+    return any(CHECK_MARK in c.source or "nbval-check-output" in c.metadata.get("tags", []) for c in cells)
 
 def copy_checked_outputs(path: Path, executed: Path) -> int:
     """Store in source notebook ``path`` the checked cells' outputs from its executed copy

@@ -137,12 +137,13 @@ def _prepare_step(trainer: keras.Model, config: TrainConfig) -> None:
 
 
 def _build_metrics(trainer: keras.Model) -> None:
-    """Create the loss tracker's and metrics' variables now, as Keras does under a distribution
-    strategy. Left to the first step, they are created inside TensorFlow's trace of it, which
+    """Create the compiled metrics' variables (the accuracy's total and count) now, as Keras does
+    under a distribution strategy. Left to the first step, they are created inside TensorFlow's trace of it, which
     then traces the whole step a second time (``benchmarks/first_epoch.py`` times both). Only
-    shapes are used: no data, no random draws, the same training."""
-    n_classes = trainer.output_shape[-1]
-    trainer._symbolic_build(data_batch=(np.zeros((1, 48, 48, 1), "float32"), np.zeros((1, n_classes), "float32"), None))
+    shapes are used: no data, no random draws, the same training. ``_symbolic_build`` is Keras' own
+    (private) method for this; requirements/constraints.txt pins the Keras it is tested with."""
+    x = np.zeros((1, *trainer.input_shape[1:]), "float32")
+    trainer._symbolic_build(data_batch=(x, np.zeros((1, trainer.output_shape[-1]), "float32"), None))
 
 
 def _truncate_history(path: Path, next_epoch: int) -> None:
