@@ -49,6 +49,17 @@ def test_the_papers_total_time_is_set_beside_the_sum_of_its_tables(monkeypatch):
     assert paper.total_time_note() == ""
 
 
+def test_train_and_validation_accuracy_give_the_last_epoch_too_when_it_is_not_the_best(tmp_path):
+    """The paper does not say whether its 86% and 74% are of the last epoch or the best: both of ours are shown."""
+    record = training_record(tmp_path, "residual", epochs_run=8)
+    assert "last epoch" not in _card(tmp_path)["why they differ"]["residual_train_accuracy"]  # the best is the last
+    record.training.best_epoch = 5
+    write_record(record, tmp_path / "training" / "residual" / "run.json")
+    why = _card(tmp_path)["why they differ"]
+    assert "at the best epoch (5 of 8); at its last epoch (8), 57.0%; the paper's after 100 epochs" in why["residual_train_accuracy"]
+    assert why["residual_val_accuracy"].endswith("took part in the choice; at its last epoch (8), 53.5%.")
+
+
 def test_reasons_are_specific_to_their_row_and_run(tmp_path):
     training_record(tmp_path, "residual", accuracy=0.62, epochs_run=8)
     training_record(tmp_path, "basic", accuracy=0.60, epochs_run=4)

@@ -194,15 +194,25 @@ def _best(t: TrainingRecord) -> str:
     return f"the best epoch ({t.training.best_epoch} of {t.training.epochs_run})"
 
 
+def _at_last(t: TrainingRecord, key: str) -> str:
+    """``; at its last epoch (100), 86.1%``: the history's value at the last epoch run, when that is not the best
+    (the paper's train and validation accuracies may be either: it does not say)."""
+    if not t.history or t.training.best_epoch == len(t.history) or key not in t.history[-1]:
+        return ""
+    return f"; at its last epoch ({len(t.history)}), {t.history[-1][key]:.1%}"
+
+
 # (key suffix, reason) for the numbers read from one training, checked in this order
 _TRAINING_REASONS = [
     ("run_time_min", lambda t: (f"Measured: the {t.training.epochs_run} epochs' training time on {device(t)}" if ran_the_paper_epochs(t) else
                                 f"{minutes_per_epoch(t):.2f} min per epoch on {device(t)} (median of {t.training.epochs_run} epochs) times "
                                 f"{PAPER_EPOCHS}: an extrapolation") + f"; the paper's {PAPER_EPOCHS} epochs ran on {PAPER_DEVICE}."),
     ("ckplus_test_accuracy", lambda t: f"{budget(t, full=True)}; random split of frames (the paper does not state its CK+ split; a random one, as for its FERGIT, is our reading): near-identical frames of one sequence fall on both sides."),
-    ("train_accuracy", lambda t: f"Ours on {words.training_batches(t.config)}, at {_best(t)}; the paper's after {PAPER_EPOCHS} epochs."),
+    ("train_accuracy", lambda t: f"Ours on {words.training_batches(t.config)}, at {_best(t)}{_at_last(t, 'accuracy')}; "
+                                 f"the paper's after {PAPER_EPOCHS} epochs."),
     ("train_loss", lambda t: f"Class-weighted cross-entropy of the {words.training_batches(t.config)} at {_best(t)}, falling while training goes on."),
-    ("val_accuracy", lambda t: f"The validation faces also chose {_best(t)}: unlike the test faces, they took part in the choice."),
+    ("val_accuracy", lambda t: f"The validation faces also chose {_best(t)}: unlike the test faces, they took part in the choice"
+                               f"{_at_last(t, 'val_accuracy')}."),
     ("val_loss", lambda t: f"Unweighted cross-entropy, on the {t.val.n:,} validation faces, of the network of {_best(t)}."),
     ("test_loss", lambda t: f"Unweighted cross-entropy on the {t.test.n:,} test faces; {budget(t)}."),
     ("happy_recall", lambda t: f"{budget(t)}; happy is the largest class, {_class_share(t, 'happy'):.0%} of our test faces."),
