@@ -190,6 +190,10 @@ def test_history_figure_spans_the_planned_epochs_and_marks_the_best_epoch_restar
     assert vertical == [10.5, 12, 35]  # the restart, the best epoch, the paper's epoch 35
     paper_points = [line for line in acc.get_lines() if list(line.get_xdata()) == [100]]
     assert sorted(float(line.get_ydata()[0]) for line in paper_points) == [0.74, 0.86]
+    ours = [line for line in acc.get_lines() if line.get_label() in ("training", "validation")]
+    # drawn over our curves, in a colour of neither: at epoch 100 they sit on our last points
+    assert all(p.get_zorder() > max(o.get_zorder() for o in ours) for p in paper_points)
+    assert not {p.get_color() for p in paper_points} & {o.get_color() for o in ours}
     assert "class-weighted" in loss.get_ylabel()
 
 

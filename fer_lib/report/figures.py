@@ -79,8 +79,11 @@ def history_figure(history: list[dict], title: str = "Training history", *, plan
         ax.plot(epochs, [r[metric] for r in history], marker="o", markersize=3, label="training")
         ax.plot(epochs, [r[f"val_{metric}"] for r in history], marker="s", markersize=3, label="validation")
         if paper:
-            ax.plot([100], [paper[metric]], marker="x", color="C0", markersize=9, linestyle="none", label="paper, training, epoch 100")
-            ax.plot([100], [paper[f"val_{metric}"]], marker="+", color="C1", markersize=11, linestyle="none", label="paper, validation, epoch 100")
+            # black, thick and on top: at epoch 100 they sit on our curves' last points, in our curves' colours they vanished
+            ax.plot([100], [paper[metric]], marker="x", color="black", markersize=10, markeredgewidth=2, linestyle="none", zorder=5,
+                    label="paper, training, epoch 100")
+            ax.plot([100], [paper[f"val_{metric}"]], marker="+", color="black", markersize=13, markeredgewidth=2, linestyle="none", zorder=5,
+                    label="paper, validation, epoch 100")
             if paper.get("stops_generalising_epoch"):
                 ax.axvline(paper["stops_generalising_epoch"], color="0.5", linestyle=":", linewidth=1,
                            label=f"paper: validation loss flat from epoch {paper['stops_generalising_epoch']}")
