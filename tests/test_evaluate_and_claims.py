@@ -233,9 +233,10 @@ def test_ck_plus_numbers_sit_beside_the_papers_only_on_real_faces(tmp_path):
 def test_the_weighting_sentence_says_a_recall_that_did_not_move_stayed(tmp_path):
     weighted = training_record(tmp_path, "residual", accuracy=0.6)
     same = claims.weighting_sentence(weighted, training_record(tmp_path, "residual-unweighted", accuracy=0.6))
-    assert "for the rarest, " in same and "it stayed at" in same and "went from" not in same
+    assert ", the rarest class, stayed at" in same and "with and without weights" in same and "went from" not in same
     moved = claims.weighting_sentence(weighted, training_record(tmp_path, "residual-unweighted", accuracy=0.3))
-    assert "it went from" in moved and "+30.0 pp in accuracy" in moved and "guessing among the 7 classes scores 14.3%" in moved
+    assert " without weights to " in moved and "% with them" in moved
+    assert "Adding the weights changed accuracy by +30.0 pp" in moved and "guessing among the 7 classes scores 14.3%" in moved
 
 
 def test_the_audit_sentence_reads_right_at_zero_one_and_many():
@@ -267,3 +268,20 @@ def test_accuracy_by_origin_sits_beside_each_origins_largest_class():
     assert (table.loc["b", "ci low"], table.loc["b", "ci high"]) == pytest.approx(stats.wilson_interval(3, 4))
     assert "75.0% (95% CI 30.1-95.4%) on the 4 b faces (always answering y: 75.0%)" in text and "+8.3 pp on b faces against a faces" in text
     assert "it scored +0.0 pp on b faces against +0.0 pp on a faces" in text  # neither beats its majority class
+
+
+def test_the_budget_sentence_marks_an_interim_training_where_the_budgets_differ(tmp_path):
+    done = training_record(tmp_path, "residual", epochs_run=100, status="completed")
+    paused = training_record(tmp_path, "residual-unweighted", epochs_run=28)
+    text = claims.budget_sentence(done, paused, "weighted run", "unweighted run")
+    assert "The weighted run trained 100 epochs and the unweighted run 28 (paused: an interim result)" in text
+    assert "not an equal budget" in text and text.count("interim") == 1
+
+
+def test_an_unfinished_training_is_labelled_interim_beside_finished_ones(tmp_path):
+    from fer_lib.report import pages
+
+    paused = training_record(tmp_path, "residual-unweighted", epochs_run=28)
+    done = training_record(tmp_path, "residual", epochs_run=100, status="completed")
+    assert pages.labelled("no weights", paused) == "no weights (interim: 28 of 100 epochs)"
+    assert pages.labelled("balanced weights", done) == "balanced weights" and pages.labelled("x", None) == "x"

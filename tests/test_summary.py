@@ -282,6 +282,7 @@ def test_the_interim_box_lists_the_planned_trainings_not_started(tmp_path):
     box = summary.unfinished_markdown(tmp_path)
     assert "These trainings have not run or not finished:" in box and "have not finished:" in summary.interim_markdown([t])
     assert "- Residual CNN: 5 of 100 epochs" in box and "- Basic CNN: not started" in box
+    assert "a verdict on the first page that rests on them can only be" in box  # pages other than the first have no verdicts
     assert summary.not_started(tmp_path / "elsewhere") == []  # no run.json: nothing is known to be planned
     rows = summary.claim_rows(tmp_path)  # the first page names the claims that rest on them
     with_claims = summary.unfinished_markdown(tmp_path, rows)

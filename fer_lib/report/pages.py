@@ -113,6 +113,12 @@ def restarts_text(restarts: list) -> str:
             "moments and the augmentation's random state started again, so the epochs after a restart are not those an uninterrupted run would give")
 
 
+def labelled(label: str, r: TrainingRecord | None) -> str:
+    """``label``, with ``(interim: 28 of 100 epochs)`` when training ``r`` has not finished: for legends,
+    table columns and sentences that set it beside finished ones."""
+    return f"{label} (interim: {r.training.epochs_run} of {r.config['epochs']} epochs)" if r is not None and r.interim else label
+
+
 def options_as_code(text: str) -> str:
     """Command-line options in ``text`` as inline code, so that Markdown's typography leaves ``--seeds`` whole (not an en dash)."""
     return re.sub(r"(?<![\w`])(--[a-z][a-z-]*)", r"`\1`", text)

@@ -416,7 +416,7 @@ def interim_markdown(records: list[TrainingRecord], waiting: list[str] = (), cla
     items += "".join(f"\n- {registry.title(name)}: not started" for name in waiting)
     tail = "Every number that rests on them is interim"
     if claims is None:
-        tail += f", and so is every verdict, which can only be *{INCONCLUSIVE}*."
+        tail += f"; a verdict on the first page that rests on them can only be *{INCONCLUSIVE}*."
     else:
         pending = {t.name for t in rows} | set(waiting)
         resting = [f"**{c.what}**" for c in claims if pending & set(c.trainings)]
