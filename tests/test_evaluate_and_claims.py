@@ -188,8 +188,10 @@ def test_history_figure_spans_the_planned_epochs_and_marks_the_best_epoch_restar
     assert acc.get_xlim() == (0, 101) and "of 100 planned" in acc.get_xlabel()
     vertical = sorted({round(line.get_xdata()[0], 1) for line in acc.get_lines() if len(set(line.get_xdata())) == 1 and len(line.get_xdata()) == 2})
     assert vertical == [10.5, 12, 35]  # the restart, the best epoch, the paper's epoch 35
-    paper_points = [line for line in acc.get_lines() if list(line.get_xdata()) == [100]]
+    paper_points = [line for line in acc.get_lines() if line.get_label().startswith("paper, ")]
     assert sorted(float(line.get_ydata()[0]) for line in paper_points) == [0.74, 0.86]
+    assert sorted(float(line.get_xdata()[0]) for line in paper_points) == [99.5, 100.5]  # epoch 100, the two marks apart
+    assert loss.get_ylim()[0] == 0
     ours = [line for line in acc.get_lines() if line.get_label() in ("training", "validation")]
     # drawn over our curves, in a colour of neither: at epoch 100 they sit on our last points
     assert all(p.get_zorder() > max(o.get_zorder() for o in ours) for p in paper_points)
@@ -285,3 +287,25 @@ def test_an_unfinished_training_is_labelled_interim_beside_finished_ones(tmp_pat
     done = training_record(tmp_path, "residual", epochs_run=100, status="completed")
     assert pages.labelled("no weights", paused) == "no weights (interim: 28 of 100 epochs)"
     assert pages.labelled("balanced weights", done) == "balanced weights" and pages.labelled("x", None) == "x"
+
+
+def test_the_origin_table_gives_each_origin_its_wilson_interval(tmp_path):
+    """The residual page's accuracy by FERGIT origin: counts with separators, the interval beside each accuracy."""
+    import keras
+    import pandas as pd
+
+    from fer_lib.data.faceset import FaceSet
+    from fer_lib.data.splits import random_split
+    from fer_lib.report import pages
+
+    rng = np.random.default_rng(0)
+    n = 1400
+    labels = rng.integers(0, 7, n)
+    meta = pd.DataFrame({"file": [f"f{i}" for i in range(n)], "split": "", "subject": "", "origin": np.where(np.arange(n) % 4 == 0, "muxspace", "fer2013")})
+    faces = FaceSet(rng.integers(0, 256, (n, 48, 48), dtype=np.uint8), labels, CLASSES7, meta, "test")
+    model = keras.Sequential([keras.Input((48, 48, 1)), keras.layers.Flatten(), keras.layers.Dense(7, activation="softmax")])
+    text = pages.origin_markdown(model, faces, random_split(labels, val=0.05, test=0.8, seed=0))
+    header = text.splitlines()[0]
+    assert header.split("|")[1].strip() == "origin" and "95% CI (Wilson)" in header and "largest class's share" in header
+    row = next(line for line in text.splitlines() if line.startswith("| all"))
+    assert "1,120" in row and "(95% CI " in text.split("\n\n")[1]

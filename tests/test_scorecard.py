@@ -56,8 +56,8 @@ def test_train_and_validation_accuracy_give_the_last_epoch_too_when_it_is_not_th
     record.training.best_epoch = 5
     write_record(record, tmp_path / "training" / "residual" / "run.json")
     why = _card(tmp_path)["why they differ"]
-    assert "at the best epoch (5 of 8); at its last epoch (8), 57.0%; the paper's after 100 epochs" in why["residual_train_accuracy"]
-    assert why["residual_val_accuracy"].endswith("took part in the choice; at its last epoch (8), 53.5%.")
+    assert "at the best epoch (5 of 8); 57.0% at the last epoch (8); the paper's after 100 epochs" in why["residual_train_accuracy"]
+    assert why["residual_val_accuracy"].endswith("not independent of it; 53.5% at the last epoch (8).")
 
 
 def test_reasons_are_specific_to_their_row_and_run(tmp_path):

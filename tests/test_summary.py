@@ -193,7 +193,7 @@ def test_a_precision_under_50_percent_counts_against_the_claim_only_when_its_int
         write_record(t, tmp_path / "training" / name / "run.json")
     row = next(r for r in summary.claim_rows(tmp_path) if r.what.startswith("Per-class precision"))
     assert row.verdict == summary.REPRODUCED and "lowest precision 45% (disgust, 95% CI 31-60%)" in row.ours
-    assert "(though the point estimates of residual CNN's disgust 45% and basic CNN's disgust 45% are at or below 50%" in row.why
+    assert "(though the point estimates of residual CNN's disgust 45% and basic CNN's disgust 45% are below 50%" in row.why
     pred = labels.copy()
     pred[100:199], pred[:3] = np.array([0, 2, 5])[np.arange(99) % 3], 1  # disgust 1 right of 4 predicted: 25%, up to 70%
     pred[300:360], pred[400:460] = 6, 3  # happy 40 right of 100 predicted: 40%, up to 49.8%

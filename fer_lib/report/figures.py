@@ -79,10 +79,11 @@ def history_figure(history: list[dict], title: str = "Training history", *, plan
         ax.plot(epochs, [r[metric] for r in history], marker="o", markersize=3, label="training")
         ax.plot(epochs, [r[f"val_{metric}"] for r in history], marker="s", markersize=3, label="validation")
         if paper:
-            # black, thick and on top: at epoch 100 they sit on our curves' last points, in our curves' colours they vanished
-            ax.plot([100], [paper[metric]], marker="x", color="black", markersize=10, markeredgewidth=2, linestyle="none", zorder=5,
+            # black, thick and on top: at epoch 100 they sit on our curves' last points, in our curves' colours they vanished;
+            # drawn half an epoch either side of 100, so that two close values (75% and 73.7%) stay two marks
+            ax.plot([99.5], [paper[metric]], marker="x", color="black", markersize=10, markeredgewidth=2, linestyle="none", zorder=5,
                     label="paper, training, epoch 100")
-            ax.plot([100], [paper[f"val_{metric}"]], marker="+", color="black", markersize=13, markeredgewidth=2, linestyle="none", zorder=5,
+            ax.plot([100.5], [paper[f"val_{metric}"]], marker="+", color="black", markersize=13, markeredgewidth=2, linestyle="none", zorder=5,
                     label="paper, validation, epoch 100")
             if paper.get("stops_generalising_epoch"):
                 ax.axvline(paper["stops_generalising_epoch"], color="0.5", linestyle=":", linewidth=1,
@@ -96,6 +97,7 @@ def history_figure(history: list[dict], title: str = "Training history", *, plan
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)
         ax.spines[["top", "right"]].set_visible(False)
+    axes[1].set_ylim(bottom=0)  # a loss is never negative; the paper's 0.2 stays off the axis line
     if weighted:
         axes[1].set_ylabel("loss (training: class-weighted;\nvalidation: not)")
     handles, labels = axes[0].get_legend_handles_labels()

@@ -282,9 +282,11 @@ def origin_markdown(model, faces: FaceSet, split) -> str:
     pred = classify_faces(model, faces.images[test]).argmax(1)
     by_origin = accuracy_by_group(faces.labels[test], pred, faces.meta["origin"].to_numpy()[test], faces.class_names)
     leaked = leakage_report(faces.images, split)["test_leaked"]
-    ci = [f"{lo * 100:.1f}-{hi:.1%}" for lo, hi in zip(by_origin["ci low"], by_origin["ci high"])]
-    shown = by_origin.drop(columns=["ci low", "ci high"]).assign(**{c: by_origin[c].map("{:.1%}".format) for c in ("accuracy", "its share")})
-    shown_table = shown.assign(**{"95% CI": ci})[["test faces", "accuracy", "95% CI", "largest class", "its share"]].to_markdown()
+    shown = by_origin.assign(**{"test faces": by_origin["test faces"].map("{:,}".format),
+                                **{c: by_origin[c].map("{:.1%}".format) for c in ("accuracy", "its share")},
+                                "95% CI (Wilson)": [f"{lo * 100:.1f}-{hi:.1%}" for lo, hi in zip(by_origin["ci low"], by_origin["ci high"])]})
+    shown = shown[["test faces", "accuracy", "95% CI (Wilson)", "largest class", "its share"]].rename(columns={"its share": "largest class's share"})
+    shown_table = shown.rename_axis("origin").to_markdown(colalign=("left", "right", "right", "right", "left", "right"))
     return (f"{shown_table}\n\n{origin_sentence(by_origin)} {leaked:,} of the {len(test):,} test faces "
             f"({leaked / max(len(test), 1):.1%}) have an identical copy among the training or validation faces. "
             f"FER-2013's official split, by contrast, is the same for every published result.")

@@ -195,11 +195,11 @@ def _best(t: TrainingRecord) -> str:
 
 
 def _at_last(t: TrainingRecord, key: str) -> str:
-    """``; at its last epoch (100), 86.1%``: the history's value at the last epoch run, when that is not the best
+    """``; 86.1% at the last epoch (100)``: the history's value at the last epoch run, when that is not the best
     (the paper's train and validation accuracies may be either: it does not say)."""
     if not t.history or t.training.best_epoch == len(t.history) or key not in t.history[-1]:
         return ""
-    return f"; at its last epoch ({len(t.history)}), {t.history[-1][key]:.1%}"
+    return f"; {t.history[-1][key]:.1%} at the last epoch ({len(t.history)})"
 
 
 # (key suffix, reason) for the numbers read from one training, checked in this order
@@ -211,7 +211,7 @@ _TRAINING_REASONS = [
     ("train_accuracy", lambda t: f"Ours on {words.training_batches(t.config)}, at {_best(t)}{_at_last(t, 'accuracy')}; "
                                  f"the paper's after {PAPER_EPOCHS} epochs."),
     ("train_loss", lambda t: f"Class-weighted cross-entropy of the {words.training_batches(t.config)} at {_best(t)}, falling while training goes on."),
-    ("val_accuracy", lambda t: f"The validation faces also chose {_best(t)}: unlike the test faces, they took part in the choice"
+    ("val_accuracy", lambda t: f"The validation faces chose {_best(t)}, so unlike the test faces they are not independent of it"
                                f"{_at_last(t, 'val_accuracy')}."),
     ("val_loss", lambda t: f"Unweighted cross-entropy, on the {t.val.n:,} validation faces, of the network of {_best(t)}."),
     ("test_loss", lambda t: f"Unweighted cross-entropy on the {t.test.n:,} test faces; {budget(t)}."),
