@@ -142,10 +142,11 @@ def test_the_basic_overfits_when_its_validation_loss_climbs_back_from_its_lowest
     curves = next(r for r in summary.claim_rows(tmp_path) if r.what == "Basic CNN, training curves")
     assert curves.verdict == summary.NOT_REPRODUCED and curves.why.startswith(
         "validation loss lowest 0.800 at epoch 40, median 0.883 over epochs 91-100: 10.4% higher, while the training loss went from 1.500")
-    for row in t.history:  # 4% higher at the end is within the rule
-        row["val_loss"] = 0.80 + 0.032 * (row["epoch"] >= 60)
+    for row in t.history:  # 4.2% higher at the end is within the rule
+        row["val_loss"] = 0.80 + 0.0336 * (row["epoch"] >= 60)
     write_record(t, tmp_path / "training" / "basic" / "run.json")
-    assert next(r for r in summary.claim_rows(tmp_path) if r.what == "Basic CNN, training curves").verdict == summary.REPRODUCED
+    close = next(r for r in summary.claim_rows(tmp_path) if r.what == "Basic CNN, training curves")
+    assert close.verdict == summary.REPRODUCED and "less than 5% higher at the end (0.8 pp from it: a close call)" in close.why
     from fer_lib.pipeline.records import RestartInfo
 
     t.restarts = [RestartInfo(epoch=e, reason="new machine", weights="models/basic.keras", weights_sha256="0" * 64, optimizer="fresh",

@@ -23,6 +23,7 @@ VERDICTS = (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE, NOT_TESTED)
 
 STABLE_LOSS_SHARE = 0.05  # a validation loss that falls less than this share after an epoch is "stable" from it
 OVERFIT_TAIL = 10  # the last epochs whose median validation loss is set against the lowest (the basic's "no overfitting")
+NEAR_THRESHOLD = 0.01  # a curve rule's measure this close to its threshold is called a close call beside its verdict
 RULE = (f"A claim is **{REPRODUCED}** when the paper's value lies within our 95% interval or below it, at the paper's full budget "
         f"(a training planned for {PAPER_EPOCHS} epochs that ran them, or that EarlyStopping ended); **{NOT_REPRODUCED}** when the paper's "
         f"value lies above our interval at that budget; **{INCONCLUSIVE}** while a training behind it is unfinished or short of that budget "
@@ -235,7 +236,8 @@ def _does_not_overfit(t: TrainingRecord) -> tuple[bool, str, str]:
     return (rise < STABLE_LOSS_SHARE,
             f"validation loss lowest {h[low - 1]['val_loss']:.3f} at epoch {low}, median {end:.3f} over {span}: "
             f"{rise:.1%} higher, while the training loss went from {h[0]['loss']:.3f} at epoch 1 to {h[-1]['loss']:.3f} at epoch {len(h)}; "
-            f"the rule: less than {STABLE_LOSS_SHARE:.0%} higher at the end",
+            f"the rule: less than {STABLE_LOSS_SHARE:.0%} higher at the end"
+            + (f" ({abs(rise - STABLE_LOSS_SHARE) * 100:.1f} pp from it: a close call)" if abs(rise - STABLE_LOSS_SHARE) < NEAR_THRESHOLD else ""),
             f"median validation loss over {span}: {rise:.1%} above its lowest ({h[low - 1]['val_loss']:.3f}, epoch {low})")
 
 
