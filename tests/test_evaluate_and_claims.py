@@ -191,6 +191,7 @@ def test_history_figure_spans_the_planned_epochs_and_marks_the_best_epoch_restar
     paper_points = [line for line in acc.get_lines() if line.get_label().startswith("paper, ")]
     assert sorted(float(line.get_ydata()[0]) for line in paper_points) == [0.74, 0.86]
     assert sorted(float(line.get_xdata()[0]) for line in paper_points) == [99.5, 100.5]  # epoch 100, the two marks apart
+    assert not any(p.get_clip_on() for p in paper_points)  # at the axis' right end: drawn whole, not cut by it
     assert loss.get_ylim()[0] == 0
     ours = [line for line in acc.get_lines() if line.get_label() in ("training", "validation")]
     # drawn over our curves, in a colour of neither: at epoch 100 they sit on our last points

@@ -82,9 +82,9 @@ def history_figure(history: list[dict], title: str = "Training history", *, plan
             # black, thick and on top: at epoch 100 they sit on our curves' last points, in our curves' colours they vanished;
             # drawn half an epoch either side of 100, so that two close values (75% and 73.7%) stay two marks
             ax.plot([99.5], [paper[metric]], marker="x", color="black", markersize=10, markeredgewidth=2, linestyle="none", zorder=5,
-                    label="paper, training, epoch 100")
+                    clip_on=False, label="paper, training, epoch 100")
             ax.plot([100.5], [paper[f"val_{metric}"]], marker="+", color="black", markersize=13, markeredgewidth=2, linestyle="none", zorder=5,
-                    label="paper, validation, epoch 100")
+                    clip_on=False, label="paper, validation, epoch 100")
             if paper.get("stops_generalising_epoch"):
                 ax.axvline(paper["stops_generalising_epoch"], color="0.5", linestyle=":", linewidth=1,
                            label=f"paper: validation loss flat from epoch {paper['stops_generalising_epoch']}")
