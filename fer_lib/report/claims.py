@@ -27,15 +27,15 @@ def share(x: float) -> str:
     return f"{round(x * 100, 1):g}%"
 
 
-def _moved(before: float, after: float) -> str:
-    """``went from 12.0% to 30.0%``, or ``stayed at 0.0%``."""
-    return f"stayed at {after:.1%}" if f"{before:.1%}" == f"{after:.1%}" else f"went from {before:.1%} to {after:.1%}"
+def _moved(before: float, after: float, when: tuple[str, str, str] = ("", "", "")) -> str:
+    """``went from 12.0% to 30.0%``, or ``stayed at 0.0%``; ``when`` names the two moments and both:
+    ``(" without weights", " with them", " with and without weights")``."""
+    if f"{before:.1%}" == f"{after:.1%}":
+        return f"stayed at {after:.1%}{when[2]}"
+    return f"went from {before:.1%}{when[0]} to {after:.1%}{when[1]}"
 
 
-def _weighted_moved(without: float, with_weights: float) -> str:
-    """``went from 65.8% without weights to 71.1% with them``, or ``stayed at 71.1% with and without weights``."""
-    moved = _moved(without, with_weights)
-    return f"{moved} with and without weights" if moved.startswith("stayed") else f"went from {without:.1%} without weights to {with_weights:.1%} with them"
+_WEIGHTS = (" without weights", " with them", " with and without weights")
 
 
 def _higher(a: float, b: float) -> str:
@@ -113,8 +113,8 @@ def weighting_sentence(weighted: TrainingRecord, unweighted: TrainingRecord) -> 
             f"accuracy (the mean of the per-class recalls); without them, {u.accuracy:.1%} and {u.balanced_accuracy:.1%}. "
             f"Adding the weights changed accuracy by {pp(w.accuracy - u.accuracy)} and balanced accuracy by "
             f"{pp(w.balanced_accuracy - u.balanced_accuracy)}, and raised recall for {len(up)} of the {len(classes)} classes: "
-            f"{rare}'s, the rarest class, {_weighted_moved(u.per_class[rare]['recall'], w.per_class[rare]['recall'])}, and {common}'s, "
-            f"the most common, {_weighted_moved(u.per_class[common]['recall'], w.per_class[common]['recall'])}. "
+            f"{rare}'s, the rarest class, {_moved(u.per_class[rare]['recall'], w.per_class[rare]['recall'], _WEIGHTS)}, and {common}'s, "
+            f"the most common, {_moved(u.per_class[common]['recall'], w.per_class[common]['recall'], _WEIGHTS)}. "
             f"This is one seed: the page does not measure how much these numbers move from seed to seed. " + chance_sentence(w))
 
 

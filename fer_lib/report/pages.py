@@ -19,7 +19,7 @@ from fer_lib.pipeline import registry
 from fer_lib.pipeline.provenance import data_fingerprint, environment
 from fer_lib.pipeline.records import DataInfo, PageRecord, TrainingRecord, page_path, write_record
 from fer_lib.report import claims, words
-from fer_lib.report.stats import accuracy_interval
+from fer_lib.report.stats import accuracy_interval, ci_range
 from fer_lib.settings import OUT_DIR_ENV, PROFILE_ENV, REPO_ROOT, shown
 
 
@@ -284,7 +284,7 @@ def origin_markdown(model, faces: FaceSet, split) -> str:
     leaked = leakage_report(faces.images, split)["test_leaked"]
     shown = by_origin.assign(**{"test faces": by_origin["test faces"].map("{:,}".format),
                                 **{c: by_origin[c].map("{:.1%}".format) for c in ("accuracy", "its share")},
-                                "95% CI (Wilson)": [f"{lo * 100:.1f}-{hi:.1%}" for lo, hi in zip(by_origin["ci low"], by_origin["ci high"])]})
+                                "95% CI (Wilson)": [ci_range(lo, hi) for lo, hi in zip(by_origin["ci low"], by_origin["ci high"])]})
     shown = shown[["test faces", "accuracy", "95% CI (Wilson)", "largest class", "its share"]].rename(columns={"its share": "largest class's share"})
     shown_table = shown.rename_axis("origin").to_markdown(colalign=("left", "right", "right", "right", "left", "right"))
     return (f"{shown_table}\n\n{origin_sentence(by_origin)} {leaked:,} of the {len(test):,} test faces "

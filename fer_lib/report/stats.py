@@ -75,9 +75,14 @@ def precision_intervals(confusion, classes) -> dict:
     return {c: precision_interval(cm, i) if cm[:, i].sum() else None for i, c in enumerate(classes)}
 
 
+def ci_range(lo: float, hi: float) -> str:
+    """``57.5-61.3%``: the ends of an interval of a share."""
+    return f"{lo * 100:.1f}-{hi:.1%}"
+
+
 def ci_text(value: float, lo: float, hi: float, what: str = "") -> str:
     """``59.4% (95% CI 57.5-61.3%)``, or with ``what="macro"`` ``59.4% macro (95% CI 57.5-61.3%)``: a share with its 95% interval."""
-    return f"{value:.1%}{' ' + what if what else ''} (95% CI {lo * 100:.1f}-{hi:.1%})"
+    return f"{value:.1%}{' ' + what if what else ''} (95% CI {ci_range(lo, hi)})"
 
 
 def f1_scores(confusion) -> tuple:

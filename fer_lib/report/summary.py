@@ -181,9 +181,9 @@ def _precision_f1_claim(run_dir: Path) -> ClaimRow:
     if f1_edge:
         return ClaimRow(ours=ours, verdict=INCONCLUSIVE, **base,
                         why=f"both F1 intervals under the paper's 65% but not under 64.5%, which rounds to it ({', '.join(f1_edge)}): the evidence cannot decide")
-    under = [f"{e.label}'s {c} {t.test.per_class[c]['precision']:.0%}" for e, t in nets for c in t.test.per_class
-             if t.test.per_class[c]["precision"] <= 0.5]
-    at = "at or below" if any(t.test.per_class[c]["precision"] == 0.5 for _, t in nets for c in t.test.per_class) else "below"
+    points = {f"{e.label}'s {c}": t.test.per_class[c]["precision"] for e, t in nets for c in t.test.per_class if t.test.per_class[c]["precision"] <= 0.5}
+    under = [f"{name} {p:.0%}" for name, p in points.items()]
+    at = "at or below" if 0.5 in points.values() else "below"
     caveat = (f" (though the point {'estimate' if len(under) == 1 else 'estimates'} of {words.join(under)} {'is' if len(under) == 1 else 'are'} "
               f"{at} 50%, {'its interval reaches' if len(under) == 1 else 'their intervals reach'} above it)") if under else ""
     return ClaimRow(ours=ours, verdict=REPRODUCED, **base,
@@ -237,7 +237,7 @@ def _does_not_overfit(t: TrainingRecord) -> tuple[bool, str, str]:
             f"validation loss lowest {h[low - 1]['val_loss']:.3f} at epoch {low}, median {end:.3f} over {span}: "
             f"{rise:.1%} higher, while the training loss went from {h[0]['loss']:.3f} at epoch 1 to {h[-1]['loss']:.3f} at epoch {len(h)}; "
             f"the rule: less than {STABLE_LOSS_SHARE:.0%} higher at the end"
-            + (f" ({abs(rise - STABLE_LOSS_SHARE) * 100:.1f} pp from it: a close call)" if abs(rise - STABLE_LOSS_SHARE) < NEAR_THRESHOLD else ""),
+            + (f" ({gap * 100:.1f} pp from it: a close call)" if (gap := abs(rise - STABLE_LOSS_SHARE)) < NEAR_THRESHOLD else ""),
             f"median validation loss over {span}: {rise:.1%} above its lowest ({h[low - 1]['val_loss']:.3f}, epoch {low})")
 
 
