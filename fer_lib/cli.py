@@ -78,6 +78,16 @@ def _trainings(args) -> int:
     return 0
 
 
+def _training_name(name: str) -> str:
+    """``name`` when the registry knows the training (argparse reports the error otherwise)."""
+    from fer_lib.pipeline.registry import entry
+
+    try:
+        return entry(name).name
+    except KeyError as exc:
+        raise argparse.ArgumentTypeError(exc.args[0]) from None
+
+
 def _ship_models(args) -> int:
     from fer_lib.pipeline.ship import ship_models
 
@@ -349,9 +359,9 @@ def build_parser() -> argparse.ArgumentParser:
     ship = sub.add_parser("ship-models", help="copy a run's trained residual and basic networks to models/ with their provenance")
     ship.add_argument("--run", required=True, help="run folder, e.g. runs/reference")
     ship.add_argument("--dest", default=None, help="destination folder (default: models/)")
-    shipped = [n.name for n in FERGIT_NETWORKS]
-    ship.add_argument("--only", nargs="+", default=shipped, choices=shipped,
-                      help="ship only these networks (the others' entries in models.json stay)")
+    ship.add_argument("--only", nargs="+", default=[n.name for n in FERGIT_NETWORKS], type=_training_name, metavar="TRAINING",
+                      help="ship only these trainings' networks (default: residual and basic; the others' entries in models.json stay). "
+                           "A paused training's network lets a new machine, which lacks its state/, carry it on (see trainings)")
     ship.set_defaults(func=_ship_models)
 
     rt = sub.add_parser("readme-table", help="print the README's results table from a run folder's records")

@@ -176,3 +176,11 @@ def test_ship_models_copies_a_runs_networks_with_their_provenance(tiny_path, tmp
     ship_models(run, names=("residual",), dest=dest)  # shipping one network keeps the other's entry
     assert sorted(json.loads((dest / "models.json").read_text())) == ["basic", "residual"]
     assert main(["predict", str(photos / "a_face.png"), "--model", str(dest / "residual.keras")]) == 0
+    training_record(run, "residual-unweighted", accuracy=0.6, epochs_run=5, epochs=100)  # a paused one, shipped for a new machine
+    shutil.copyfile(tiny_path, run / "training" / "residual-unweighted" / "model.keras")
+    assert main(["ship-models", "--run", str(run), "--dest", str(dest), "--only", "residual-unweighted"]) == 0
+    shipped = json.loads((dest / "models.json").read_text())
+    assert sorted(shipped) == ["basic", "residual", "residual-unweighted"] and shipped["residual-unweighted"]["interim"] is True
+    with pytest.raises(SystemExit):
+        main(["ship-models", "--run", str(run), "--dest", str(dest), "--only", "residual-unweighed"])
+    assert "no training 'residual-unweighed' in the registry" in capsys.readouterr().err
