@@ -60,3 +60,18 @@ def test_predict_with_the_default_model_labels_each_posed_photo(real_data_root, 
         assert r["error"] is None and len(r["faces"]) == 1 and r["faces"][0]["label"] in FER_CLASSES
         assert r["model"].endswith("residual.keras")
         assert sum(r["faces"][0]["probs"].values()) == pytest.approx(1, abs=1e-3)
+
+
+def test_the_posed_page_labels_with_the_shipped_network_where_the_run_folder_lacks_it(tmp_path):
+    """A new machine has runs/reference's records but not its networks (not committed): the pages load the shipped copy."""
+    import shutil
+
+    from fer_lib.pipeline.records import read_training
+    from fer_lib.report.pages import posed_models
+
+    run = tmp_path / "reference"
+    (run / "training" / "residual").mkdir(parents=True)
+    shutil.copyfile(REPO_ROOT / MANIFEST["residual"]["run"] / "run.json", run / "training" / "residual" / "run.json")
+    net = posed_models({"residual CNN": read_training(run, "residual")}, run, None)["residual CNN"]
+    shipped = modelio.load_model(MODELS / MANIFEST["residual"]["file"])
+    assert all(np.array_equal(a, b) for a, b in zip(net.get_weights(), shipped.get_weights()))

@@ -293,12 +293,14 @@ def origin_markdown(model, faces: FaceSet, split) -> str:
 
 
 def posed_models(used: dict[str, TrainingRecord], run_dir: str | Path, model_path: str | Path | None) -> dict:
-    """The networks that label the posed photos: each training's exported network, or the file ``model_path``."""
+    """The networks that label the posed photos: each training's exported network (on a new machine, its shipped
+    copy in ``models/``: see :func:`fer_lib.pipeline.trainings.network`), or the file ``model_path``."""
     from fer_lib.model.files import load_model
+    from fer_lib.pipeline.trainings import network
 
     if model_path:
         return {Path(model_path).name: load_model(model_path)}
-    return {label: load_model(Path(run_dir) / "training" / r.name / "model.keras") for label, r in used.items()}
+    return {label: network(r.name, run_dir) for label, r in used.items()}
 
 
 def posed_provenance(where: str, n_photos: int, used: dict[str, TrainingRecord], model_path: str | Path | None) -> str:
