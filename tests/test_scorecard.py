@@ -68,7 +68,7 @@ def test_reasons_are_specific_to_their_row_and_run(tmp_path):
     assert "8 of the paper's 100 epochs" in why["residual_test_accuracy"] and "paused" in why["residual_test_accuracy"]
     assert "augmented" in why["residual_train_accuracy"] and why["residual_train_accuracy"] != why["residual_test_accuracy"]
     # how a training stopped is said once, in its test accuracy's row; the protocol column gives the status on every row
-    assert {k for k, w in why.items() if "paused at the session's cap" in w} == {"residual_test_accuracy", "basic_test_accuracy"}
+    assert {k for k, w in why.items() if "paused at the end of a session" in w} == {"residual_test_accuracy", "basic_test_accuracy"}
     assert "8 of the paper's 100 epochs, best epoch" in why["residual_happy_recall"]
     assert "Unequal budgets (8 epochs for the residual, 4 for the basic)" in why["residual_gain"]
     assert card.loc["residual_gain", "ours"] == pytest.approx(0.02)

@@ -271,4 +271,9 @@ def test_how_a_training_stopped_reads_its_epochs(tmp_path):
     full, early = (training_record(tmp_path, n, status="early_stopped", epochs_run=e, epochs=100) for n, e in (("a", 100), ("b", 62)))
     assert full.how_it_stopped == "ran all 100 planned epochs" and full.stop_status == "completed"
     assert early.how_it_stopped == "stopped by EarlyStopping after 62 of 100 planned epochs" and early.stop_status == "early_stopped"
-    assert training_record(tmp_path, "c", status="paused", epochs_run=10).how_it_stopped.startswith("paused at the session's cap")
+    paused = training_record(tmp_path, "c", status="paused", epochs_run=10)
+    assert paused.how_it_stopped.startswith("paused at the end of a session (its epoch cap or time budget)") and "restart" not in paused.how_it_stopped
+    from fer_lib.pipeline.records import RestartInfo
+
+    paused.restarts = [RestartInfo(4, "state/ missing", "models/c.keras", "00" * 32, "fresh", 1e-3)]
+    assert paused.how_it_stopped.endswith("a shipped copy of its network (1 such restart so far)")

@@ -163,9 +163,10 @@ class TrainingRecord:
         """How the training ended, in words (EarlyStopping firing on the last planned epoch ran them all)."""
         t, planned = self.training, self.config["epochs"]
         if t.status == "paused":
-            carry = (f"; it carries on from its saved state, or on a new machine from its newest shipped network ({len(self.restarts)} such "
-                     f"restart{'s' if len(self.restarts) != 1 else ''} so far)") if self.restarts else " that resumes from its saved state"
-            return f"paused at the session's cap, an interim result{carry}"
+            n = len(self.restarts)
+            restarts = f" ({n} such restart{'s' if n != 1 else ''} so far)" if n else ""
+            return (f"paused at the end of a session (its epoch cap or time budget), an interim result: it carries on from its saved state "
+                    f"on the machine that trained it, or elsewhere from a shipped copy of its network{restarts}")
         if t.status == "diverged":
             last = f" (the last finite running loss {t.last_finite_loss:.3g})" if t.last_finite_loss is not None else ""
             return (f"diverged: its training loss became NaN or infinite in epoch {t.diverged_epoch}{last}; the results use the best of the "
