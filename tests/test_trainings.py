@@ -276,4 +276,4 @@ def test_how_a_training_stopped_reads_its_epochs(tmp_path):
     from fer_lib.pipeline.records import RestartInfo
 
     paused.restarts = [RestartInfo(4, "state/ missing", "models/c.keras", "00" * 32, "fresh", 1e-3)]
-    assert paused.how_it_stopped.endswith("a shipped copy of its network (1 such restart so far)")
+    assert paused.how_it_stopped.endswith("a shipped copy of its network; 1 such restart so far)")

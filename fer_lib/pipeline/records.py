@@ -164,9 +164,9 @@ class TrainingRecord:
         t, planned = self.training, self.config["epochs"]
         if t.status == "paused":
             n = len(self.restarts)
-            restarts = f" ({n} such restart{'s' if n != 1 else ''} so far)" if n else ""
-            return (f"paused at the end of a session (its epoch cap or time budget), an interim result: it carries on from its saved state "
-                    f"on the machine that trained it, or elsewhere from a shipped copy of its network{restarts}")
+            restarts = f"; {n} such restart{'s' if n != 1 else ''} so far" if n else ""
+            return (f"paused at the end of a session (its epoch cap or time budget), an interim result (it carries on from its saved state "
+                    f"on the machine that trained it, or elsewhere from a shipped copy of its network{restarts})")
         if t.status == "diverged":
             last = f" (the last finite running loss {t.last_finite_loss:.3g})" if t.last_finite_loss is not None else ""
             return (f"diverged: its training loss became NaN or infinite in epoch {t.diverged_epoch}{last}; the results use the best of the "
