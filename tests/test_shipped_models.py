@@ -13,6 +13,7 @@ from fer_lib.data.classes import FER_CLASSES
 from fer_lib.model import files as modelio
 from fer_lib.model.networks import build_model, parameter_counts
 from fer_lib.paper import PAPER_PARAMS
+from fer_lib.pipeline.records import read_training
 from fer_lib.pipeline.ship import MAX_SHIPPED_BYTES
 from fer_lib.settings import REPO_ROOT
 
@@ -26,7 +27,7 @@ def test_shipped_models_match_their_manifest_and_load_safely():
         path = MODELS / m["file"]
         assert path.stat().st_size == m["bytes"] <= MAX_SHIPPED_BYTES
         assert hashlib.sha256(path.read_bytes()).hexdigest() == m["sha256"], f"{path} is not the file models.json describes"
-        arch = json.loads((REPO_ROOT / m["run"] / "run.json").read_text())["config"]["arch"]
+        arch = read_training(REPO_ROOT / "runs" / "reference", name).config["arch"]
         assert parameter_counts(modelio.load_model(path)) == parameter_counts(build_model(arch))  # the architecture
         assert m["run"] == f"runs/reference/training/{name}" and m["data"].startswith("fergit")
     assert not MANIFEST["residual"]["interim"] and not MANIFEST["basic"]["interim"]
@@ -66,7 +67,6 @@ def test_the_posed_page_labels_with_the_shipped_network_where_the_run_folder_lac
     """A new machine has runs/reference's records but not its networks (not committed): the pages load the shipped copy."""
     import shutil
 
-    from fer_lib.pipeline.records import read_training
     from fer_lib.report.pages import posed_models
 
     run = tmp_path / "reference"

@@ -288,7 +288,7 @@ def train(
         raise StateMismatch(f"{out} holds {len(read_history(out / 'history.csv'))} epochs of history but no state/ to resume from "
                             f"(a training exported or copied without its state): show it as it is (FER_TRAININGS=reuse, "
                             f"replicate --reuse), or delete {out} to train it again from the first epoch. To carry a paused training over to "
-                           f"a new machine, ship its network before its machine goes (ship-models --only {out.name})")
+                            f"a new machine, ship its network before its machine goes (ship-models --only {out.name})")
     if config.class_weights not in ("balanced", "none"):
         raise ValueError(f"class_weights must be 'balanced' or 'none', got {config.class_weights!r}")
     set_determinism(config.seed)
