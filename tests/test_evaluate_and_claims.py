@@ -25,6 +25,20 @@ def test_metrics_of_known_predictions():
         metrics_from_proba(np.zeros((0, 3)), np.array([], int), CLASSES3)
 
 
+def test_each_faces_prediction_is_kept_one_digit_a_face_and_read_back():
+    from fer_lib.train.evaluate import decode_predictions
+
+    labels, pred = np.array([0, 1, 2, 2, 1]), np.array([2, 1, 0, 2, 1])
+    m = metrics_from_proba(np.eye(3)[pred] * 0.9 + 0.03, labels, CLASSES3)
+    assert m["predictions"] == "21021" and decode_predictions(m["predictions"], 3).tolist() == pred.tolist()
+    with pytest.raises(ValueError, match="'3' at face 1 is not a class index 0-2"):
+        decode_predictions("131", 3)
+    with pytest.raises(ValueError, match="'x' at face 0"):
+        decode_predictions("x1", 3)
+    many = tuple(f"c{k}" for k in range(11))
+    assert metrics_from_proba(np.eye(11)[[0, 10]], np.array([0, 10]), many)["predictions"] is None  # no single digit for class 10
+
+
 def test_a_network_that_predicts_one_class_shows_it():
     m = metrics_from_proba(np.tile([0.1, 0.8, 0.1], (6, 1)), np.array([0, 1, 2, 0, 1, 2]), CLASSES3)
     assert m["n_predicted_classes"] == 1 and m["balanced_accuracy"] == pytest.approx(1 / 3)

@@ -47,6 +47,8 @@ def test_train_cli_records_a_paused_run_as_interim_and_resumes_it_to_completion(
     cm = run["test"]["confusion_matrix"]  # evaluated on its best epoch so far
     assert run["test"]["n"] == run["data"]["split_sizes"]["test"] == sum(map(sum, cm)) and len(cm) == 7
     assert run["test"]["accuracy"] == sum(cm[i][i] for i in range(7)) / run["test"]["n"]  # the accuracy is the matrix's
+    predicted = [run["test"]["predictions"].count(str(k)) for k in range(7)]  # one digit a test face: the matrix's columns
+    assert len(run["test"]["predictions"]) == run["test"]["n"] and predicted == [sum(row[k] for row in cm) for k in range(7)]
     second = _cli(*args)
     assert second.returncode == 0, second.stderr[-2000:]
     run = json.loads((tmp_path / "run" / "run.json").read_text())

@@ -1,3 +1,6 @@
+from types import SimpleNamespace
+
+import numpy as np
 import pytest
 
 from fer_lib.report.stats import accuracy_interval, interval_text, wilson_interval
@@ -113,10 +116,54 @@ def test_a_comparison_without_one_of_the_networks_says_so(tmp_path):
     """A training whose record exists but whose network is nowhere (a new machine, not shipped) is named, not a crash."""
     from datafixtures import training_record
 
+    from fer_lib.data.splits import Split
     from fer_lib.pipeline import registry
     from fer_lib.report.paired import compare_trainings, paired_sentence
 
     weighted, unweighted = training_record(tmp_path, "residual"), training_record(tmp_path, "residual-unweighted")
-    said = compare_trainings(tmp_path, None, None, {"a": (registry.UNWEIGHTED, unweighted), "b": (registry.RESIDUAL, weighted)})
-    assert said.startswith("Residual CNN without class weights: its network is in neither this run folder nor `models/`")
+    split = Split(np.arange(800), np.arange(800, 900), np.arange(900, 1000))  # not the records' split: their predictions do not count
+    said = compare_trainings(tmp_path, None, split, {"a": (registry.UNWEIGHTED, unweighted), "b": (registry.RESIDUAL, weighted)})
+    assert said.startswith("Residual CNN without class weights: its network is in neither this run folder nor `models/`, and its record holds no")
     assert paired_sentence(said) == said
+
+
+def test_records_with_per_face_predictions_are_compared_without_their_networks(tmp_path):
+    """A new machine has the records but not the networks: the comparison reads each face's answer
+    from the records, and gives what the networks themselves gave."""
+    from fer_lib.data.splits import Split
+    from fer_lib.pipeline import registry
+    from fer_lib.pipeline.experiment import split_sha256
+    from fer_lib.report.paired import compare_trainings, paired_comparison
+    from fer_lib.train.evaluate import encode_predictions
+
+    rng = np.random.default_rng(1)
+    images, labels = rng.integers(0, 255, (40, 48, 48), dtype=np.uint8), np.arange(40) % 7
+    split = Split(np.arange(20), np.arange(20, 25), np.arange(25, 40))
+    faces, y = SimpleNamespace(images=images, labels=labels), labels[25:]
+    answers = {"a": y.copy(), "b": np.where(np.arange(15) < 9, y, (y + 1) % 7)}
+    answers["a"][[2, 5]] = (y[[2, 5]] + 3) % 7
+
+    def record(pred, split_hash=None):
+        split_hash = split_hash or split_sha256(split)
+        test = SimpleNamespace(n=15, accuracy=float(np.mean(pred == y)), predictions=encode_predictions(pred, 7))
+        return SimpleNamespace(test=test, data=SimpleNamespace(split_sha256=split_hash, classes=list(range(7))), training=SimpleNamespace(epochs_run=3))
+
+    class Fixed:
+        def __init__(self, pred):
+            self.pred = pred
+
+        def predict(self, x, batch_size=None, verbose=0):
+            return np.eye(7)[self.pred]
+
+    entries = {"a": registry.RESIDUAL, "b": registry.UNWEIGHTED}
+    from_records = compare_trainings(tmp_path, faces, split, {k: (entries[k], record(p)) for k, p in answers.items()})
+    from_networks = paired_comparison({k: (record(p), Fixed(p)) for k, p in answers.items()}, faces, split)
+    assert from_records["answers"] == {"a": "record", "b": "record"} and from_networks["answers"] == {"a": "network", "b": "network"}
+    assert {k: v for k, v in from_records.items() if k != "answers"} == {k: v for k, v in from_networks.items() if k != "answers"}
+    assert from_records["mcnemar"]["a_only"] == 6 and from_records["mcnemar"]["b_only"] == 2
+    elsewhere = compare_trainings(tmp_path, faces, split, {k: (entries[k], record(p, "00" * 32)) for k, p in answers.items()})
+    assert isinstance(elsewhere, str) and "no per-face test predictions" in elsewhere  # another split's predictions are not these faces'
+    wrong = record(answers["a"])
+    wrong.test.accuracy = 0.2
+    with pytest.raises(ValueError, match="a: its record's per-face predictions score 0.8667 on these test faces, its record 0.2000"):
+        paired_comparison({"a": (wrong, None), "b": (record(answers["b"]), None)}, faces, split)

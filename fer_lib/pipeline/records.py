@@ -51,6 +51,7 @@ class Metrics:
     weighted_f1: float
     confusion_matrix: list[list[int]]
     n_predicted_classes: int
+    predictions: str | None = None  # each face's predicted class, one digit a face in the split's order (older records: None)
 
 
 @dataclass

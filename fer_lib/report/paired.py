@@ -19,44 +19,67 @@ from fer_lib.report.stats import interval_text, mcnemar, paired_difference_inter
 SAME_NETWORK_FACES = 2.5  # a float32 copy of a bfloat16 network may differ from its record on a face or two
 
 
-def paired_comparison(runs: dict[str, tuple[TrainingRecord, object]], faces: FaceSet, split: Split) -> dict:
-    """``runs`` maps a label to (training record, its network); the first two are compared.
+def paired_comparison(runs: dict[str, tuple[TrainingRecord, object | None]], faces: FaceSet, split: Split) -> dict:
+    """``runs`` maps a label to (training record, its network); the first two are compared. A
+    network of None: the record's own per-face test predictions stand for it (:func:`recorded_predictions`).
 
     Each network's accuracy on these test faces must be the one its record holds (else the
     network is not that training's: a ValueError). Returns the number of test faces, those
     without a copy in training or validation (``n_clean``), each network's accuracy on all
-    and on the clean ones, and McNemar's test of the first against the second."""
+    and on the clean ones, where each one's answers came from (``answers``: "record" or "network")
+    and McNemar's test of the first against the second."""
     from fer_lib.train.evaluate import predict_proba
 
     y = faces.labels[split.test]
     clean = ~np.isin(split.test, leaked_test_faces(faces.images, split))
     right = {}
     for label, (record, model) in runs.items():
-        right[label] = predict_proba(model, faces.images[split.test]).argmax(1) == y
+        pred = recorded_predictions(record, split) if model is None else predict_proba(model, faces.images[split.test]).argmax(1)
+        if pred is None or len(pred) != len(y):
+            raise ValueError(f"{label}: neither a network nor per-face test predictions for these {len(y):,} test faces")
+        right[label] = pred == y
         if abs(right[label].mean() - record.test.accuracy) > SAME_NETWORK_FACES / len(y):
-            raise ValueError(f"{label}: its network scores {right[label].mean():.4f} on these test faces, its record {record.test.accuracy:.4f}: "
+            source = "network" if model is not None else "record's per-face predictions"
+            raise ValueError(f"{label}: its {source} score {right[label].mean():.4f} on these test faces, its record {record.test.accuracy:.4f}: "
                              "not the network of that training, or not its test faces")
     (a, ra), (b, rb) = list(right.items())[:2]
     return {"labels": [a, b], "n": int(len(y)), "n_clean": int(clean.sum()),
             "epochs": {label: int(record.training.epochs_run) for label, (record, _) in runs.items()},
+            "answers": {label: "network" if model is not None else "record" for label, (_, model) in runs.items()},
             "accuracy": {k: float(v.mean()) for k, v in right.items()},
             "clean_accuracy": {k: float(v[clean].mean()) if clean.any() else None for k, v in right.items()},
             "mcnemar": mcnemar(ra, rb)}
 
 
+def recorded_predictions(record: TrainingRecord, split: Split) -> np.ndarray | None:
+    """Each test face's predicted class as the training's record holds it, when the record holds
+    them for this very split (same split hash and number of test faces); else None."""
+    from fer_lib.pipeline.experiment import split_sha256
+    from fer_lib.train.evaluate import decode_predictions
+
+    test = record.test
+    if test is None or test.predictions is None or test.n != len(split.test) or record.data.split_sha256 != split_sha256(split):
+        return None
+    return decode_predictions(test.predictions, len(record.data.classes))
+
+
 def compare_trainings(run_dir: str | Path, faces: FaceSet, split: Split, pairs: dict[str, tuple[registry.Entry, TrainingRecord]]) -> dict | str:
-    """:func:`paired_comparison` of the trainings' exported networks (``pairs``: a label for each
-    training), or, when the run folder and ``models/`` lack one of them, a sentence that says which."""
+    """:func:`paired_comparison` of the trainings' per-face test predictions, from each one's record
+    where it holds them, else from its exported network; when neither is there (the run folder and
+    ``models/`` lack the network of an older record), a sentence that says which."""
     from fer_lib.model.files import ModelNotFound
     from fer_lib.pipeline import trainings
 
     nets = {}
     for label, (entry, record) in pairs.items():
+        if recorded_predictions(record, split) is not None:
+            nets[label] = (record, None)
+            continue
         try:
             nets[label] = (record, trainings.network(entry, run_dir))
         except ModelNotFound:
-            return (f"{entry.title}: its network is in neither this run folder nor `models/` (its record is), so the two cannot be "
-                    "compared face by face.")
+            return (f"{entry.title}: its network is in neither this run folder nor `models/`, and its record holds no per-face test "
+                    "predictions, so the two cannot be compared face by face.")
     return paired_comparison(nets, faces, split)
 
 

@@ -26,7 +26,7 @@ def metrics_from_proba(proba: np.ndarray, labels: np.ndarray, class_names: tuple
     """The metrics of class probabilities ``proba`` (N x classes) against true ``labels``:
     accuracy, balanced accuracy, cross-entropy, per-class precision/recall/F1/support,
     macro and weighted F1, the confusion matrix (rows: true, columns: predicted) and how
-    many classes the predictions fall in."""
+    many classes the predictions fall in, and each face's predicted class (:func:`encode_predictions`)."""
     labels = np.asarray(labels)
     if len(labels) == 0:
         raise ValueError("cannot evaluate on an empty set")
@@ -45,4 +45,20 @@ def metrics_from_proba(proba: np.ndarray, labels: np.ndarray, class_names: tuple
         "weighted_f1": float(report["weighted avg"]["f1-score"]),
         "confusion_matrix": confusion_matrix(labels, pred, labels=list(k)).tolist(),
         "n_predicted_classes": int(len(np.unique(pred))),
+        "predictions": encode_predictions(pred, len(class_names)),
     }
+
+
+def encode_predictions(pred: np.ndarray, n_classes: int) -> str | None:
+    """Predicted class indices as one digit a face, in the faces' order ("3051..."), so that a
+    record can be compared face by face with another without its network; None beyond 10 classes."""
+    return "".join(map(str, np.asarray(pred, int).tolist())) if n_classes <= 10 else None
+
+
+def decode_predictions(text: str, n_classes: int) -> np.ndarray:
+    """The class indices :func:`encode_predictions` wrote; a ValueError names the first character that is not one."""
+    pred = np.fromiter(map(ord, text), np.int64, len(text)) - ord("0")
+    bad = np.flatnonzero((pred < 0) | (pred >= n_classes))
+    if bad.size:
+        raise ValueError(f"predictions: {text[bad[0]]!r} at face {bad[0]} is not a class index 0-{n_classes - 1}")
+    return pred
