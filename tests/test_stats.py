@@ -146,7 +146,7 @@ def test_records_with_per_face_predictions_are_compared_without_their_networks(t
     def record(pred, split_hash=None):
         split_hash = split_hash or split_sha256(split)
         test = SimpleNamespace(n=15, accuracy=float(np.mean(pred == y)), predictions=encode_predictions(pred, 7))
-        return SimpleNamespace(test=test, data=SimpleNamespace(split_sha256=split_hash, classes=list(range(7))), training=SimpleNamespace(epochs_run=3))
+        return SimpleNamespace(name="t", test=test, data=SimpleNamespace(split_sha256=split_hash, classes=list(range(7))), training=SimpleNamespace(epochs_run=3))
 
     class Fixed:
         def __init__(self, pred):
@@ -163,6 +163,13 @@ def test_records_with_per_face_predictions_are_compared_without_their_networks(t
     assert from_records["mcnemar"]["a_only"] == 6 and from_records["mcnemar"]["b_only"] == 2
     elsewhere = compare_trainings(tmp_path, faces, split, {k: (entries[k], record(p, "00" * 32)) for k, p in answers.items()})
     assert isinstance(elsewhere, str) and "no per-face test predictions" in elsewhere  # another split's predictions are not these faces'
+    damaged = record(answers["a"])
+    damaged.name, damaged.test.predictions = "residual", damaged.test.predictions[:-1] + "9"
+    with pytest.raises(ValueError, match="training residual, test.predictions: '9' at face 14 is not a class index 0-6"):
+        compare_trainings(tmp_path, faces, split, {"a": (registry.RESIDUAL, damaged), "b": (registry.UNWEIGHTED, record(answers["b"]))})
+    damaged.test.predictions = damaged.test.predictions[:-1]
+    with pytest.raises(ValueError, match="training residual, test.predictions: 14 predictions for 15 test faces"):
+        compare_trainings(tmp_path, faces, split, {"a": (registry.RESIDUAL, damaged), "b": (registry.UNWEIGHTED, record(answers["b"]))})
     wrong = record(answers["a"])
     wrong.test.accuracy = 0.2
     with pytest.raises(ValueError, match="a: its record's per-face predictions score 0.8667 on these test faces, its record 0.2000"):

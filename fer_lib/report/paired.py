@@ -35,7 +35,7 @@ def paired_comparison(runs: dict[str, tuple[TrainingRecord, object | None]], fac
     right = {}
     for label, (record, model) in runs.items():
         pred = recorded_predictions(record, split) if model is None else predict_proba(model, faces.images[split.test]).argmax(1)
-        if pred is None or len(pred) != len(y):
+        if pred is None:
             raise ValueError(f"{label}: neither a network nor per-face test predictions for these {len(y):,} test faces")
         right[label] = pred == y
         if abs(right[label].mean() - record.test.accuracy) > SAME_NETWORK_FACES / len(y):
@@ -60,7 +60,13 @@ def recorded_predictions(record: TrainingRecord, split: Split) -> np.ndarray | N
     test = record.test
     if test is None or test.predictions is None or test.n != len(split.test) or record.data.split_sha256 != split_sha256(split):
         return None
-    return decode_predictions(test.predictions, len(record.data.classes))
+    where = f"training {record.name}, test.predictions"
+    if len(test.predictions) != test.n:
+        raise ValueError(f"{where}: {len(test.predictions):,} predictions for {test.n:,} test faces (a damaged record)")
+    try:
+        return decode_predictions(test.predictions, len(record.data.classes))
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
 
 
 def compare_trainings(run_dir: str | Path, faces: FaceSet, split: Split, pairs: dict[str, tuple[registry.Entry, TrainingRecord]]) -> dict | str:

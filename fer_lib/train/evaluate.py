@@ -60,5 +60,5 @@ def decode_predictions(text: str, n_classes: int) -> np.ndarray:
     pred = np.fromiter(map(ord, text), np.int64, len(text)) - ord("0")
     bad = np.flatnonzero((pred < 0) | (pred >= n_classes))
     if bad.size:
-        raise ValueError(f"predictions: {text[bad[0]]!r} at face {bad[0]} is not a class index 0-{n_classes - 1}")
+        raise ValueError(f"{text[bad[0]]!r} at face {bad[0]} is not a class index 0-{n_classes - 1}")
     return pred
