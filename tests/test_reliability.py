@@ -229,6 +229,32 @@ def test_a_pause_file_stops_a_running_training_at_the_end_of_its_epoch(tmp_path)
     assert not (tmp_path / PAUSE_FILE).exists()
 
 
+@pytest.mark.parametrize(("epoch_seconds", "budget_s", "epochs_run"), [
+    ((400, 250, 250, 250), 1000, 3),  # a slow first epoch (tracing, or a busy machine) does not judge the later ones
+    ((100, 300, 100, 100), 650, 2),  # a slow later epoch does
+    ((400, 100), 700, 1),  # with one epoch run, it is the measure
+])
+def test_a_time_budget_pauses_before_an_epoch_that_would_end_past_it(monkeypatch, epoch_seconds, budget_s, epochs_run):
+    """The next epoch is expected to take as long as the longest of this session's
+    epochs after its first (the first alone while it is the only one)."""
+    from types import SimpleNamespace
+
+    from fer_lib.train import callbacks
+
+    clock = [0.0]
+    monkeypatch.setattr(callbacks.time, "perf_counter", lambda: clock[0])
+    budget = callbacks.Budget(None, budget_s)
+    budget.set_model(SimpleNamespace(stop_training=False))
+    budget.on_train_begin()
+    ran = 0
+    while not budget.model.stop_training and ran < len(epoch_seconds):
+        budget.on_epoch_begin(ran)
+        clock[0] += epoch_seconds[ran]
+        budget.on_epoch_end(ran)
+        ran += 1
+    assert (ran, budget.paused) == (epochs_run, epochs_run < len(epoch_seconds))
+
+
 def test_a_history_replaced_under_a_running_training_stops_it_before_a_wrong_snapshot(tmp_path):
     """A history.csv swapped under the training (a git stash or checkout) would leave the snapshot's copy
     short of its epochs: the snapshot refuses, naming the file, and the last whole snapshot stays."""

@@ -34,7 +34,8 @@ PAUSE_FILE = "PAUSE"  # `touch <training folder>/PAUSE`: the running training pa
 
 class Budget(keras.callbacks.Callback):
     """Pauses training (resumably) after a number of epochs, before an epoch that would
-    end past a wall-time budget (judged by the longest epoch so far), or at the end of the
+    end past a wall-time budget (judged by the longest epoch so far, leaving out the
+    session's first, which also traces the step, once a later one has run), or at the end of the
     epoch during which ``pause_file`` appeared (the file is removed as the pause is taken;
     one already there when training begins is removed unheeded)."""
 
@@ -43,7 +44,7 @@ class Budget(keras.callbacks.Callback):
         self.max_epochs, self.seconds, self.pause_file, self.paused = max_epochs, seconds, pause_file, False
 
     def on_train_begin(self, logs=None):
-        self._start, self._done, self._longest = time.perf_counter(), 0, 0.0
+        self._start, self._epoch_times = time.perf_counter(), []
         if self.pause_file is not None:
             self.pause_file.unlink(missing_ok=True)  # a request left from before this session started is not this session's
 
@@ -51,12 +52,12 @@ class Budget(keras.callbacks.Callback):
         self._epoch_start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
-        self._done += 1
         now = time.perf_counter()
-        self._longest = max(self._longest, now - self._epoch_start)
-        over_time = self.seconds is not None and now - self._start + self._longest > self.seconds
+        self._epoch_times.append(now - self._epoch_start)
+        next_epoch = max(self._epoch_times[1:] or self._epoch_times)
+        over_time = self.seconds is not None and now - self._start + next_epoch > self.seconds
         asked = self.pause_file is not None and self.pause_file.exists()
-        if (self.max_epochs is not None and self._done >= self.max_epochs) or over_time or asked:
+        if (self.max_epochs is not None and len(self._epoch_times) >= self.max_epochs) or over_time or asked:
             self.paused = True
             self.model.stop_training = True
         if asked:

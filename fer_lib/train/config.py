@@ -51,7 +51,7 @@ class TrainConfig:
     # same maths; "baseline": every convolution as Keras computes it. Either resumes the other's state.
     step: Step = "fast"
     max_epochs_per_session: int | None = None  # pause (resumable) after this many epochs
-    time_budget_s: float | None = None  # pause (resumable) once an epoch ends past this
+    time_budget_s: float | None = None  # pause (resumable) before an epoch that would end past this
 
     @classmethod
     def from_dict(cls, values: dict) -> TrainConfig:
