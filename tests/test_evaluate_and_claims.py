@@ -143,6 +143,18 @@ def test_posed_sentence_counts_right_photos_and_names_errors():
     assert "86%" in text and "disgust taken for neutral" in text
 
 
+def test_the_posed_record_says_how_far_the_held_out_training_got_while_it_has_not_finished(tmp_path):
+    from fer_lib.report.pages import posed_values
+
+    summaries = {label: {"n_photos": 4, "n_right": n, "confidence_right": 0.7, "confidence_wrong": 0.4, "errors": []}
+                 for label, n in (("the paper's split", 3), ("the person held out", 2))}
+    paused = training_record(tmp_path, "residual-holdout", epochs_run=22, status="paused")
+    values = posed_values(summaries, "posed", 4, paused)
+    assert values["n_right"] == 3 and values["n_right_heldout"] == "2 of 4" and values["heldout_interim"] == "interim: 22 of 100 epochs"
+    finished = training_record(tmp_path, "residual-holdout", epochs_run=100, status="completed")
+    assert posed_values(summaries, "posed", 4, finished)["heldout_interim"] is None
+
+
 def test_styled_tables_round_every_number_and_show_chosen_columns_as_percentages(tmp_path):
     import re
 
@@ -228,7 +240,7 @@ def test_the_provenance_box_names_each_restart(tmp_path):
     r.restarts = [RestartInfo(epoch=10, reason="state/ missing (a new machine)", weights="models/residual.keras", weights_sha256="ab" * 32,
                               optimizer="fresh", learning_rate=5e-4)]
     box = pages.training_provenance(r)
-    assert r.how_it_stopped.endswith("or elsewhere from a shipped copy of its network; 1 such restart so far)")
+    assert r.how_it_stopped.endswith("(so far it has restarted 1 time from saved weights with a fresh optimizer)")
     assert "residual CNN: restarted" in box and "after epoch 10, from `models/residual.keras`" in box
     assert "state/ missing (a new machine)" in box and "learning rate 0.0005" in box and "not those an uninterrupted run" in box
     r.restarts = r.restarts * 3
@@ -254,6 +266,8 @@ def test_the_weighting_sentence_says_a_recall_that_did_not_move_stayed(tmp_path)
     moved = claims.weighting_sentence(weighted, training_record(tmp_path, "residual-unweighted", accuracy=0.3))
     assert " without weights to " in moved and "% with them" in moved
     assert "Adding the weights changed accuracy by +30.0 pp" in moved and "guessing among the 7 classes scores 14.3%" in moved
+    shorter = claims.weighting_sentence(weighted, training_record(tmp_path, "residual-unweighted", accuracy=0.3, epochs_run=3))
+    assert "Adding the weights" not in shorter and "(weights and budget together) in accuracy by +30.0 pp" in shorter  # no causal claim across budgets
 
 
 def test_the_audit_sentence_reads_right_at_zero_one_and_many():

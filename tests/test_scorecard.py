@@ -68,7 +68,7 @@ def test_reasons_are_specific_to_their_row_and_run(tmp_path):
     assert "8 of the paper's 100 epochs" in why["residual_test_accuracy"] and "paused" in why["residual_test_accuracy"]
     assert "augmented" in why["residual_train_accuracy"] and why["residual_train_accuracy"] != why["residual_test_accuracy"]
     # how a training stopped is said once, in its test accuracy's row; the protocol column gives the status on every row
-    assert {k for k, w in why.items() if "paused at the end of a session" in w} == {"residual_test_accuracy", "basic_test_accuracy"}
+    assert {k for k, w in why.items() if "at the end of a session: an interim result" in w} == {"residual_test_accuracy", "basic_test_accuracy"}
     assert "8 of the paper's 100 epochs, best epoch" in why["residual_happy_recall"]
     assert "Unequal budgets (8 epochs for the residual, 4 for the basic)" in why["residual_gain"]
     assert card.loc["residual_gain", "ours"] == pytest.approx(0.02)
@@ -116,6 +116,7 @@ def test_display_writes_numbers_in_their_units(tmp_path):
     assert shown.loc["Residual CNN parameters", "ours"] == "9,773,111"
     assert shown.loc["Basic CNN, FERGIT test accuracy", "ours"] == ""
     assert shown.loc["Posed photos labelled right", "paper"] == "not counted; some wrong, e.g. disgust taken for neutral"
+    assert shown.loc["Basic CNN, FERGIT training loss", "paper"] == "0.48 (printed 0.48%)"  # the paper's percent sign on a loss, said
 
 
 def test_a_record_that_does_not_match_its_schema_is_an_error_not_a_blank(tmp_path):
@@ -168,7 +169,7 @@ def test_deviations_say_what_the_run_holds_and_what_has_not_run(tmp_path):
     write_record(fold, tmp_path / "training" / "ckplus-fold0" / "run.json")
     table = deviations_table(tmp_path).set_index("what")
     effect = table["measured effect in this run"]
-    assert effect["Class weights"] == "not run yet in this run folder (training residual-unweighted)"
+    assert effect["Class weights"] == "not run yet in this run folder (python -m fer_lib trainings --only residual-unweighted runs it)"
     assert effect["CK+ protocol"] == "the CK+ page reports both (1 of the 10 planned folds run)"
     assert "100 epochs about 10 h" in table.loc["Training budget", "why"]
     assert "residual: 10 of 100 planned epochs (paused: an interim result)" in effect["Training budget"]
@@ -204,7 +205,7 @@ def test_deviations_say_what_the_run_holds_and_what_has_not_run(tmp_path):
     assert table.loc["Seeds", "measured effect in this run"] == (
         "the CK+ random split: 94.0% ± 2.8% (mean ± standard deviation over seeds 0 and 1; lowest 92.0%, highest 96.0%)")
     assert table.loc["Seeds", "ours"].startswith("one run, seed 0; the CK+ random split also at seed 1; the replicate")
-    assert table.loc["Numeric precision", "measured effect in this run"] == "not run yet in this run folder (training ckplus-random-float32)"
+    assert table.loc["Numeric precision", "measured effect in this run"] == "not run yet in this run folder (python -m fer_lib trainings --only ckplus-random-float32 runs it)"
     from fer_lib.report.scorecard import scorecard_reading
 
     assert scorecard_reading([tmp_path]).startswith("One seed ran, but for the CK+ random split: its row gives seed 0's number, and over "

@@ -99,6 +99,17 @@ def test_every_quoted_claim_is_the_papers_own_words():
             assert part.strip().lower() in paper, f"{row.what}: {part!r} is not in the paper"
 
 
+def test_what_the_pages_quote_of_the_papers_curves_is_its_own_words():
+    from fer_lib.paper import PAPER_CURVES
+
+    paper = _paper_text()
+    quotes = [q for curves in PAPER_CURVES.values() for key in ("says", "more_epochs") if (q := curves.get(key))]
+    assert len(quotes) == 3
+    for quote in quotes:
+        for part in re.split(r"\s*\[[^\]]*\]\s*", quote):
+            assert part.strip().lower() in paper, f"{part!r} is not in the paper"
+
+
 NOT_THE_PAPERS = {"the paper's figure n", "challenges in representation learning: facial expression recognition challenge"}  # our own words, a Kaggle title
 
 
@@ -323,6 +334,26 @@ def test_the_posed_claim_gives_the_confidence_when_right_and_when_wrong(tmp_path
     write_record(PageRecord(page="06_posed_images", values=values), tmp_path / "metrics" / "06_posed_images.json")
     row = next(r for r in summary.claim_rows(tmp_path) if r.what == "Posed photos")
     assert row.ours == "3 of 4 right, 74% when right, 90% when wrong" and row.verdict == summary.INCONCLUSIVE
+    # the network trained with the person held out: its count, and how far its training got while it has not finished
+    write_record(PageRecord(page="06_posed_images", values=values | {"n_right_heldout": "2 of 4", "heldout_interim": "interim: 22 of 100 epochs"}),
+                 tmp_path / "metrics" / "06_posed_images.json")
+    row = next(r for r in summary.claim_rows(tmp_path) if r.what == "Posed photos")
+    assert row.ours.endswith("; with the person held out of training (interim: 22 of 100 epochs): 2 of 4 right")
+
+
+def test_the_time_claim_says_how_its_trainings_were_timed(tmp_path):
+    """Measured when all three ran the paper's 100 epochs; the median epoch times 100 when none did; the rule when they mix."""
+    def ours() -> str:
+        return next(r for r in summary.claim_rows(tmp_path) if r.what == "Training time for 100 epochs").ours
+
+    for name in ("residual", "basic", "ckplus-random"):
+        training_record(tmp_path, name, status="completed", epochs_run=100, dataset="ckplus" if name.startswith("ck") else "fergit")
+    assert ours().endswith("; each measured over its 100 epochs)")
+    training_record(tmp_path, "basic", epochs_run=10)
+    assert ours().endswith("; measured where a training ran its 100 epochs, else its median epoch times 100)")
+    for name in ("residual", "ckplus-random"):
+        training_record(tmp_path, name, epochs_run=10, dataset="ckplus" if name.startswith("ck") else "fergit")
+    assert ours().endswith("; each its median epoch times 100)")
 
 
 def test_an_interim_fold_is_not_evidence_for_the_ckplus_claim(tmp_path):

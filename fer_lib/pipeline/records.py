@@ -149,6 +149,15 @@ class TrainingRecord:
         n, batch = (self.data.split_sizes or {}).get("train"), self.config["batch_size"]
         return n // batch * batch if n else None
 
+    @property
+    def images_per_s(self) -> float | None:
+        """Median training images/s over the history's epochs, the first left out (it traces): computed from the
+        history, so records written under an older definition of the stored figure read the same as new ones."""
+        from fer_lib.train.loop import images_per_s
+
+        n = self.images_per_epoch
+        return (images_per_s(self.history, n) if n and self.history else None) or self.training.train_images_per_s
+
     def session_devices(self) -> dict[str, tuple[int, float]]:
         """Each device the training's sessions ran on: (sessions, wall seconds), in order of first use.
         A session without a device of its own (an interrupted one) counts for the record's device."""
@@ -165,9 +174,9 @@ class TrainingRecord:
         t, planned = self.training, self.config["epochs"]
         if t.status == "paused":
             n = len(self.restarts)
-            restarts = f"; {n} such restart{'s' if n != 1 else ''} so far" if n else ""
-            return (f"paused at the end of a session (its epoch cap or time budget), an interim result (it carries on from its saved state "
-                    f"on the machine that trained it, or elsewhere from a shipped copy of its network{restarts})")
+            restarts = f" (so far it has restarted {n} time{'s' if n != 1 else ''} from saved weights with a fresh optimizer)" if n else ""
+            return (f"paused after {t.epochs_run} of its {planned} epochs at the end of a session: an interim result, which a later "
+                    f"session carries on{restarts}")
         if t.status == "diverged":
             last = f" (the last finite running loss {t.last_finite_loss:.3g})" if t.last_finite_loss is not None else ""
             return (f"diverged: its training loss became NaN or infinite in epoch {t.diverged_epoch}{last}; the results use the best of the "

@@ -109,10 +109,12 @@ def weighting_sentence(weighted: TrainingRecord, unweighted: TrainingRecord) -> 
     rare = min(classes, key=support.get)
     common = max(classes, key=support.get)
     head = budget_sentence(weighted, unweighted, "weighted run", "unweighted run")
+    equal = weighted.training.epochs_run == unweighted.training.epochs_run
+    subject = "Adding the weights changed" if equal else "The weighted run differs from the unweighted one (weights and budget together) in"
     return (f"{head} With balanced weights the network reached {w.accuracy:.1%} accuracy and {w.balanced_accuracy:.1%} balanced "
             f"accuracy (the mean of the per-class recalls); without them, {u.accuracy:.1%} and {u.balanced_accuracy:.1%}. "
-            f"Adding the weights changed accuracy by {pp(w.accuracy - u.accuracy)} and balanced accuracy by "
-            f"{pp(w.balanced_accuracy - u.balanced_accuracy)}, and raised recall for {len(up)} of the {len(classes)} classes: "
+            f"{subject} accuracy by {pp(w.accuracy - u.accuracy)} and balanced accuracy by "
+            f"{pp(w.balanced_accuracy - u.balanced_accuracy)}, and recall was higher with them for {len(up)} of the {len(classes)} classes: "
             f"{rare}'s, the rarest class, {_moved(u.per_class[rare]['recall'], w.per_class[rare]['recall'], _WEIGHTS)}, and {common}'s, "
             f"the most common, {_moved(u.per_class[common]['recall'], w.per_class[common]['recall'], _WEIGHTS)}. "
             f"This is one seed: the page does not measure how much these numbers move from seed to seed. " + chance_sentence(w))
@@ -257,7 +259,8 @@ def best_epoch_sentence(r: TrainingRecord, arch: str) -> str:  # arch: a key of 
         return ours + " These curves come from synthetic faces: the paper's curves are not set beside them."
     paper = PAPER_CURVES[arch]
     return (f"The paper reports {share(PAPER[f'{arch}_test_accuracy'])} test, {share(paper['val_accuracy'])} validation and {share(paper['accuracy'])} "
-            f"training accuracy after 100 epochs ({PAPER[f'{arch}_run_time_min']} minutes on a K80 GPU). " + ours)
+            f"training accuracy after 100 epochs ({PAPER[f'{arch}_run_time_min']} minutes on a K80 GPU)"
+            + (f"; its text adds \"{paper['more_epochs']}\", so these numbers may come from a longer run. " if paper.get("more_epochs") else ". ") + ours)
 
 
 def curves_sentence(r: TrainingRecord, arch: str) -> str:

@@ -175,7 +175,7 @@ def training_summary(r: TrainingRecord) -> dict:
         "epochs_planned": r.config["epochs"],
         "status": words.status(r.stop_status),
         "train_minutes": (r.training.train_wall_s or 0) / 60,
-        "images_per_s": r.training.train_images_per_s,
+        "images_per_s": r.images_per_s,
         "n_test": r.test.n if r.test else None,
         "n_predicted_classes": r.test.n_predicted_classes if r.test else None,
     }
@@ -187,7 +187,7 @@ def last_session_images_per_s(r: TrainingRecord) -> float | None:
     from fer_lib.train.loop import images_per_s
 
     if len(r.sessions) < 2 or r.images_per_epoch is None:
-        return r.training.train_images_per_s
+        return r.images_per_s
     return images_per_s([h for h in r.history if h["epoch"] >= r.sessions[-2].epochs_run], r.images_per_epoch)
 
 
@@ -335,14 +335,16 @@ def posed_intro(where: str, n_photos: int, given: bool) -> str:
             "CNN is trained with them held out of training and validation, and labels the same photos.")
 
 
-def posed_values(summaries: dict[str, dict], where: str, n_photos: int) -> dict:
-    """The posed page's record values: the paper-split network's count and confidences, the held-out one's count."""
+def posed_values(summaries: dict[str, dict], where: str, n_photos: int, held_out: TrainingRecord | None = None) -> dict:
+    """The posed page's record values: the paper-split network's count and confidences, the held-out one's count
+    and, when its training (``held_out``) has not finished, how far it got."""
     first = next(iter(summaries.values()), None)
     values = {"n_photos": n_photos, "photos": where, "protocol": f"{n_photos} posed photos from {where}; the network of the paper's split"}
     if first:
         values |= {k: first[k] for k in ("n_right", "confidence_right", "confidence_wrong", "errors")} | {"n_photos": first["n_photos"]}
     held = summaries.get("the person held out")
     values["n_right_heldout"] = f"{held['n_right']} of {held['n_photos']}" if held else None
+    values["heldout_interim"] = f"interim: {held_out.training.epochs_run} of {held_out.config['epochs']} epochs" if held and held_out is not None and held_out.interim else None
     return values
 
 

@@ -52,7 +52,6 @@ def speed_rows(run_dir: str | Path) -> list[dict]:
     left out), the median epoch, and the time of 100 epochs (measured where the training ran
     them, else the median epoch times 100) beside the paper's time for 100 epochs on its GPU."""
     from fer_lib.report.scorecard import device, minutes_for_100, minutes_per_epoch, ran_the_paper_epochs
-    from fer_lib.train.loop import images_per_s
 
     run_dir, rows = Path(run_dir), []
     for name, paper_key in SPEED_TRAININGS.items():
@@ -60,7 +59,7 @@ def speed_rows(run_dir: str | Path) -> list[dict]:
         if t is None or not t.history:
             continue
         epoch_min = minutes_per_epoch(t)
-        speed = images_per_s(t.history, t.images_per_epoch)  # the first epoch (tracing) left out
+        speed = t.images_per_s  # the first epoch (tracing) left out
         rows.append({"training": name, "device": device(t), "images/s": f"{speed:.0f}" if speed else "",
                      "median epoch": f"{epoch_min:.1f} min", "epochs run": f"{t.training.epochs_run}/{t.config['epochs']}",
                      "100 epochs": _duration(minutes_for_100(t)) + ("" if ran_the_paper_epochs(t) else " at that pace"),

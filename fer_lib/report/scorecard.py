@@ -66,6 +66,14 @@ def ran_the_paper_epochs(r: TrainingRecord) -> bool:
 HOW_TIMED = f"measured where a training ran its {PAPER_EPOCHS} epochs, else its median epoch times {PAPER_EPOCHS}"  # minutes_for_100
 
 
+def how_timed(records: list[TrainingRecord]) -> str:
+    """How :func:`minutes_for_100` timed these trainings: the general rule only when they mix both ways."""
+    ran = [ran_the_paper_epochs(r) for r in records]
+    if all(ran):
+        return f"each measured over its {PAPER_EPOCHS} epochs"
+    return f"each its median epoch times {PAPER_EPOCHS}" if not any(ran) else HOW_TIMED
+
+
 def minutes_for_100(r: TrainingRecord) -> float | None:
     """The training minutes of the paper's 100 epochs: measured when the training ran them all,
     else the median epoch times 100."""
@@ -240,12 +248,13 @@ def why(key: str, source, value) -> str:
     if key.startswith("posed"):
         v = source.values
         held = v.get("n_right_heldout")
-        held_text = f"With the person held out of training: {held} right." if held is not None else "The training with the person held out has not run yet."
-        return (f"{v.get('n_photos')} photos of one person; the network trained on the paper's split, which puts the person's "
-                f"48x48 faces among the training faces, as the paper's may have. {held_text}")
+        tag = f" ({v['heldout_interim']})" if v.get("heldout_interim") else ""
+        held_text = f"With the person held out of training{tag}: {held} right." if held is not None else "The training with the person held out has not run yet."
+        return (f"{v.get('n_photos')} photos of one person; the network trained on the paper's split, which may have trained on the person's "
+                f"48x48 faces, as the paper's may have. {held_text}")
     if key == "total_run_time_min":
         note = total_time_note()
-        return (f"Ours: each training's {PAPER_EPOCHS} epochs on {device(source)}, {HOW_TIMED}; the paper's on {PAPER_DEVICE}. "
+        return (f"Ours: each training's {PAPER_EPOCHS} epochs on {device(source)}; the paper's on {PAPER_DEVICE}. "
                 f"The paper's text gives {PAPER['total_run_time_min']} min" + (f"; {note}." if note else "."))
     t: TrainingRecord = source
     for suffix, reason in _TRAINING_REASONS:
@@ -277,7 +286,8 @@ def build_scorecard(run_dirs: list[str | Path]) -> pd.DataFrame:
         if key == "residual_gain" and source is not None:
             proto = _gain_protocol(views)
         elif key == "total_run_time_min" and source is not None:
-            proto = f"the residual and basic CNNs on FERGIT and the residual CNN on CK+'s random split, each at its own pace; {device(source)}"
+            parts = [t for n in (BASIC, RESIDUAL, CK_RANDOM) if (t := views[0].training(n)) is not None]
+            proto = f"the residual and basic CNNs on FERGIT and the residual CNN on CK+'s random split, each at its own pace, {how_timed(parts)}; {device(source)}"
         elif key.startswith("residual_params_"):
             proto = "fer_lib.model.networks.build_model('residual')"
         elif isinstance(source, TrainingRecord):
@@ -431,6 +441,8 @@ def _paper_fmt(value, unit: str) -> str:
         return f"{round(value * 100, 2):+g} pp"
     if unit == "minutes":
         return f"{value:g} min"
+    if unit == "loss":  # the paper prints its losses with a percent sign ("0.48% on the train set"); read as plain cross-entropy
+        return f"{value:g} (printed {value:g}%)"
     return _fmt(value, unit)
 
 
@@ -507,7 +519,7 @@ def compute_table(run_dir: str | Path) -> pd.DataFrame:
             "training": registry.label(t.name), "data": words.dataset(t.params.get("dataset")), "split": words.split(t.data.split_protocol),
             "epochs": f"{t.training.epochs_run}/{t.config['epochs']}", "status": words.status(t.stop_status), "best epoch": t.training.best_epoch,
             "sessions": len(t.sessions), "train min": (t.training.train_wall_s or 0) / 60, "median min/epoch": minutes_per_epoch(t),
-            "median images/s": t.training.train_images_per_s, "device": device(t),
+            "median images/s": t.images_per_s, "device": device(t),
         })
     return pd.DataFrame(rows)
 

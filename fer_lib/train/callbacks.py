@@ -169,7 +169,7 @@ class RefreshBatchNorm(keras.callbacks.Callback):
     sample of training faces with dropout off (:func:`fer_lib.train.batchnorm.refresh_batchnorm`),
     so that validation, the best-epoch checkpoint, ReduceLROnPlateau and EarlyStopping
     judge the network as it will be used. Training steps never read the moving
-    statistics, so the weights' trajectory is unchanged."""
+    statistics, but the schedule and early stopping follow the validation they change."""
 
     def __init__(self, net: keras.Model, sample: np.ndarray, batch_size: int = 256):
         super().__init__()
