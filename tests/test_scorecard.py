@@ -119,6 +119,20 @@ def test_display_writes_numbers_in_their_units(tmp_path):
     assert shown.loc["Basic CNN, FERGIT training loss", "paper"] == "0.48 (printed 0.48%)"  # the paper's percent sign on a loss, said
 
 
+def test_the_posed_rows_say_how_many_photos_and_how_far_the_held_out_training_got(tmp_path):
+    from fer_lib.pipeline.records import PageRecord
+
+    training_record(tmp_path, "residual", accuracy=0.6, status="completed", epochs_run=100)
+    values = {"n_photos": 4, "photos": "posed", "n_right": 3, "confidence_right": 0.74, "confidence_wrong": 0.9,
+              "n_right_heldout": "2 of 4", "heldout_interim": "interim: 22 of 100 epochs"}
+    write_record(PageRecord(page="06_posed_images", values=values), tmp_path / "metrics" / "06_posed_images.json")
+    card = _card(tmp_path)
+    shown = display_table(build_scorecard([tmp_path])).set_index("what")
+    assert shown.filter(like="when right", axis=0)["ours"].item() == "74% (mean over the 3 photos labelled right)"
+    assert shown.filter(like="when wrong", axis=0)["ours"].item() == "90% (mean over the 1 photo labelled wrong)"
+    assert card.loc["posed_right", "why they differ"].endswith("With the person held out of training (interim: 22 of 100 epochs): 2 of 4 right.")
+
+
 def test_a_record_that_does_not_match_its_schema_is_an_error_not_a_blank(tmp_path):
     training_record(tmp_path, "residual")
     path = tmp_path / "training" / "residual" / "run.json"

@@ -318,6 +318,10 @@ def _ours_text(key: str, ours: float, source, view: RunView) -> str | None:
     and McNemar's p for the residual-minus-basic gap, F1 as both averages, the posed photos as "k of n"."""
     if key == "posed_right":
         return f"{ours:.0f} of {source.value('n_photos')}"
+    if key in ("posed_confidence", "posed_wrong_confidence"):  # a mean over a handful of photos, set beside the paper's one example
+        right, n = int(source.value("n_right")), int(source.value("n_photos"))
+        k = right if key == "posed_confidence" else n - right
+        return f"{ours:.0%} (mean over the {k} photo{'s' if k != 1 else ''} labelled {'right' if key == 'posed_confidence' else 'wrong'})"
     if key == "residual_gain":
         return paired.gain_text(paired.gain_interval(view.run_dir, view.training(RESIDUAL), view.training(BASIC)))
     if not isinstance(source, TrainingRecord):
