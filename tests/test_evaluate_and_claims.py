@@ -150,9 +150,9 @@ def test_the_posed_record_says_how_far_the_held_out_training_got_while_it_has_no
                  for label, n in (("the paper's split", 3), ("the person held out", 2))}
     paused = training_record(tmp_path, "residual-holdout", epochs_run=22, status="paused")
     values = posed_values(summaries, "posed", 4, paused)
-    assert values["n_right"] == 3 and values["n_right_heldout"] == "2 of 4" and values["heldout_interim"] == "interim: 22 of 100 epochs"
+    assert values["n_right"] == 3 and values["n_right_heldout"] == "2 of 4" and values["heldout_epochs"] == [22, 100]
     finished = training_record(tmp_path, "residual-holdout", epochs_run=100, status="completed")
-    assert posed_values(summaries, "posed", 4, finished)["heldout_interim"] is None
+    assert posed_values(summaries, "posed", 4, finished)["heldout_epochs"] is None
 
 
 def test_styled_tables_round_every_number_and_show_chosen_columns_as_percentages(tmp_path):
@@ -191,7 +191,9 @@ def test_synthetic_curves_are_not_set_beside_the_papers(tmp_path):
     """On synthetic faces the curve and best-epoch sentences say what ours did and quote none of the paper's numbers."""
     real = training_record(tmp_path, "residual", epochs_run=12)
     text = claims.best_epoch_sentence(real, "residual")
-    assert text.startswith("The paper reports 75% test, 74% validation and 86% training accuracy after 100 epochs (48 minutes on a K80 GPU).")
+    assert text.startswith("The paper reports 75% test, 74% validation and 86% training accuracy, with curves over 100 epochs (Figure 7; 48 minutes on a K80 GPU).")
+    basic = claims.best_epoch_sentence(training_record(tmp_path, "basic", epochs_run=12), "basic")  # the paper says more epochs did not help it
+    assert '(Figure 6; 44 minutes on a K80 GPU); its text also says "We increased the number of epochs' in basic and "may come from more than 100 epochs" in basic
     assert "Ours is the network of epoch 12 of the 12 it ran: in training it scored 55.5% on the validation faces and 61.0%" in text
     assert "Evaluated again" in text  # the fixture's re-evaluation (60.0%) is not the history's 55.5%
     real.val = real.test.__class__(**{**real.test.__dict__, "accuracy": 0.555})
@@ -240,7 +242,7 @@ def test_the_provenance_box_names_each_restart(tmp_path):
     r.restarts = [RestartInfo(epoch=10, reason="state/ missing (a new machine)", weights="models/residual.keras", weights_sha256="ab" * 32,
                               optimizer="fresh", learning_rate=5e-4)]
     box = pages.training_provenance(r)
-    assert r.how_it_stopped.endswith("(so far it has restarted 1 time from saved weights with a fresh optimizer)")
+    assert r.how_it_stopped.endswith("(an interim result that a later session continues; restarted once from saved weights)")
     assert "residual CNN: restarted" in box and "after epoch 10, from `models/residual.keras`" in box
     assert "state/ missing (a new machine)" in box and "learning rate 0.0005" in box and "not those an uninterrupted run" in box
     r.restarts = r.restarts * 3
@@ -251,7 +253,7 @@ def test_the_provenance_box_names_each_restart(tmp_path):
 def test_ck_plus_numbers_sit_beside_the_papers_only_on_real_faces(tmp_path):
     real = training_record(tmp_path, "ckplus-random", accuracy=0.9, dataset="ckplus")
     sentence, rows = claims.ck_peers(real)
-    assert rows["ours, random split (this run; 95% CI 82.6% to 94.5% over 100 test faces)"] == 0.9 and rows["Bah & Xue (2022), split not stated"] == 0.97 and "beside our" in sentence
+    assert rows["ours, random split (this run; 95% CI 82.6-94.5%, 100 test faces)"] == 0.9 and rows["Bah & Xue (2022), split not stated"] == 0.97 and "beside our" in sentence
     assert claims.paper_reports(real, "ckplus_test_accuracy") == "The paper reports 97%."
     fake = training_record(tmp_path, "ckplus-random", accuracy=0.9, dataset="synthetic-ckplus", synthetic=True)
     sentence, rows = claims.ck_peers(fake)
@@ -267,7 +269,9 @@ def test_the_weighting_sentence_says_a_recall_that_did_not_move_stayed(tmp_path)
     assert " without weights to " in moved and "% with them" in moved
     assert "Adding the weights changed accuracy by +30.0 pp" in moved and "guessing among the 7 classes scores 14.3%" in moved
     shorter = claims.weighting_sentence(weighted, training_record(tmp_path, "residual-unweighted", accuracy=0.3, epochs_run=3))
-    assert "Adding the weights" not in shorter and "(weights and budget together) in accuracy by +30.0 pp" in shorter  # no causal claim across budgets
+    assert "Adding the weights" not in shorter and "Weights and budget together changed accuracy by +30.0 pp" in shorter  # no causal claim across budgets
+    reseeded = training_record(tmp_path, "residual-unweighted", accuracy=0.3, seed=1)
+    assert "Weights and budget together changed" in claims.weighting_sentence(weighted, reseeded)  # equal epochs, another seed
 
 
 def test_the_audit_sentence_reads_right_at_zero_one_and_many():

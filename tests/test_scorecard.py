@@ -65,10 +65,10 @@ def test_reasons_are_specific_to_their_row_and_run(tmp_path):
     training_record(tmp_path, "basic", accuracy=0.60, epochs_run=4)
     card = _card(tmp_path)
     why = card["why they differ"]
-    assert "8 of the paper's 100 epochs" in why["residual_test_accuracy"] and "paused" in why["residual_test_accuracy"]
+    assert why["residual_test_accuracy"].startswith("Paused after 8 of 100 epochs (an interim result that a later session continues), best epoch 8;")
     assert "augmented" in why["residual_train_accuracy"] and why["residual_train_accuracy"] != why["residual_test_accuracy"]
     # how a training stopped is said once, in its test accuracy's row; the protocol column gives the status on every row
-    assert {k for k, w in why.items() if "at the end of a session: an interim result" in w} == {"residual_test_accuracy", "basic_test_accuracy"}
+    assert {k for k, w in why.items() if "an interim result that a later session continues" in w} == {"residual_test_accuracy", "basic_test_accuracy"}
     assert "8 of the paper's 100 epochs, best epoch" in why["residual_happy_recall"]
     assert "Unequal budgets (8 epochs for the residual, 4 for the basic)" in why["residual_gain"]
     assert card.loc["residual_gain", "ours"] == pytest.approx(0.02)
@@ -124,13 +124,26 @@ def test_the_posed_rows_say_how_many_photos_and_how_far_the_held_out_training_go
 
     training_record(tmp_path, "residual", accuracy=0.6, status="completed", epochs_run=100)
     values = {"n_photos": 4, "photos": "posed", "n_right": 3, "confidence_right": 0.74, "confidence_wrong": 0.9,
-              "n_right_heldout": "2 of 4", "heldout_interim": "interim: 22 of 100 epochs"}
+              "n_right_heldout": "2 of 4", "heldout_epochs": [22, 100], "errors": [{"posed": "sad", "predicted": "neutral", "probability": 0.9}]}
     write_record(PageRecord(page="06_posed_images", values=values), tmp_path / "metrics" / "06_posed_images.json")
     card = _card(tmp_path)
     shown = display_table(build_scorecard([tmp_path])).set_index("what")
     assert shown.filter(like="when right", axis=0)["ours"].item() == "74% (mean over the 3 photos labelled right)"
     assert shown.filter(like="when wrong", axis=0)["ours"].item() == "90% (mean over the 1 photo labelled wrong)"
     assert card.loc["posed_right", "why they differ"].endswith("With the person held out of training (interim: 22 of 100 epochs): 2 of 4 right.")
+    no_face = {"posed": "fear", "predicted": None, "probability": None}  # wrong, but with no probability to average
+    write_record(PageRecord(page="06_posed_images", values=values | {"n_right": 2, "errors": [no_face, {"posed": "sad", "predicted": "neutral", "probability": 0.9}]}),
+                 tmp_path / "metrics" / "06_posed_images.json")
+    shown = display_table(build_scorecard([tmp_path])).set_index("what")
+    assert shown.filter(like="when wrong", axis=0)["ours"].item() == "90% (mean over the 1 photo labelled wrong)"
+
+
+def test_the_total_time_says_how_its_parts_were_timed(tmp_path):
+    for name in ("residual", "basic", "ckplus-random"):
+        training_record(tmp_path, name, status="completed", epochs_run=100, dataset="ckplus" if name.startswith("ck") else "fergit")
+    assert "each at its own pace (measured over their 100 epochs)" in _card(tmp_path).loc["total_run_time_min", "our protocol"]
+    training_record(tmp_path, "basic", epochs_run=10)
+    assert "(measured where a training ran its 100 epochs, else its median epoch times 100)" in _card(tmp_path).loc["total_run_time_min", "our protocol"]
 
 
 def test_a_record_that_does_not_match_its_schema_is_an_error_not_a_blank(tmp_path):
@@ -183,7 +196,8 @@ def test_deviations_say_what_the_run_holds_and_what_has_not_run(tmp_path):
     write_record(fold, tmp_path / "training" / "ckplus-fold0" / "run.json")
     table = deviations_table(tmp_path).set_index("what")
     effect = table["measured effect in this run"]
-    assert effect["Class weights"] == "not run yet in this run folder (python -m fer_lib trainings --only residual-unweighted runs it)"
+    assert effect["Class weights"].startswith("not run yet in this run folder (.venv/bin/python -m fer_lib trainings --profile ")
+    assert effect["Class weights"].endswith(f" --out {tmp_path} --only residual-unweighted runs it)")  # the run's own folder: the command trains it there
     assert effect["CK+ protocol"] == "the CK+ page reports both (1 of the 10 planned folds run)"
     assert "100 epochs about 10 h" in table.loc["Training budget", "why"]
     assert "residual: 10 of 100 planned epochs (paused: an interim result)" in effect["Training budget"]
@@ -219,7 +233,7 @@ def test_deviations_say_what_the_run_holds_and_what_has_not_run(tmp_path):
     assert table.loc["Seeds", "measured effect in this run"] == (
         "the CK+ random split: 94.0% ± 2.8% (mean ± standard deviation over seeds 0 and 1; lowest 92.0%, highest 96.0%)")
     assert table.loc["Seeds", "ours"].startswith("one run, seed 0; the CK+ random split also at seed 1; the replicate")
-    assert table.loc["Numeric precision", "measured effect in this run"] == "not run yet in this run folder (python -m fer_lib trainings --only ckplus-random-float32 runs it)"
+    assert table.loc["Numeric precision", "measured effect in this run"].endswith(f"--out {tmp_path} --only ckplus-random-float32 runs it)")
     from fer_lib.report.scorecard import scorecard_reading
 
     assert scorecard_reading([tmp_path]).startswith("One seed ran, but for the CK+ random split: its row gives seed 0's number, and over "

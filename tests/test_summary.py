@@ -335,7 +335,7 @@ def test_the_posed_claim_gives_the_confidence_when_right_and_when_wrong(tmp_path
     row = next(r for r in summary.claim_rows(tmp_path) if r.what == "Posed photos")
     assert row.ours == "3 of 4 right, 74% when right, 90% when wrong" and row.verdict == summary.INCONCLUSIVE
     # the network trained with the person held out: its count, and how far its training got while it has not finished
-    write_record(PageRecord(page="06_posed_images", values=values | {"n_right_heldout": "2 of 4", "heldout_interim": "interim: 22 of 100 epochs"}),
+    write_record(PageRecord(page="06_posed_images", values=values | {"n_right_heldout": "2 of 4", "heldout_epochs": [22, 100]}),
                  tmp_path / "metrics" / "06_posed_images.json")
     row = next(r for r in summary.claim_rows(tmp_path) if r.what == "Posed photos")
     assert row.ours.endswith("; with the person held out of training (interim: 22 of 100 epochs): 2 of 4 right")
@@ -348,12 +348,12 @@ def test_the_time_claim_says_how_its_trainings_were_timed(tmp_path):
 
     for name in ("residual", "basic", "ckplus-random"):
         training_record(tmp_path, name, status="completed", epochs_run=100, dataset="ckplus" if name.startswith("ck") else "fergit")
-    assert ours().endswith("; each measured over its 100 epochs)")
+    assert ours().endswith("; measured over their 100 epochs)")
     training_record(tmp_path, "basic", epochs_run=10)
     assert ours().endswith("; measured where a training ran its 100 epochs, else its median epoch times 100)")
     for name in ("residual", "ckplus-random"):
         training_record(tmp_path, name, epochs_run=10, dataset="ckplus" if name.startswith("ck") else "fergit")
-    assert ours().endswith("; each its median epoch times 100)")
+    assert ours().endswith("; their median epoch times 100)")
 
 
 def test_an_interim_fold_is_not_evidence_for_the_ckplus_claim(tmp_path):

@@ -272,8 +272,8 @@ def test_how_a_training_stopped_reads_its_epochs(tmp_path):
     assert full.how_it_stopped == "ran all 100 planned epochs" and full.stop_status == "completed"
     assert early.how_it_stopped == "stopped by EarlyStopping after 62 of 100 planned epochs" and early.stop_status == "early_stopped"
     paused = training_record(tmp_path, "c", status="paused", epochs_run=10)
-    assert paused.how_it_stopped == "paused after 10 of its 100 epochs at the end of a session: an interim result, which a later session carries on"
+    assert paused.how_it_stopped == "paused after 10 of 100 epochs (an interim result that a later session continues)"
     from fer_lib.pipeline.records import RestartInfo
 
     paused.restarts = [RestartInfo(4, "state/ missing", "models/c.keras", "00" * 32, "fresh", 1e-3)]
-    assert paused.how_it_stopped.endswith("carries on (so far it has restarted 1 time from saved weights with a fresh optimizer)")
+    assert paused.how_it_stopped.endswith("continues; restarted once from saved weights)")

@@ -74,6 +74,8 @@ def test_a_speed_said_of_the_last_session_is_the_last_sessions(tmp_path):
     r.sessions = r.sessions[1:]  # one session: the whole history's median, not the figure stored under an older definition
     r.training.train_images_per_s = 9.0
     assert last_session_images_per_s(r) == pytest.approx(12.0) == r.images_per_s and "at 12 images/s." in run_sentence(r, "The residual CNN")
+    r.history = []  # no epochs to time: the stored figure is all there is
+    assert r.images_per_s == 9.0
 
 
 def test_command_options_survive_markdown_typography():

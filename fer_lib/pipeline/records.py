@@ -27,6 +27,8 @@ from typing import Any, TypeVar
 
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
+from fer_lib.train.throughput import images_per_s
+
 SCHEMA_VERSION = 2
 
 
@@ -153,8 +155,6 @@ class TrainingRecord:
     def images_per_s(self) -> float | None:
         """Median training images/s over the history's epochs, the first left out (it traces): computed from the
         history, so records written under an older definition of the stored figure read the same as new ones."""
-        from fer_lib.train.loop import images_per_s
-
         n = self.images_per_epoch
         return (images_per_s(self.history, n) if n and self.history else None) or self.training.train_images_per_s
 
@@ -174,9 +174,8 @@ class TrainingRecord:
         t, planned = self.training, self.config["epochs"]
         if t.status == "paused":
             n = len(self.restarts)
-            restarts = f" (so far it has restarted {n} time{'s' if n != 1 else ''} from saved weights with a fresh optimizer)" if n else ""
-            return (f"paused after {t.epochs_run} of its {planned} epochs at the end of a session: an interim result, which a later "
-                    f"session carries on{restarts}")
+            restarts = f"; restarted {'once' if n == 1 else f'{n} times'} from saved weights" if n else ""
+            return f"paused after {t.epochs_run} of {planned} epochs (an interim result that a later session continues{restarts})"
         if t.status == "diverged":
             last = f" (the last finite running loss {t.last_finite_loss:.3g})" if t.last_finite_loss is not None else ""
             return (f"diverged: its training loss became NaN or infinite in epoch {t.diverged_epoch}{last}; the results use the best of the "

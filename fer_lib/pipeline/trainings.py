@@ -134,9 +134,8 @@ def shown(name: Name, params: dict, run_dir: str | Path, **kwargs) -> TrainingRe
     return run(name, params, run_dir, **kwargs)
 
 
-def not_run_markdown(*names: Name, run_dir: str | Path | None = None) -> str:
-    """What a page says in place of trainings the run folder does not hold yet, and the
-    command that trains them (its profile and run folder when the notebook runner gave them)."""
+def train_command(*names: Name, run_dir: str | Path | None = None) -> str:
+    """The command that trains ``names`` into the run folder (its profile and folder when the notebook runner gave them)."""
     import os
 
     from fer_lib.settings import PROFILE_NAME_ENV
@@ -144,10 +143,14 @@ def not_run_markdown(*names: Name, run_dir: str | Path | None = None) -> str:
 
     profile = os.environ.get(PROFILE_NAME_ENV) or "PROFILE"
     out = shown_path(run_dir) if run_dir is not None else "RUN"
-    names = tuple(_name(n) for n in names)
-    listed = "; ".join(registry.title(n) for n in names)
-    return (f"*Not run in this run folder yet*: {listed}. `.venv/bin/python -m fer_lib trainings --profile {profile} --out {out} --only "
-            f"{' '.join(names)}` trains {'it' if len(names) == 1 else 'them'}; then run this page again.")
+    return f".venv/bin/python -m fer_lib trainings --profile {profile} --out {out} --only {' '.join(_name(n) for n in names)}"
+
+
+def not_run_markdown(*names: Name, run_dir: str | Path | None = None) -> str:
+    """What a page says in place of trainings the run folder does not hold yet, and the command that trains them."""
+    listed = "; ".join(registry.title(_name(n)) for n in names)
+    return (f"*Not run in this run folder yet*: {listed}. `{train_command(*names, run_dir=run_dir)}` trains "
+            f"{'it' if len(names) == 1 else 'them'}; then run this page again.")
 
 
 RESERVE_S = 60  # of a time budget, kept for loading, evaluating and exporting a training around its epochs

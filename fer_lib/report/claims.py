@@ -12,7 +12,7 @@ import numpy as np
 from fer_lib.paper import PAPER, PAPER_CURVES, PAPER_POSED_ERROR, PEERS_CKPLUS
 from fer_lib.pipeline.records import TrainingRecord
 from fer_lib.report import words
-from fer_lib.report.stats import accuracy_interval, ci_text
+from fer_lib.report.stats import accuracy_interval, ci_range, ci_text
 
 PAPER_CURVES_EPOCHS = 100  # the paper's curves run to epoch 100 (Figures 6-7)
 
@@ -109,12 +109,13 @@ def weighting_sentence(weighted: TrainingRecord, unweighted: TrainingRecord) -> 
     rare = min(classes, key=support.get)
     common = max(classes, key=support.get)
     head = budget_sentence(weighted, unweighted, "weighted run", "unweighted run")
-    equal = weighted.training.epochs_run == unweighted.training.epochs_run
-    subject = "Adding the weights changed" if equal else "The weighted run differs from the unweighted one (weights and budget together) in"
+    equal = (weighted.training.epochs_run == unweighted.training.epochs_run and weighted.config["seed"] == unweighted.config["seed"]
+             and weighted.data.split_sha256 == unweighted.data.split_sha256)  # as budget_sentence judges it
+    subject = "Adding the weights changed" if equal else "Weights and budget together changed"
     return (f"{head} With balanced weights the network reached {w.accuracy:.1%} accuracy and {w.balanced_accuracy:.1%} balanced "
             f"accuracy (the mean of the per-class recalls); without them, {u.accuracy:.1%} and {u.balanced_accuracy:.1%}. "
             f"{subject} accuracy by {pp(w.accuracy - u.accuracy)} and balanced accuracy by "
-            f"{pp(w.balanced_accuracy - u.balanced_accuracy)}, and recall was higher with them for {len(up)} of the {len(classes)} classes: "
+            f"{pp(w.balanced_accuracy - u.balanced_accuracy)}, and recall was higher in the weighted run for {len(up)} of the {len(classes)} classes: "
             f"{rare}'s, the rarest class, {_moved(u.per_class[rare]['recall'], w.per_class[rare]['recall'], _WEIGHTS)}, and {common}'s, "
             f"the most common, {_moved(u.per_class[common]['recall'], w.per_class[common]['recall'], _WEIGHTS)}. "
             f"This is one seed: the page does not measure how much these numbers move from seed to seed. " + chance_sentence(w))
@@ -258,9 +259,11 @@ def best_epoch_sentence(r: TrainingRecord, arch: str) -> str:  # arch: a key of 
     if r.data.synthetic:
         return ours + " These curves come from synthetic faces: the paper's curves are not set beside them."
     paper = PAPER_CURVES[arch]
+    figure = paper["where"].split(", ")[-1]
     return (f"The paper reports {share(PAPER[f'{arch}_test_accuracy'])} test, {share(paper['val_accuracy'])} validation and {share(paper['accuracy'])} "
-            f"training accuracy after 100 epochs ({PAPER[f'{arch}_run_time_min']} minutes on a K80 GPU)"
-            + (f"; its text adds \"{paper['more_epochs']}\", so these numbers may come from a longer run. " if paper.get("more_epochs") else ". ") + ours)
+            f"training accuracy, with curves over 100 epochs ({figure}; {PAPER[f'{arch}_run_time_min']} minutes on a K80 GPU)"
+            + (f"; its text also says \"{paper['more_epochs']}\", so these numbers may come from more than 100 epochs. " if paper.get("more_epochs") else ". ")
+            + ours)
 
 
 def curves_sentence(r: TrainingRecord, arch: str) -> str:
@@ -303,5 +306,5 @@ def ck_peers(random_run: TrainingRecord) -> tuple[str, dict[str, float]]:
     if random_run.data.synthetic:
         return why + "; this run's CK+-like faces are synthetic, so its number is not set among them.", rows
     lo, hi = accuracy_interval(random_run.test.accuracy, random_run.test.n)  # the peers publish none: ours carries the uncertainty
-    ours = f"ours, random split (this run; 95% CI {lo:.1%} to {hi:.1%} over {random_run.test.n:,} test faces)"
+    ours = f"ours, random split (this run; 95% CI {ci_range(lo, hi)}, {random_run.test.n:,} test faces)"
     return why + ", so they are set beside our random-split number only.", {ours: random_run.test.accuracy} | rows

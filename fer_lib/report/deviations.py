@@ -32,7 +32,7 @@ def _ablation(run_dir: Path, base: str, other: str, describe) -> str:
     """The effect of one change on CK+'s random split: the base training against the one that differs only by it."""
     a, b = _ckplus(run_dir, base), _ckplus(run_dir, other)
     if a is not None and b is None:
-        return _not_run(other)
+        return _not_run(run_dir, other)
     if a is None or b is None:
         return NOT_MEASURED
     return f"{describe(a, b)} {baselines_sentence({'these test faces': a.test})}"
@@ -68,11 +68,13 @@ def budget_effect(run_dir: Path) -> str:
 
 def _held(run_dir: Path, name: str, says: str) -> str:
     """What a page shows with training ``name``, or that it has not run yet."""
-    return says if read_training(run_dir, name) is not None else _not_run(name)
+    return says if read_training(run_dir, name) is not None else _not_run(run_dir, name)
 
 
-def _not_run(name: str) -> str:
-    return f"not run yet in this run folder (python -m fer_lib trainings --only {name} runs it)"
+def _not_run(run_dir: Path, name: str) -> str:
+    from fer_lib.pipeline.trainings import train_command
+
+    return f"not run yet in this run folder ({train_command(name, run_dir=run_dir)} runs it)"
 
 
 def _folds(run_dir: Path) -> str:

@@ -116,7 +116,7 @@ def restarts_text(restarts: list) -> str:
 def labelled(label: str, r: TrainingRecord | None) -> str:
     """``label``, with ``(interim: 28 of 100 epochs)`` when training ``r`` has not finished: for legends,
     table columns and sentences that set it beside finished ones."""
-    return f"{label} (interim: {r.training.epochs_run} of {r.config['epochs']} epochs)" if r is not None and r.interim else label
+    return f"{label} ({words.interim(r.training.epochs_run, r.config['epochs'])})" if r is not None and r.interim else label
 
 
 def options_as_code(text: str) -> str:
@@ -184,7 +184,7 @@ def training_summary(r: TrainingRecord) -> dict:
 def last_session_images_per_s(r: TrainingRecord) -> float | None:
     """The median training images/s of the last session's epochs, from the history (the record's own figure
     is the median over every session's epochs, whatever device or load each had)."""
-    from fer_lib.train.loop import images_per_s
+    from fer_lib.train.throughput import images_per_s
 
     if len(r.sessions) < 2 or r.images_per_epoch is None:
         return r.images_per_s
@@ -337,14 +337,15 @@ def posed_intro(where: str, n_photos: int, given: bool) -> str:
 
 def posed_values(summaries: dict[str, dict], where: str, n_photos: int, held_out: TrainingRecord | None = None) -> dict:
     """The posed page's record values: the paper-split network's count and confidences, the held-out one's count
-    and, when its training (``held_out``) has not finished, how far it got."""
+    and, when its training (``held_out``) has not finished, how far it got (epochs run and planned)."""
     first = next(iter(summaries.values()), None)
     values = {"n_photos": n_photos, "photos": where, "protocol": f"{n_photos} posed photos from {where}; the network of the paper's split"}
     if first:
         values |= {k: first[k] for k in ("n_right", "confidence_right", "confidence_wrong", "errors")} | {"n_photos": first["n_photos"]}
     held = summaries.get("the person held out")
     values["n_right_heldout"] = f"{held['n_right']} of {held['n_photos']}" if held else None
-    values["heldout_interim"] = f"interim: {held_out.training.epochs_run} of {held_out.config['epochs']} epochs" if held and held_out is not None and held_out.interim else None
+    interim = held and held_out is not None and held_out.interim
+    values["heldout_epochs"] = [held_out.training.epochs_run, held_out.config["epochs"]] if interim else None  # run, planned
     return values
 
 

@@ -68,10 +68,12 @@ HOW_TIMED = f"measured where a training ran its {PAPER_EPOCHS} epochs, else its 
 
 def how_timed(records: list[TrainingRecord]) -> str:
     """How :func:`minutes_for_100` timed these trainings: the general rule only when they mix both ways."""
+    if not records:
+        raise ValueError("how_timed needs at least one training")
     ran = [ran_the_paper_epochs(r) for r in records]
     if all(ran):
-        return f"each measured over its {PAPER_EPOCHS} epochs"
-    return f"each its median epoch times {PAPER_EPOCHS}" if not any(ran) else HOW_TIMED
+        return f"measured over their {PAPER_EPOCHS} epochs"
+    return f"their median epoch times {PAPER_EPOCHS}" if not any(ran) else HOW_TIMED
 
 
 def minutes_for_100(r: TrainingRecord) -> float | None:
@@ -101,11 +103,15 @@ def _gain(v: RunView):
     return res.test.accuracy - basic.test.accuracy, res
 
 
+TOTAL_PARTS = (BASIC, RESIDUAL, CK_RANDOM)  # the trainings the paper's total time covers
+
+
 def _total(v: RunView):
-    parts = [v.training(n) for n in (BASIC, RESIDUAL, CK_RANDOM)]
-    if any(p is None for p in parts):
+    parts = [v.training(n) for n in TOTAL_PARTS]
+    minutes = [minutes_for_100(p) for p in parts if p is not None]
+    if len(minutes) < len(parts) or None in minutes:  # a part missing or untimed: no total
         return None
-    return sum(minutes_for_100(p) or 0 for p in parts), parts[1]
+    return sum(minutes), parts[1]
 
 
 def _posed(key: str) -> Callable:
@@ -175,8 +181,10 @@ def protocol(t: TrainingRecord) -> str:
 def budget(t: TrainingRecord, full: bool = False) -> str:
     """Epochs run of the paper's, and the best epoch; ``full`` adds how the training stopped, said once per training
     (its test accuracy's row): the protocol column beside every row already gives its status."""
-    stopped = f" ({t.how_it_stopped})" if full else ""
-    return f"{t.training.epochs_run} of the paper's {PAPER_EPOCHS} epochs{stopped}, best epoch {t.training.best_epoch}"
+    if full:  # how it stopped gives the epochs run
+        stopped = t.how_it_stopped
+        return f"{stopped[0].upper()}{stopped[1:]}, best epoch {t.training.best_epoch}"
+    return f"{t.training.epochs_run} of the paper's {PAPER_EPOCHS} epochs, best epoch {t.training.best_epoch}"
 
 
 def _class_share(t: TrainingRecord, cls: str) -> float:
@@ -248,10 +256,10 @@ def why(key: str, source, value) -> str:
     if key.startswith("posed"):
         v = source.values
         held = v.get("n_right_heldout")
-        tag = f" ({v['heldout_interim']})" if v.get("heldout_interim") else ""
+        tag = f" ({words.interim(*v['heldout_epochs'])})" if v.get("heldout_epochs") else ""
         held_text = f"With the person held out of training{tag}: {held} right." if held is not None else "The training with the person held out has not run yet."
-        return (f"{v.get('n_photos')} photos of one person; the network trained on the paper's split, which may have trained on the person's "
-                f"48x48 faces, as the paper's may have. {held_text}")
+        return (f"{v.get('n_photos')} photos of one person; the network trained on the paper's split, whose training faces may include the "
+                f"person's 48x48 faces, as the paper's may have. {held_text}")
     if key == "total_run_time_min":
         note = total_time_note()
         return (f"Ours: each training's {PAPER_EPOCHS} epochs on {device(source)}; the paper's on {PAPER_DEVICE}. "
@@ -286,8 +294,9 @@ def build_scorecard(run_dirs: list[str | Path]) -> pd.DataFrame:
         if key == "residual_gain" and source is not None:
             proto = _gain_protocol(views)
         elif key == "total_run_time_min" and source is not None:
-            parts = [t for n in (BASIC, RESIDUAL, CK_RANDOM) if (t := views[0].training(n)) is not None]
-            proto = f"the residual and basic CNNs on FERGIT and the residual CNN on CK+'s random split, each at its own pace, {how_timed(parts)}; {device(source)}"
+            view = next(v for v in views if v.training(RESIDUAL) is source)  # the folder the total came from
+            proto = (f"the residual and basic CNNs on FERGIT and the residual CNN on CK+'s random split, each at its own pace "
+                     f"({how_timed([view.training(n) for n in TOTAL_PARTS])}); {device(source)}")
         elif key.startswith("residual_params_"):
             proto = "fer_lib.model.networks.build_model('residual')"
         elif isinstance(source, TrainingRecord):
@@ -319,8 +328,8 @@ def _ours_text(key: str, ours: float, source, view: RunView) -> str | None:
     if key == "posed_right":
         return f"{ours:.0f} of {source.value('n_photos')}"
     if key in ("posed_confidence", "posed_wrong_confidence"):  # a mean over a handful of photos, set beside the paper's one example
-        right, n = int(source.value("n_right")), int(source.value("n_photos"))
-        k = right if key == "posed_confidence" else n - right
+        scored_wrong = [e for e in source.values.get("errors") or [] if e.get("probability") is not None]  # a photo without a face has none
+        k = int(source.value("n_right")) if key == "posed_confidence" else len(scored_wrong)
         return f"{ours:.0%} (mean over the {k} photo{'s' if k != 1 else ''} labelled {'right' if key == 'posed_confidence' else 'wrong'})"
     if key == "residual_gain":
         return paired.gain_text(paired.gain_interval(view.run_dir, view.training(RESIDUAL), view.training(BASIC)))

@@ -61,7 +61,7 @@ def _interim(t: TrainingRecord) -> str:
         return f"diverged in epoch {t.training.diverged_epoch}"
     if t.finished:
         return f"planned for {t.config['epochs']} epochs, short of the paper's {PAPER_EPOCHS}"
-    return f"interim: {t.training.epochs_run} of {t.config['epochs']} epochs run"
+    return f"{words.interim(t.training.epochs_run, t.config['epochs'])} run"
 
 
 def _missing(*names: str) -> str:
@@ -292,7 +292,7 @@ def _posed_claim(run_dir: Path) -> ClaimRow:
     if synthetic:
         return ClaimRow(ours=ours, verdict=NOT_TESTED, why="synthetic faces and generated scenes: not comparable with the paper", **base)
     if (held := page.values.get("n_right_heldout")) is not None:
-        tag = f" ({page.values['heldout_interim']})" if page.values.get("heldout_interim") else ""
+        tag = f" ({words.interim(*page.values['heldout_epochs'])})" if page.values.get("heldout_epochs") else ""
         ours += f"; with the person held out of training{tag}: {held} right"
     return ClaimRow(ours=ours, verdict=INCONCLUSIVE, why="other photos than the paper's (the paper's are not published), of a person whose faces "
                     "the paper-split network may have trained on", **base)

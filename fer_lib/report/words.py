@@ -38,6 +38,11 @@ def sessions(n: int) -> str:
     return count(n, "session")
 
 
+def interim(epochs_run: int, planned: int) -> str:
+    """``interim: 28 of 100 epochs``: the tag of a training that has not finished."""
+    return f"interim: {epochs_run} of {planned} epochs"
+
+
 def times(n: int) -> str:
     """``0`` -> ``never``; ``1`` -> ``once``; ``4`` -> ``4 times``."""
     return "never" if n == 0 else "once" if n == 1 else f"{n} times"

@@ -58,6 +58,7 @@ from fer_lib.train.config import TrainConfig
 from fer_lib.train.state import discard_unsaved, find_state, restore
 from fer_lib.train.step import use_centre_taps
 from fer_lib.train.stream import BatchStream
+from fer_lib.train.throughput import images_per_s
 
 
 def set_determinism(seed: int) -> None:
@@ -381,10 +382,3 @@ def read_history(path: Path) -> list[dict]:
             raise ValueError(f"{path}, row {i}: expected numbers in every column ({exc})") from None
     return out
 
-
-def images_per_s(history: list[dict], n_train: int) -> float | None:
-    """Median training throughput over epochs (``n_train`` faces each: full batches only),
-    leaving out the first (it includes tracing)."""
-    times = [r["train_time_s"] for r in history if "train_time_s" in r]
-    times = times[1:] if len(times) > 1 else times
-    return float(n_train / np.median(times)) if times else None
