@@ -72,11 +72,14 @@ def baselines_sentence(tests: dict) -> str:
     return ("For scale, with no learning: " + "; ".join(parts) + ".") if parts else ""
 
 
+def _same_split(a: TrainingRecord, b: TrainingRecord) -> bool:
+    return a.data.split_sha256 == b.data.split_sha256 and a.config["seed"] == b.config["seed"]
+
+
 def budget_sentence(a: TrainingRecord, b: TrainingRecord, a_name: str, b_name: str) -> str:
     """Whether two trainings had the same budget (epochs run, split, seed), in one sentence."""
     ea, eb = a.training.epochs_run, b.training.epochs_run
-    same_split = a.data.split_sha256 == b.data.split_sha256 and a.config["seed"] == b.config["seed"]
-    where = "on the same faces, split and seed" if same_split else "on different splits or seeds"
+    where = "on the same faces, split and seed" if _same_split(a, b) else "on different splits or seeds"
     if ea == eb:
         ra, rb = len(a.restarts), len(b.restarts)
         restarts = f" (the {a_name} restarted {words.times(ra)} with a fresh optimizer, the {b_name} {words.times(rb)})" if ra != rb else ""
@@ -109,8 +112,7 @@ def weighting_sentence(weighted: TrainingRecord, unweighted: TrainingRecord) -> 
     rare = min(classes, key=support.get)
     common = max(classes, key=support.get)
     head = budget_sentence(weighted, unweighted, "weighted run", "unweighted run")
-    equal = (weighted.training.epochs_run == unweighted.training.epochs_run and weighted.config["seed"] == unweighted.config["seed"]
-             and weighted.data.split_sha256 == unweighted.data.split_sha256)  # as budget_sentence judges it
+    equal = weighted.training.epochs_run == unweighted.training.epochs_run and _same_split(weighted, unweighted)
     subject = "Adding the weights changed" if equal else "Weights and budget together changed"
     return (f"{head} With balanced weights the network reached {w.accuracy:.1%} accuracy and {w.balanced_accuracy:.1%} balanced "
             f"accuracy (the mean of the per-class recalls); without them, {u.accuracy:.1%} and {u.balanced_accuracy:.1%}. "

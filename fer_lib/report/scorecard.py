@@ -255,9 +255,8 @@ def why(key: str, source, value) -> str:
         return f"The paper's {share} share of our {data.n:,} faces, stratified by class; the paper's total differs."
     if key.startswith("posed"):
         v = source.values
-        held = v.get("n_right_heldout")
-        tag = f" ({words.interim(*v['heldout_epochs'])})" if v.get("heldout_epochs") else ""
-        held_text = f"With the person held out of training{tag}: {held} right." if held is not None else "The training with the person held out has not run yet."
+        held = words.held_out_count(v)
+        held_text = f"W{held[1:]}." if held is not None else "The training with the person held out has not run yet."
         return (f"{v.get('n_photos')} photos of one person; the network trained on the paper's split, whose training faces may include the "
                 f"person's 48x48 faces, as the paper's may have. {held_text}")
     if key == "total_run_time_min":

@@ -291,9 +291,8 @@ def _posed_claim(run_dir: Path) -> ClaimRow:
             + (f", {wrong:.0%} when wrong" if wrong is not None else ""))
     if synthetic:
         return ClaimRow(ours=ours, verdict=NOT_TESTED, why="synthetic faces and generated scenes: not comparable with the paper", **base)
-    if (held := page.values.get("n_right_heldout")) is not None:
-        tag = f" ({words.interim(*page.values['heldout_epochs'])})" if page.values.get("heldout_epochs") else ""
-        ours += f"; with the person held out of training{tag}: {held} right"
+    if (held := words.held_out_count(page.values)) is not None:
+        ours += f"; {held}"
     return ClaimRow(ours=ours, verdict=INCONCLUSIVE, why="other photos than the paper's (the paper's are not published), of a person whose faces "
                     "the paper-split network may have trained on", **base)
 

@@ -43,6 +43,14 @@ def interim(epochs_run: int, planned: int) -> str:
     return f"interim: {epochs_run} of {planned} epochs"
 
 
+def held_out_count(values: dict) -> str | None:
+    """``with the person held out of training (interim: 22 of 100 epochs): 3 of 4 right`` from the posed page's values; None before it ran."""
+    if (held := values.get("n_right_heldout")) is None:
+        return None
+    tag = f" ({interim(*values['heldout_epochs'])})" if values.get("heldout_epochs") else ""
+    return f"with the person held out of training{tag}: {held} right"
+
+
 def times(n: int) -> str:
     """``0`` -> ``never``; ``1`` -> ``once``; ``4`` -> ``4 times``."""
     return "never" if n == 0 else "once" if n == 1 else f"{n} times"
