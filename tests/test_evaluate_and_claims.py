@@ -153,6 +153,11 @@ def test_the_posed_record_says_how_far_the_held_out_training_got_while_it_has_no
     assert values["n_right"] == 3 and values["n_right_heldout"] == "2 of 4" and values["heldout_epochs"] == [22, 100]
     finished = training_record(tmp_path, "residual-holdout", epochs_run=100, status="completed")
     assert posed_values(summaries, "posed", 4, finished)["heldout_epochs"] is None
+    # a new machine: the held-out training's record is here, its network is not, so it labelled nothing
+    alone = {"the paper's split": summaries["the paper's split"]}
+    values = posed_values(alone, "posed", 4, None, paused)
+    assert values["n_right_heldout"] is None and values["heldout_without_network"] == [22, 100]
+    assert posed_values(summaries, "posed", 4, paused)["heldout_without_network"] is None
 
 
 def test_styled_tables_round_every_number_and_show_chosen_columns_as_percentages(tmp_path):

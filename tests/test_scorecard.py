@@ -131,6 +131,12 @@ def test_the_posed_rows_say_how_many_photos_and_how_far_the_held_out_training_go
     assert shown.filter(like="when right", axis=0)["ours"].item() == "74% (mean over the 3 photos labelled right)"
     assert shown.filter(like="when wrong", axis=0)["ours"].item() == "90% (mean over the 1 photo labelled wrong)"
     assert card.loc["posed_right", "why they differ"].endswith("With the person held out of training (interim: 22 of 100 epochs): 2 of 4 right.")
+    write_record(PageRecord(page="06_posed_images", values=values | {"n_right_heldout": None, "heldout_epochs": None, "heldout_without_network": [22, 100]}),
+                 tmp_path / "metrics" / "06_posed_images.json")
+    assert _card(tmp_path).loc["posed_right", "why they differ"].endswith(
+        "The training with the person held out ran 22 of 100 epochs, but its network is not in this run folder, so it labels no photo here.")
+    write_record(PageRecord(page="06_posed_images", values=values | {"n_right_heldout": None, "heldout_epochs": None}), tmp_path / "metrics" / "06_posed_images.json")
+    assert _card(tmp_path).loc["posed_right", "why they differ"].endswith("The training with the person held out has not run yet.")
     no_face = {"posed": "fear", "predicted": None, "probability": None}  # wrong, but with no probability to average
     write_record(PageRecord(page="06_posed_images", values=values | {"n_right": 2, "errors": [no_face, {"posed": "sad", "predicted": "neutral", "probability": 0.9}]}),
                  tmp_path / "metrics" / "06_posed_images.json")

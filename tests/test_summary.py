@@ -339,6 +339,10 @@ def test_the_posed_claim_gives_the_confidence_when_right_and_when_wrong(tmp_path
                  tmp_path / "metrics" / "06_posed_images.json")
     row = next(r for r in summary.claim_rows(tmp_path) if r.what == "Posed photos")
     assert row.ours.endswith("; with the person held out of training (interim: 22 of 100 epochs): 2 of 4 right")
+    assert row.trainings == ("residual", "residual-holdout")  # a page record without its trainings: the two it can use
+    # a new machine without the held-out network: the page used the paper-split network alone, so the claim rests on it alone
+    write_record(PageRecord(page="06_posed_images", values=values, trainings=["residual"]), tmp_path / "metrics" / "06_posed_images.json")
+    assert next(r for r in summary.claim_rows(tmp_path) if r.what == "Posed photos").trainings == ("residual",)
 
 
 def test_the_time_claim_says_how_its_trainings_were_timed(tmp_path):

@@ -87,6 +87,23 @@ def test_a_page_shows_a_missing_optional_training_as_not_run_only_when_it_must_n
     assert "--profile cpu --out RUN --only residual-unweighted`" in trainings.not_run_markdown("residual-unweighted")
 
 
+def test_a_page_leaves_out_a_training_whose_record_is_here_but_whose_network_is_not(tmp_path, finished):
+    """A new machine has a paused training's record but not its network (never shipped): the posed page
+    finds none (``network_path``), leaves it out and says why, instead of failing to load the file."""
+    from fer_lib.model.files import ModelNotFound
+
+    run = _copy(finished, tmp_path / "run")
+    record = read_training(run, "residual")
+    assert trainings.network_path("residual", run) == run / "training" / "residual" / "model.keras"
+    (run / "training" / "residual" / "model.keras").unlink()
+    assert trainings.network_path("residual", run) is None  # models/ holds no copy of this training
+    with pytest.raises(ModelNotFound, match="model.keras"):
+        trainings.network("residual", run)
+    note = trainings.no_network_markdown(record, run)
+    assert note.startswith("*Record without its network*: Residual CNN (1 of 1 epochs). ")
+    assert "training/residual`" in note and "--only residual`" in note
+
+
 def test_run_training_takes_given_faces_and_split(tmp_path):
     from fer_lib.data.splits import Split
     from fer_lib.data.synthetic import generate_faces

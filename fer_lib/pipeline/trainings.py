@@ -276,14 +276,32 @@ def split_for(name: Name, params: dict) -> tuple[FaceSet, Split]:
     return faces, hold_out(faces, split, list(s.holdout_files))
 
 
-def network(name: Name, run_dir: str | Path):
-    """The exported network of training ``name`` in ``run_dir`` (loaded safely); where the run
-    folder lacks it (a new machine), the shipped copy in ``models/`` that ``models.json``
-    vouches for as this very training's network."""
-    from fer_lib.model.files import load_model
+def network_path(name: Name, run_dir: str | Path) -> Path | None:
+    """Where training ``name``'s exported network is on this machine: the run folder's
+    ``model.keras``, else (a new machine) the shipped copy in ``models/`` that ``models.json``
+    vouches for as this very training's network; ``None`` when neither is here."""
     from fer_lib.pipeline.experiment import shipped_network
 
     path = Path(run_dir) / "training" / _name(name) / "model.keras"
-    record = read_training(run_dir, _name(name)) if not path.is_file() else None
-    shipped = shipped_network(record, _name(name)) if record is not None else None
-    return load_model(shipped or path)
+    if path.is_file():
+        return path
+    record = read_training(run_dir, _name(name))
+    return shipped_network(record, _name(name)) if record is not None else None
+
+
+def network(name: Name, run_dir: str | Path):
+    """The exported network of training ``name`` in ``run_dir``, loaded safely (see :func:`network_path`;
+    ``ModelNotFound`` naming the run folder's file when neither copy is here)."""
+    from fer_lib.model.files import load_model
+
+    return load_model(network_path(name, run_dir) or Path(run_dir) / "training" / _name(name) / "model.keras")
+
+
+def no_network_markdown(record: TrainingRecord, run_dir: str | Path) -> str:
+    """What a page says in place of a training whose record is in the run folder but whose network is not."""
+    from fer_lib.settings import shown as shown_path
+
+    return (f"*Record without its network*: {registry.title(record.name)} ({record.training.epochs_run} of {record.config['epochs']} epochs). "
+            "This run folder holds its record but not its network: a network not shipped to `models/` stays on the machine that "
+            f"trained it. So this page does not use it. Delete `{shown_path(Path(run_dir) / 'training' / record.name)}` and run "
+            f"`{train_command(record.name, run_dir=run_dir)}` to train it again from the first epoch.")

@@ -335,9 +335,11 @@ def posed_intro(where: str, n_photos: int, given: bool) -> str:
             "CNN is trained with them held out of training and validation, and labels the same photos.")
 
 
-def posed_values(summaries: dict[str, dict], where: str, n_photos: int, held_out: TrainingRecord | None = None) -> dict:
+def posed_values(summaries: dict[str, dict], where: str, n_photos: int, held_out: TrainingRecord | None = None,
+                 held_out_elsewhere: TrainingRecord | None = None) -> dict:
     """The posed page's record values: the paper-split network's count and confidences, the held-out one's count
-    and, when its training (``held_out``) has not finished, how far it got (epochs run and planned)."""
+    and, when its training (``held_out``) has not finished, how far it got (epochs run and planned); or how far
+    the held-out training got when its record is here but its network is not (``held_out_elsewhere``)."""
     first = next(iter(summaries.values()), None)
     values = {"n_photos": n_photos, "photos": where, "protocol": f"{n_photos} posed photos from {where}; the network of the paper's split"}
     if first:
@@ -346,6 +348,8 @@ def posed_values(summaries: dict[str, dict], where: str, n_photos: int, held_out
     values["n_right_heldout"] = f"{held['n_right']} of {held['n_photos']}" if held else None
     interim = held and held_out is not None and held_out.interim
     values["heldout_epochs"] = [held_out.training.epochs_run, held_out.config["epochs"]] if interim else None  # run, planned
+    e = held_out_elsewhere
+    values["heldout_without_network"] = [e.training.epochs_run, e.config["epochs"]] if e is not None else None  # run, planned
     return values
 
 

@@ -276,7 +276,7 @@ def _posed_claim(run_dir: Path) -> ClaimRow:
     page = read_page(run_dir, registry.HOLDOUT.page)
     base = {"what": "Posed photos", "claim": "the model did very well with a high percentage of confidentiality (86%) [...] the individual was asked to pose "
                      "disgust, but the model predicted neutral", "where": "Section 3, Figures 9-10", "paper": "one right at 86%; some wrong at 40%, e.g. disgust taken for neutral",
-            "page": "posed", "trainings": (registry.RESIDUAL.name, registry.HOLDOUT.name)}
+            "page": "posed", "trainings": tuple(page.trainings) if page is not None and page.trainings else (registry.RESIDUAL.name, registry.HOLDOUT.name)}
     if page is None:
         return ClaimRow(ours="not run", verdict=NOT_TESTED, why="the posed-photo page has not run", **base)
     residual = read_training(run_dir, registry.RESIDUAL.name)
