@@ -104,6 +104,29 @@ def test_a_page_leaves_out_a_training_whose_record_is_here_but_whose_network_is_
     assert "training/residual`" in note and "--only residual`" in note
 
 
+def test_the_posed_page_uses_the_held_out_network_only_where_it_is_here(tmp_path, monkeypatch, finished):
+    """The posed page's trainings: the paper-split network always; the held-out one when its network is
+    here; else a note (not run yet, or its record without its network), and none when a file is given."""
+    import dataclasses
+
+    from fer_lib.report.pages import posed_trainings
+
+    run = _copy(finished, tmp_path / "run")
+    paper = read_training(run, "residual")
+    held = dataclasses.replace(paper, name="residual-holdout")  # its record, without a folder or network here
+    monkeypatch.setattr(trainings, "run", lambda name, params, run_dir, **kw: paper)
+    monkeypatch.setattr(trainings, "shown", lambda name, params, run_dir, **kw: held)
+    params = {"posed_holdout": ["a.png"]}
+    used, lost, note = posed_trainings(params, run, None)
+    assert used == {"the paper's split": paper} and lost is held and note.startswith("*Record without its network*: ")
+    assert posed_trainings(params, run, "given.keras") == ({"the paper's split": paper, "the person held out": held}, None, "")
+    monkeypatch.setattr(trainings, "network_path", lambda name, run_dir: run / "training" / "residual" / "model.keras")
+    assert posed_trainings(params, run, None) == ({"the paper's split": paper, "the person held out": held}, None, "")
+    monkeypatch.setattr(trainings, "shown", lambda name, params, run_dir, **kw: None)
+    assert posed_trainings(params, run, None)[2].startswith("*Not run in this run folder yet*: ")
+    assert posed_trainings({"posed_holdout": None}, run, None) == ({"the paper's split": paper}, None, "")
+
+
 def test_run_training_takes_given_faces_and_split(tmp_path):
     from fer_lib.data.splits import Split
     from fer_lib.data.synthetic import generate_faces

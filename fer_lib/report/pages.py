@@ -292,6 +292,21 @@ def origin_markdown(model, faces: FaceSet, split) -> str:
             f"FER-2013's official split, by contrast, is the same for every published result.")
 
 
+def posed_trainings(params: dict, run_dir: str | Path, model_path: str | Path | None) -> tuple[dict[str, TrainingRecord], TrainingRecord | None, str]:
+    """The trainings whose networks label the posed photos (label -> record), the held-out training
+    whose record is here without its network (a new machine: it is left out), and what the page
+    says of a held-out training it does not use (not run yet, or no network here; else "")."""
+    from fer_lib.pipeline import trainings
+
+    wanted = params["posed_holdout"] and not model_path
+    held = trainings.shown(registry.HOLDOUT, params, run_dir) if params["posed_holdout"] else None
+    lost = held if wanted and held and trainings.network_path(held.name, run_dir) is None else None
+    used = {"the paper's split": trainings.run(registry.RESIDUAL, params, run_dir)} | ({"the person held out": held} if held and not lost else {})
+    note = (trainings.no_network_markdown(lost, run_dir) if lost else
+            trainings.not_run_markdown(registry.HOLDOUT, run_dir=run_dir) if wanted and not held else "")
+    return used, lost, note
+
+
 def posed_models(used: dict[str, TrainingRecord], run_dir: str | Path, model_path: str | Path | None) -> dict:
     """The networks that label the posed photos: each training's exported network (on a new machine, its shipped
     copy in ``models/``: see :func:`fer_lib.pipeline.trainings.network`), or the file ``model_path``."""
