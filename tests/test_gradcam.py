@@ -31,3 +31,22 @@ def test_a_face_without_positive_evidence_is_named_in_the_figure_not_drawn_as_a_
     fig = gradcam_figure(faces, cams, ["a", "b"])
     notes = [[t.get_text() for t in ax.texts] for ax in fig.axes[2:4]]  # the heat-map row
     assert notes == [[], ["no positive\nevidence at\nthis layer"]]
+
+
+def test_the_band_shares_are_set_beside_the_bands_areas_so_an_even_map_shows_no_focus():
+    """An evenly spread heat map puts in each band its share of the face (rows 8-22, 22-31, 31-44 of
+    48): the sentence says no band stands out; a map planted on the mouth favours the mouth band."""
+    from fer_lib.report.claims import gradcam_sentence
+    from fer_lib.train.gradcam import band_areas
+
+    areas = band_areas()
+    assert areas == {"brows and eyes": 14 / 48, "nose": 9 / 48, "mouth": 13 / 48}
+    even = region_shares(np.ones((3, 48, 48)))
+    assert all(abs(even[b] - areas[b]) < 1e-6 for b in areas)
+    text = gradcam_sentence(even, areas)
+    assert "29% on the brows and eyes band (29% of the face)" in text and "25% on the rows above and below them (25%)" in text
+    assert "between 1.00 and 1.00 times its share" in text and "show no focus" in text
+    cams = np.full((2, 48, 48), 0.1)
+    cams[:, 35:40, 15:33] = 1.0
+    text = gradcam_sentence(region_shares(cams), areas)
+    assert "the maps favour the mouth band (" in text and "give less to the brows and eyes band" in text and "show no focus" not in text

@@ -70,23 +70,28 @@ def grad_cam(model: keras.Model, images: np.ndarray, classes: np.ndarray | None 
     return np.divide(cam, peak, out=np.zeros_like(cam), where=peak > 0)
 
 
-def region_shares(cams: np.ndarray) -> dict[str, float]:
-    """Mean share of heat-map mass in horizontal bands of the face: brows and eyes, nose, mouth.
+# Rows of a 48-pixel face where FER-2013's roughly aligned crops put the brows and eyes, the nose and the mouth.
+BANDS = {"brows and eyes": (8, 22), "nose": (22, 31), "mouth": (31, 44)}
+FACE_ROWS = 48
 
-    The bands are rows 8-22, 22-31 and 31-44 of a 48-pixel face, where FER-2013's
-    roughly aligned crops put the brows and eyes, the nose and the mouth.
-    """
+
+def region_shares(cams: np.ndarray) -> dict[str, float]:
+    """Mean share of heat-map mass in each of :data:`BANDS` (horizontal bands of the face)."""
     total = cams.sum(axis=(1, 2)) + 1e-9
-    bands = {"brows and eyes": (8, 22), "nose": (22, 31), "mouth": (31, 44)}
-    return {name: float((cams[:, a:b, :].sum(axis=(1, 2)) / total).mean()) for name, (a, b) in bands.items()}
+    return {name: float((cams[:, a:b, :].sum(axis=(1, 2)) / total).mean()) for name, (a, b) in BANDS.items()}
+
+
+def band_areas() -> dict[str, float]:
+    """Each band's share of the face's area: what a heat map spread evenly over the face puts there."""
+    return {name: (b - a) / FACE_ROWS for name, (a, b) in BANDS.items()}
 
 
 def explain_test_faces(model: keras.Model, images: np.ndarray, labels: np.ndarray, class_names: tuple[str, ...], seed: int = 0, layer: str = DEFAULT_LAYER) -> dict:
     """Grad-CAM over a set of test faces: one face per class (chosen at random, seeded) to
-    show, with its true and predicted class, and the heat-map shares over all faces."""
+    show, with its true and predicted class, and the heat-map shares over all faces beside the bands' areas."""
     cams = grad_cam(model, images, layer=layer)
     rng = np.random.default_rng(seed)
     picked = [int(rng.choice(np.flatnonzero(labels == c))) for c in range(len(class_names)) if (labels == c).any()]
     probs = keras.ops.convert_to_numpy(model(preprocess(images[picked]), training=False))
     titles = [f"{class_names[labels[i]]}\n→ {class_names[p]}" for i, p in zip(picked, probs.argmax(1))]
-    return {"images": images[picked], "cams": cams[picked], "titles": titles, "shares": region_shares(cams)}
+    return {"images": images[picked], "cams": cams[picked], "titles": titles, "shares": region_shares(cams), "areas": band_areas()}
