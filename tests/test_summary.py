@@ -334,6 +334,11 @@ def test_the_posed_claim_gives_the_confidence_when_right_and_when_wrong(tmp_path
     write_record(PageRecord(page="06_posed_images", values=values), tmp_path / "metrics" / "06_posed_images.json")
     row = next(r for r in summary.claim_rows(tmp_path) if r.what == "Posed photos")
     assert row.ours == "3 of 4 right, 74% when right, 90% when wrong" and row.verdict == summary.INCONCLUSIVE
+    assert row.why.endswith("of one person: the paper-split network's training faces may include the person's 48x48 faces")
+    write_record(PageRecord(page="06_posed_images", values=values | {"posed_sides": {"train": 2, "val": 2, "test": 0, "none": 0}}),
+                 tmp_path / "metrics" / "06_posed_images.json")
+    assert next(r for r in summary.claim_rows(tmp_path) if r.what == "Posed photos").why.endswith(
+        "of one person: the paper-split network's training faces include 2 of the 4 photos' 48x48 versions (2 among its validation faces)")
     # the network trained with the person held out: its count, and how far its training got while it has not finished
     write_record(PageRecord(page="06_posed_images", values=values | {"n_right_heldout": "2 of 4", "heldout_epochs": [22, 100]}),
                  tmp_path / "metrics" / "06_posed_images.json")

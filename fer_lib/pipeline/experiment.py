@@ -57,12 +57,28 @@ def make_split(faces: FaceSet, protocol: str, seed: int, *, n_folds: int | None 
     raise ValueError(f"unknown split protocol {protocol!r}; expected {registry.RANDOM_SPLIT!r}, {registry.OFFICIAL_SPLIT!r} or {registry.FOLD_SPLIT_FORM!r}")
 
 
+def file_names(faces: FaceSet) -> np.ndarray:
+    """Each face's source file name, without its folders."""
+    return faces.meta["file"].astype(str).map(lambda f: f.replace("\\", "/").rsplit("/", 1)[-1]).to_numpy()
+
+
+def sides_of(faces: FaceSet, split: Split, files: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """Which side of ``split`` (``train``, ``val``, ``test``, or ``none`` when the split leaves it out)
+    each face named in ``files`` is on; names that match no face are left out."""
+    names = file_names(faces)
+    sides = {}
+    for name in files:
+        for i in np.flatnonzero(names == name)[:1]:
+            sides[name] = next((side for side in ("train", "val", "test") if i in getattr(split, side)), "none")
+    return sides
+
+
 def hold_out(faces: FaceSet, split: Split, files: list[str] | tuple[str, ...]) -> Split:
     """``split`` without the faces whose file name is in ``files`` on the training and
     validation sides (the test side is unchanged). Each name must match a face."""
     if not files:
         return split
-    names = faces.meta["file"].astype(str).map(lambda f: f.replace("\\", "/").rsplit("/", 1)[-1]).to_numpy()
+    names = file_names(faces)
     missing = sorted(set(files) - set(names))
     if missing:
         raise ValueError(f"hold-out files not in the data set {faces.source}: {missing}")

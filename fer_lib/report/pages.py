@@ -11,6 +11,7 @@ import os
 import re
 from pathlib import Path
 
+import numpy as np
 from matplotlib.figure import Figure
 
 from fer_lib.data.faceset import FaceSet
@@ -336,8 +337,9 @@ def posed_provenance(where: str, n_photos: int, used: dict[str, TrainingRecord],
     return _admonition("warning" if synthetic else "tip", head, rows)
 
 
-def posed_intro(where: str, n_photos: int, given: bool) -> str:
-    """Which photos this page labels (``given``: a folder passed as a parameter), and what they can show."""
+def posed_intro(where: str, n_photos: int, given: bool, sides: dict[str, int] | None = None) -> str:
+    """Which photos this page labels (``given``: a folder passed as a parameter), and what they can show
+    (``sides``: how many of their 48x48 versions are on each side of the paper's split, see :func:`posed_sides`)."""
     if where == GENERATED_SCENES:
         return (f"The paper's photos are not published, and this run has no real ones: it labels {n_photos} {GENERATED_SCENES}. "
                 "They show that detection, cropping and labelling run end to end; nothing on this page "
@@ -345,18 +347,43 @@ def posed_intro(where: str, n_photos: int, given: bool) -> str:
     if given:
         return f"The paper's photos are not published. This page labels the {n_photos} photos of `{where}`, given as a parameter."
     return (f"The paper's photos are not published. Ours are the {n_photos} posed photos of one person from muxspace in `{where}`; their "
-            "48x48 versions are among FERGIT's faces, so the network of the paper's split may have trained on them, as the paper's network "
-            "may have trained on its person. When the profile names that person's faces, a second residual "
+            "48x48 versions are among FERGIT's faces, as the paper's person may have been among its training faces. "
+            f"{(o := words.posed_overlap(sides, n_photos))[0].upper() + o[1:]}. When the profile names that person's faces, a second residual "
             "CNN is trained with them held out of training and validation, and labels the same photos.")
 
 
+def posed_sides(params: dict, photos: list) -> dict[str, int] | None:
+    """How many of ``photos`` have a 48x48 version on each side (train, val, test, none) of the
+    paper-split training's split, matched by file name, and (``person_faces``) how many faces the
+    data set holds of the one muxspace user they all belong to; None when none of them is among its faces."""
+    from collections import Counter
+
+    from fer_lib.pipeline import trainings
+    from fer_lib.pipeline.experiment import file_names, sides_of
+
+    faces, split = trainings.split_for(registry.RESIDUAL, params)
+    names = [Path(p).name for p in photos]
+    found = Counter(sides_of(faces, split, names).values())
+    if not found:
+        return None
+    counts = {side: found[side] for side in ("train", "val", "test", "none")}
+    if "user" in faces.meta:
+        users = faces.meta["user"].astype(str)
+        person = users[np.isin(file_names(faces), names)].unique()
+        if len(person) == 1 and person[0] not in ("", "nan", "None"):  # one muxspace user, not FER-2013's anonymous faces
+            counts["person_faces"] = int((users == person[0]).sum())
+    return counts
+
+
 def posed_values(summaries: dict[str, dict], where: str, n_photos: int, held_out: TrainingRecord | None = None,
-                 held_out_elsewhere: TrainingRecord | None = None) -> dict:
+                 held_out_elsewhere: TrainingRecord | None = None, sides: dict[str, int] | None = None) -> dict:
     """The posed page's record values: the paper-split network's count and confidences, the held-out one's count
     and, when its training (``held_out``) has not finished, how far it got (epochs run and planned); or how far
-    the held-out training got when its record is here but its network is not (``held_out_elsewhere``)."""
+    the held-out training got when its record is here but its network is not (``held_out_elsewhere``); and
+    how many of the photos' 48x48 versions are on each side of the paper's split (``sides``)."""
     first = next(iter(summaries.values()), None)
-    values = {"n_photos": n_photos, "photos": where, "protocol": f"{n_photos} posed photos from {where}; the network of the paper's split"}
+    values = {"n_photos": n_photos, "photos": where, "protocol": f"{n_photos} posed photos from {where}; the network of the paper's split",
+              "posed_sides": sides}
     if first:
         values |= {k: first[k] for k in ("n_right", "confidence_right", "confidence_wrong", "errors")} | {"n_photos": first["n_photos"]}
     held = summaries.get("the person held out")

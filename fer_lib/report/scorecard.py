@@ -260,8 +260,7 @@ def why(key: str, source, value) -> str:
         held_text = (f"W{held[1:]}." if held is not None else
                      f"The training with the person held out ran {elsewhere[0]} of {elsewhere[1]} epochs, but its network is not in this run "
                      "folder, so it labels no photo here." if elsewhere else "The training with the person held out has not run yet.")
-        return (f"{v.get('n_photos')} photos of one person; the network trained on the paper's split, whose training faces may include the "
-                f"person's 48x48 faces, as the paper's may have. {held_text}")
+        return f"{v.get('n_photos')} photos of one person; {words.posed_overlap(v.get('posed_sides'), v.get('n_photos'))}. {held_text}"
     if key == "total_run_time_min":
         note = total_time_note()
         return (f"Ours: each training's {PAPER_EPOCHS} epochs on {device(source)}; the paper's on {PAPER_DEVICE}. "

@@ -293,8 +293,8 @@ def _posed_claim(run_dir: Path) -> ClaimRow:
         return ClaimRow(ours=ours, verdict=NOT_TESTED, why="synthetic faces and generated scenes: not comparable with the paper", **base)
     if (held := words.held_out_count(page.values)) is not None:
         ours += f"; {held}"
-    return ClaimRow(ours=ours, verdict=INCONCLUSIVE, why="other photos than the paper's (the paper's are not published), of a person whose faces "
-                    "the paper-split network may have trained on", **base)
+    return ClaimRow(ours=ours, verdict=INCONCLUSIVE, why="other photos than the paper's (the paper's are not published), of one person: "
+                    + words.posed_overlap(page.values.get("posed_sides"), page.value("n_photos")), **base)
 
 
 def _time_claim(run_dir: Path) -> ClaimRow:

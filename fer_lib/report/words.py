@@ -51,6 +51,21 @@ def held_out_count(values: dict) -> str | None:
     return f"with the person held out of training{tag}: {held} right"
 
 
+def posed_overlap(sides: dict[str, int] | None, n_photos: int) -> str:
+    """How many of the posed photos' 48x48 versions the paper-split network trained on, from the count of
+    them on each side of its split (``{"train": 2, "val": 2}``); without counts, that it may have."""
+    if not sides:
+        return "the paper-split network's training faces may include the person's 48x48 faces"
+    names = {"train": "training", "val": "validation", "test": "test"}
+    rest = [f"{k} among its {names[s]} faces" for s, k in sides.items() if k and s in ("val", "test")]
+    rest += [f"{sides['none']} left out of its split"] if sides.get("none") else []
+    person = sides.get("person_faces")
+    whole = ("; they are all of the data set's faces of this muxspace user" if person == n_photos else
+             f"; the data set holds {person} faces of this muxspace user" if person else "")
+    return (f"the paper-split network's training faces include {sides.get('train', 0)} of the {n_photos} photos' 48x48 versions"
+            + (f" ({join(rest)})" if rest else "") + whole)
+
+
 def times(n: int) -> str:
     """``0`` -> ``never``; ``1`` -> ``once``; ``4`` -> ``4 times``."""
     return "never" if n == 0 else "once" if n == 1 else f"{n} times"
