@@ -225,7 +225,7 @@ _TRAINING_REASONS = [
                                 f"{PAPER_EPOCHS}: an extrapolation") + f"; the paper's {PAPER_EPOCHS} epochs ran on {PAPER_DEVICE}."),
     ("ckplus_test_accuracy", lambda t: f"{budget(t, full=True)}; random split of frames (the paper does not state its CK+ split; a random one, as for its FERGIT, is our reading): near-identical frames of one sequence fall on both sides."),
     ("train_accuracy", lambda t: f"Ours on {words.training_batches(t.config)}, at {_best(t)}{_at_last(t, 'accuracy')}; "
-                                 f"the paper's after {PAPER_EPOCHS} epochs."),
+                                 f"the paper's {claims.paper_budget(t.name)}."),
     ("train_loss", lambda t: f"Class-weighted cross-entropy of the {words.training_batches(t.config)} at {_best(t)}, falling while training goes on."),
     ("val_accuracy", lambda t: f"The validation faces chose {_best(t)}, so unlike the test faces they are not independent of it"
                                f"{_at_last(t, 'val_accuracy')}."),
@@ -269,7 +269,7 @@ def why(key: str, source, value) -> str:
     for suffix, reason in _TRAINING_REASONS:
         if key.endswith(suffix):
             return reason(t)
-    return f"{budget(t, full=True)}; the paper's after {PAPER_EPOCHS} epochs."
+    return f"{budget(t, full=True)}; the paper's {claims.paper_budget(t.name)}."
 
 
 def build_scorecard(run_dirs: list[str | Path]) -> pd.DataFrame:
