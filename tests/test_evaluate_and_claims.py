@@ -215,6 +215,20 @@ def test_styled_tables_round_every_number_and_show_chosen_columns_as_percentages
     assert all(len(c.split(".")[-1].rstrip("%")) <= 3 for c in cells if "." in c), cells  # macro F1 and balanced accuracy rounded too
 
 
+def test_the_posed_table_groups_each_networks_columns_under_its_name_with_its_interim_tag():
+    import pandas as pd
+
+    from fer_lib.report import tables
+
+    table = pd.DataFrame({"posed": ["fear", "angry"], "a: faces found": [1, 0], "a": ["fear", None], "a: probability": [0.476, float("nan")],
+                          "b: faces found": [1, 1], "b": ["sad", "angry"], "b: probability": [0.5, 0.64]}, index=pd.Index(["x.jpg", "y.jpg"], name="photo"))
+    shown = tables.posed_table(table, {"b": "b (interim: 22 of 100 epochs)"})
+    assert list(shown.columns) == [("", "posed"), ("a", "faces"), ("a", "label"), ("a", "probability"),
+                                   ("b (interim: 22 of 100 epochs)", "faces"), ("b (interim: 22 of 100 epochs)", "label"), ("b (interim: 22 of 100 epochs)", "probability")]
+    html = tables.styled(shown, percent=tuple(c for c in shown.columns if c[1] == "probability"), percent_digits=0).to_html()
+    assert ">48%<" in html and ">64%<" in html and "nan" not in html and "font-size: 0.85em" in html
+
+
 def test_conflict_sentence_counts_groups_by_origin():
     import numpy as np
 

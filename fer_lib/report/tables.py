@@ -20,13 +20,31 @@ def classification_table(m: Metrics) -> pd.DataFrame:
     return table
 
 
-def styled(table: pd.DataFrame, digits: int = 3, percent: tuple[str, ...] = ()):
-    """A Styler with numbers rounded, chosen columns as percentages and empty cells blank."""
+def styled(table: pd.DataFrame, digits: int = 3, percent: tuple = (), percent_digits: int = 1):
+    """A Styler with numbers rounded, chosen columns as percentages (``percent_digits`` decimals) and empty cells blank."""
     styler = table.style.format(precision=digits, na_rep="", thousands=",").set_table_styles(
-        [{"selector": "th, td", "props": "padding: 0.2em 0.6em; text-align: right"},  # columns apart, numbers aligned
-         {"selector": "th.row_heading", "props": "text-align: left"}])
-    fmt = {c: "{:.1%}" for c in percent if c in table.columns}
+        [{"selector": "", "props": "font-size: 0.85em"},  # seven or eight columns fit the page's width
+         {"selector": "th, td", "props": "padding: 0.2em 0.45em; text-align: right"},  # columns apart, numbers aligned
+         {"selector": "th.row_heading", "props": "text-align: left; overflow-wrap: anywhere"}])  # a long file name wraps
+    fmt = {c: f"{{:.{percent_digits}%}}" for c in percent if c in table.columns}
     return styler.format(fmt, na_rep="", subset=list(fmt)) if fmt else styler  # subset: the other columns keep their rounding
+
+
+def posed_table(table: pd.DataFrame, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """:func:`fer_lib.infer.posed.label_photos`'s table for reading: under each network (named by
+    ``names``, e.g. with an interim tag), the faces it found, its label and that label's probability
+    (columns ``NETWORK: faces found``, ``NETWORK``, ``NETWORK: probability`` become one group)."""
+    names = names or {}
+
+    def column(c: str) -> tuple[str, str]:
+        for suffix, short in ((": faces found", "faces"), (": probability", "probability")):
+            if c.endswith(suffix):
+                return names.get(c.removesuffix(suffix), c.removesuffix(suffix)), short
+        return ("", c) if c == "posed" else (names.get(c, c), "label")
+
+    out = table.copy()
+    out.columns = pd.MultiIndex.from_tuples([column(c) for c in table.columns])
+    return out
 
 
 def peer_table(accuracies: dict[str, float], column: str = "accuracy") -> pd.DataFrame:
