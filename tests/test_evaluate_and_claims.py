@@ -288,6 +288,9 @@ def test_history_figure_spans_the_planned_epochs_and_marks_the_best_epoch_restar
     assert all(p.get_zorder() > max(o.get_zorder() for o in ours) for p in paper_points)
     assert not {p.get_color() for p in paper_points} & {o.get_color() for o in ours}
     assert "class-weighted" in loss.get_ylabel()
+    assert fig._suptitle.get_text() == "t (interim: 12 of 100 epochs)"  # a training not finished says so in its figure
+    done = training_record(tmp_path / "done", "residual", epochs_run=100, status="completed")
+    assert figures.record_history_figure(done, "t")._suptitle.get_text() == "t"
 
 
 def test_the_provenance_box_names_each_restart(tmp_path):
