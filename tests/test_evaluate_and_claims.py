@@ -307,7 +307,7 @@ def test_the_provenance_box_names_each_restart(tmp_path):
     r.restarts = [RestartInfo(epoch=10, reason="state/ missing (a new machine)", weights="models/residual.keras", weights_sha256="ab" * 32,
                               optimizer="fresh", learning_rate=5e-4)]
     box = pages.training_provenance(r)
-    assert r.how_it_stopped.endswith("(an interim result that a later session continues; restarted once from saved weights)")
+    assert r.how_it_stopped.endswith("(an interim result that a later session continues; restarted once from saved weights with a fresh optimizer)")
     assert "residual CNN: restarted" in box and "after epoch 10, from `models/residual.keras`" in box
     assert "state/ missing (a new machine)" in box and "learning rate 0.0005" in box and "not those an uninterrupted run" in box
     r.restarts = r.restarts * 3

@@ -316,4 +316,6 @@ def test_how_a_training_stopped_reads_its_epochs(tmp_path):
     from fer_lib.pipeline.records import RestartInfo
 
     paused.restarts = [RestartInfo(4, "state/ missing", "models/c.keras", "00" * 32, "fresh", 1e-3)]
-    assert paused.how_it_stopped.endswith("continues; restarted once from saved weights)")
+    assert paused.how_it_stopped.endswith("continues; restarted once from saved weights with a fresh optimizer)")
+    full.restarts = paused.restarts * 4  # a finished training that lost its state four times says so beside its verdicts
+    assert full.how_it_stopped == "ran all 100 planned epochs (restarted 4 times from saved weights with a fresh optimizer)"

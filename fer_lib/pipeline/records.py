@@ -170,19 +170,20 @@ class TrainingRecord:
 
     @property
     def how_it_stopped(self) -> str:
-        """How the training ended, in words (EarlyStopping firing on the last planned epoch ran them all)."""
+        """How the training ended, in words (EarlyStopping firing on the last planned epoch ran them all), and how often
+        it restarted from saved weights with a fresh optimizer (a lost state), which an unbroken training does not."""
         t, planned = self.training, self.config["epochs"]
+        n = len(self.restarts)
+        restarts = f"restarted {'once' if n == 1 else f'{n} times'} from saved weights with a fresh optimizer" if n else ""
         if t.status == "paused":
-            n = len(self.restarts)
-            restarts = f"; restarted {'once' if n == 1 else f'{n} times'} from saved weights" if n else ""
-            return f"paused after {t.epochs_run} of {planned} epochs (an interim result that a later session continues{restarts})"
+            return f"paused after {t.epochs_run} of {planned} epochs (an interim result that a later session continues{'; ' + restarts if n else ''})"
         if t.status == "diverged":
             last = f" (the last finite running loss {t.last_finite_loss:.3g})" if t.last_finite_loss is not None else ""
             return (f"diverged: its training loss became NaN or infinite in epoch {t.diverged_epoch}{last}; the results use the best of the "
                     f"{t.epochs_run} epochs before it")
         if t.status == "early_stopped" and t.epochs_run < planned:
-            return f"stopped by EarlyStopping after {t.epochs_run} of {planned} planned epochs"
-        return f"ran all {planned} planned epochs"
+            return f"stopped by EarlyStopping after {t.epochs_run} of {planned} planned epochs" + (f" ({restarts})" if n else "")
+        return f"ran all {planned} planned epochs" + (f" ({restarts})" if n else "")
 
 
 @dataclass

@@ -32,7 +32,11 @@ RULE = (f"A claim is **{REPRODUCED}** when the paper's value lies within our 95%
         f"needs no training. The residual blocks' gain is judged by its sign, as the paper states it (the blocks help; its {PAPER['residual_gain'] * 100:+.0f} pp is the "
         f"difference of two rounded percents): reproduced when our interval lies above zero, not reproduced when below, inconclusive "
         f"when it holds zero. The accuracies and F1 these claims test are whole percents in the paper, so each stands for any value within half "
-        f"a point of it: where the paper's value lies above our interval but that half point reaches into it, the claim is inconclusive.")
+        f"a point of it: where the paper's value lies above our interval but that half point reaches into it, the claim is inconclusive. "
+        f"The two claims about training curves are judged on the validation loss, by rules their rows restate: the residual CNN's "
+        f"\"stable\" when its lowest after epoch {PAPER_CURVES['residual']['stops_generalising_epoch']} is less than {STABLE_LOSS_SHARE:.0%} below its "
+        f"lowest up to that epoch, the basic CNN's \"no overfitting\" when the median of its last {OVERFIT_TAIL} epochs is less than "
+        f"{STABLE_LOSS_SHARE:.0%} above its lowest; a measure within {NEAR_THRESHOLD * 100:.0f} pp of {STABLE_LOSS_SHARE:.0%} is named a close call.")
 WHOLE_PERCENT = 0.005  # half a point: the paper's accuracies and F1 are whole percents
 
 
