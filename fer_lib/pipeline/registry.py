@@ -26,7 +26,7 @@ UNWEIGHTED = Entry("residual-unweighted", "02_class_weighting", "Residual CNN wi
 HOLDOUT = Entry("residual-holdout", "06_posed_images", "Residual CNN, the posed person held out", "residual CNN, posed person held out")
 CK_RANDOM = Entry("ckplus-random", "05_ckplus", "Residual CNN, CK+ random split", "CK+ random split")
 CK_KERAS_BN = Entry("ckplus-random-keras-bn", "08_deviations", "CK+ random split, Keras' BatchNorm averages only", "CK+ random split, Keras' BatchNorm")
-CK_FLOAT32 = Entry("ckplus-random-float32", "08_deviations", "CK+ random split, float32", "CK+ random split, float32")
+CK_FLOAT32 = Entry("ckplus-random-float32", "08_deviations", "CK+ random split in float32, a check of bfloat16", "CK+ random split, float32")
 FERGIT_NETWORKS = (RESIDUAL, BASIC)  # the paper's two networks on FERGIT, the ones shipped to models/
 
 
