@@ -293,6 +293,21 @@ def test_history_figure_spans_the_planned_epochs_and_marks_the_best_epoch_restar
     assert figures.record_history_figure(done, "t")._suptitle.get_text() == "t"
 
 
+def test_a_page_that_reads_the_whole_run_folder_says_what_it_read(tmp_path):
+    from fer_lib.pipeline.records import PageRecord, write_record
+    from fer_lib.report import pages
+
+    assert "No training has run in this run folder." in pages.records_provenance(tmp_path)
+    training_record(tmp_path, "residual")
+    training_record(tmp_path, "basic")
+    write_record(PageRecord(page="06_posed_images", values={}), tmp_path / "metrics" / "06_posed_images.json")
+    box = pages.records_provenance(tmp_path)
+    assert box.startswith(":::{admonition} Provenance of this page\n:class: tip\n\n**Real data**: ")
+    assert ": 2 trainings (`training/*/run.json`), 1 page record (`metrics/*.json`) |" in box and "| page code | git `" in box
+    training_record(tmp_path, "ckplus-random", synthetic=True)
+    assert ":class: warning" in pages.records_provenance(tmp_path)  # any synthetic training: the synthetic warning
+
+
 def test_the_provenance_box_names_each_restart(tmp_path):
     from fer_lib.pipeline.records import RestartInfo
     from fer_lib.report import pages

@@ -80,6 +80,22 @@ def data_provenance(faces: FaceSet, params: dict) -> str:
     return _admonition("warning" if data["synthetic"] else "tip", head, rows)
 
 
+def records_provenance(run_dir: str | Path) -> str:
+    """The provenance box of a page that reads a whole run folder's records (the summary, the deviations):
+    the run, its data, how many trainings and page records it read, and the page's own code."""
+    from fer_lib.pipeline.records import read_trainings
+
+    records, env = read_trainings(run_dir), environment()
+    synthetic = any(r.data.synthetic for r in records)
+    sources = list(dict.fromkeys(words.source(r.data.source) for r in records))
+    head = SYNTHETIC_WARNING if synthetic else f"**Real data**: {words.join(sources)}." if sources else "No training has run in this run folder."
+    pages_read = len(list(Path(run_dir).glob("metrics/*.json")))
+    rows = [_run_row(), ("records read", f"`{shown(Path(run_dir))}`: {words.count(len(records), 'training')} (`training/*/run.json`), "
+                                         f"{words.count(pages_read, 'page record')} (`metrics/*.json`)"),
+            ("software", _software(env)), ("page code", f"git `{env['git_commit']}`, run at {env['time_utc']}")]
+    return _admonition("warning" if synthetic else "tip", head, rows)
+
+
 def training_provenance(*records: TrainingRecord) -> str:
     """The provenance box of a page that shows trainings: each one's data, split, recipe,
     device and code, and the code of the page itself."""
