@@ -107,6 +107,9 @@ def test_a_paired_comparison_tests_the_difference_and_leaves_out_the_leaked_face
     assert "not significant" in paired_sentence(result) and "Without the 1 test face that has an identical copy" in paired_sentence(result)
     assert "different numbers of epochs" not in paired_sentence(result)
     assert "The residual CNN minus the basic CNN is +50.0 pp, 95% CI -10.2 to +85.0 pp" in paired_sentence(result)  # Newcombe's, 2 of 4 faces
+    assert result["balanced_accuracy"]["residual CNN"] == 1.0 and result["balanced_difference"][0] == pytest.approx(1 - result["balanced_accuracy"]["basic CNN"])
+    assert "In balanced accuracy (the mean of the per-class recalls) the residual CNN minus the basic CNN is +" in paired_sentence(result)
+    assert "In balanced accuracy" not in paired_sentence({k: v for k, v in result.items() if k != "balanced_difference"})  # stored before
     assert "different numbers of epochs (24 and 10)" in paired_sentence(result | {"epochs": {"residual CNN": 24, "basic CNN": 10}})
     with pytest.raises(ValueError, match="not the network of that training"):
         paired_comparison({"residual CNN": (record(0.25), good), "basic CNN": (record(0.5), bad)}, SimpleNamespace(images=images, labels=labels), split)
@@ -174,3 +177,23 @@ def test_records_with_per_face_predictions_are_compared_without_their_networks(t
     wrong.test.accuracy = 0.2
     with pytest.raises(ValueError, match="a: its record's per-face predictions score 0.8667 on these test faces, its record 0.2000"):
         paired_comparison({"a": (wrong, None), "b": (record(answers["b"]), None)}, faces, split)
+
+
+def test_the_paired_balanced_accuracy_interval_compares_two_networks_on_the_same_faces():
+    from sklearn.metrics import balanced_accuracy_score
+
+    from fer_lib.report.stats import balanced_accuracy, paired_balanced_difference
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 7, 600)
+    a = np.where(rng.random(600) < 0.8, y, (y + 1) % 7)
+    majority = np.full(600, np.bincount(y).argmax())  # right on one class only: balanced accuracy 1/7
+    assert balanced_accuracy(y, a, 7) == pytest.approx(balanced_accuracy_score(y, a))
+    diff, lo, hi = paired_balanced_difference(y, a, majority, 7)
+    assert diff == pytest.approx(balanced_accuracy_score(y, a) - 1 / 7) and 0 < lo < diff < hi
+    assert paired_balanced_difference(y, a, a, 7) == (0.0, 0.0, 0.0)  # the same answers: no difference in any resample
+    assert paired_balanced_difference(y, a, majority, 7) == (diff, lo, hi)  # seeded
+    b = a.copy()
+    b[np.flatnonzero(a == y)[:6]] = (y[np.flatnonzero(a == y)[:6]] + 1) % 7  # six faces apart: a sure, small difference
+    d, lo, hi = paired_balanced_difference(y, a, b, 7)
+    assert 0 < lo <= d < hi < 0.03  # paired: two independent 600-face intervals would each be about 6 pp wide

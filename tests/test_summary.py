@@ -370,3 +370,35 @@ def test_an_interim_fold_is_not_evidence_for_the_ckplus_claim(tmp_path):
     training_record(tmp_path, "ckplus-fold0", accuracy=0.5, epochs_run=5, dataset="ckplus")  # paused: an interim test result
     row = next(r for r in summary.claim_rows(tmp_path) if r.what == "Residual CNN, CK+ test accuracy")
     assert "fold" not in row.why and row.verdict == summary.REPRODUCED
+
+
+def test_the_class_weights_are_judged_by_the_sign_of_their_paired_effect_on_balanced_accuracy(tmp_path):
+    """The paper says the weights alleviate the imbalance but gives no number: the row reads the
+    class-weighting page's paired interval of the balanced-accuracy difference, for these very trainings."""
+    from fer_lib.pipeline.records import PageRecord, write_record
+
+    def row():
+        return next(r for r in summary.claim_rows(tmp_path) if r.what == "Class weights against the imbalance, residual CNN")
+
+    assert row().verdict == summary.NOT_TESTED and row().ours == "not run"
+    w = training_record(tmp_path, "residual", accuracy=0.7, status="completed", epochs_run=100)
+    u = training_record(tmp_path, "residual-unweighted", accuracy=0.72, epochs_run=57)
+    assert row().verdict == summary.INCONCLUSIVE and row().why == "residual-unweighted interim: 57 of 100 epochs run"
+    u = training_record(tmp_path, "residual-unweighted", accuracy=0.72, status="completed", epochs_run=100)
+    assert row().verdict == summary.INCONCLUSIVE and "no interval" in row().ours
+
+    def stored(low, high, epochs=100):
+        paired = {"labels": ["network with class weights", "network without them"], "n": 100,
+                  "epochs": {"network with class weights": 100, "network without them": epochs},
+                  "accuracy": {"network with class weights": w.test.accuracy, "network without them": u.test.accuracy},
+                  "balanced_difference": [(low + high) / 2, low, high]}
+        write_record(PageRecord(page="02_class_weighting", values={"paired": paired}), tmp_path / "metrics" / "02_class_weighting.json")
+
+    stored(0.01, 0.05)
+    assert row().verdict == summary.REPRODUCED and "(95% CI +1.0 to +5.0 pp, paired over the same 100 test faces)" in row().ours
+    stored(-0.03, 0.01)
+    assert row().verdict == summary.INCONCLUSIVE and row().why.startswith("our interval holds zero")
+    stored(-0.05, -0.01)
+    assert row().verdict == summary.NOT_REPRODUCED
+    stored(0.01, 0.05, epochs=57)  # the page compared an earlier moment of the unweighted training: not these trainings
+    assert row().verdict == summary.INCONCLUSIVE and "no interval" in row().ours

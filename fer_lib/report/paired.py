@@ -14,7 +14,7 @@ from fer_lib.data.splits import Split
 from fer_lib.pipeline import registry
 from fer_lib.pipeline.records import TrainingRecord, read_page
 from fer_lib.report.claims import pp
-from fer_lib.report.stats import interval_text, mcnemar, paired_difference_interval
+from fer_lib.report.stats import balanced_accuracy, interval_text, mcnemar, paired_balanced_difference, paired_difference_interval
 
 SAME_NETWORK_FACES = 2.5  # a float32 copy of a bfloat16 network may differ from its record on a face or two
 
@@ -27,28 +27,32 @@ def paired_comparison(runs: dict[str, tuple[TrainingRecord, object | None]], fac
     network is not that training's: a ValueError). Returns the number of test faces, those
     without a copy in training or validation (``n_clean``), each network's accuracy on all
     and on the clean ones, where each one's answers came from (``answers``: "record" or "network")
-    and McNemar's test of the first against the second."""
+    McNemar's test of the first against the second, and each one's balanced accuracy with the first's
+    minus the second's and its paired bootstrap interval (``balanced_difference``: difference, low, high)."""
     from fer_lib.train.evaluate import predict_proba
 
     y = faces.labels[split.test]
     clean = ~np.isin(split.test, leaked_test_faces(faces.images, split))
-    right = {}
+    right, preds = {}, {}
     for label, (record, model) in runs.items():
         pred = recorded_predictions(record, split) if model is None else predict_proba(model, faces.images[split.test]).argmax(1)
         if pred is None:
             raise ValueError(f"{label}: neither a network nor per-face test predictions for these {len(y):,} test faces")
-        right[label] = pred == y
+        right[label], preds[label] = pred == y, pred
         if abs(right[label].mean() - record.test.accuracy) > SAME_NETWORK_FACES / len(y):
             source = "network" if model is not None else "record's per-face predictions"
             raise ValueError(f"{label}: its {source} score {right[label].mean():.4f} on these test faces, its record {record.test.accuracy:.4f}: "
                              "not the network of that training, or not its test faces")
     (a, ra), (b, rb) = list(right.items())[:2]
+    k = int(max(y.max(initial=0), *(p.max(initial=0) for p in preds.values()))) + 1  # classes absent from y do not count
     return {"labels": [a, b], "n": int(len(y)), "n_clean": int(clean.sum()),
             "epochs": {label: int(record.training.epochs_run) for label, (record, _) in runs.items()},
             "answers": {label: "network" if model is not None else "record" for label, (_, model) in runs.items()},
             "accuracy": {k: float(v.mean()) for k, v in right.items()},
             "clean_accuracy": {k: float(v[clean].mean()) if clean.any() else None for k, v in right.items()},
-            "mcnemar": mcnemar(ra, rb)}
+            "mcnemar": mcnemar(ra, rb),
+            "balanced_accuracy": {label: balanced_accuracy(y, p, k) for label, p in preds.items()},
+            "balanced_difference": list(paired_balanced_difference(y, preds[a], preds[b], k))}
 
 
 def recorded_predictions(record: TrainingRecord, split: Split) -> np.ndarray | None:
@@ -110,12 +114,17 @@ def paired_sentence(result: dict | str) -> str:
     budget = (f" The two trained for different numbers of epochs ({epochs[a]} and {epochs[b]}), so this compares budgets as much as networks."
               if epochs and epochs.get(a) != epochs.get(b) else "")
     diff, lo, hi = difference_interval(result)
+    balanced = ""
+    if "balanced_difference" in result:  # comparisons stored before it was computed lack it
+        d, blo, bhi = result["balanced_difference"]
+        balanced = (f" In balanced accuracy (the mean of the per-class recalls) the {a} minus the {b} is {pp(d)}, 95% CI {span(blo, bhi)} "
+                    "(a bootstrap of the same test faces for both).")
     return (f"On the same {result['n']:,} test faces, only the {a} was right on {m['a_only']:,} and only the {b} on {m['b_only']:,}: "
             f"McNemar's exact test gives p = {m['p']:.2g}, {verdict}. The {a} minus the {b} is {pp(diff)}, 95% CI "
-            f"{_span(lo, hi)} (Newcombe's interval for paired proportions).{budget} {leak}")
+            f"{span(lo, hi)} (Newcombe's interval for paired proportions).{balanced}{budget} {leak}")
 
 
-def _span(lo: float, hi: float) -> str:
+def span(lo: float, hi: float) -> str:
     """``-2.1 to +0.7 pp``: the ends of an interval of a difference, signed."""
     return f"{lo * 100:+.1f} to {pp(hi)}"
 
@@ -157,7 +166,7 @@ def gain_interval(run_dir: str | Path, res: TrainingRecord, basic: TrainingRecor
 
 def gain_text(g: Gain) -> str:
     """:func:`gain_interval`'s result in words, with McNemar's p when the interval is paired."""
-    ci = f"{pp(g.diff)} (95% CI {_span(g.low, g.high)}"
+    ci = f"{pp(g.diff)} (95% CI {span(g.low, g.high)}"
     if g.p is None:
         return ci + ", unpaired: the two networks' test results taken as independent)"
     return ci + f", paired over the same {g.n:,} test faces); McNemar's exact test, p = {g.p:.2g}"
@@ -173,11 +182,23 @@ def of_these(paired: dict | None, *records: TrainingRecord) -> bool:
     """Whether a stored comparison is of these very trainings: the same number of test faces, the
     same epochs run, and each network right on as many faces as its record says, to the face or two
     :func:`paired_comparison` allows a float32 copy."""
-    if not paired:
-        return False
-    return all(paired.get("n") == t.test.n and paired.get("epochs", {}).get(registry.label(t.name)) == t.training.epochs_run
-               and (acc := paired.get("accuracy", {}).get(registry.label(t.name))) is not None
-               and abs(acc - t.test.accuracy) * t.test.n <= SAME_NETWORK_FACES for t in records)
+    return bool(paired) and all(_holds(paired, registry.label(t.name), t) for t in records)
+
+
+def _holds(paired: dict, label: str, t: TrainingRecord) -> bool:
+    """Whether a stored comparison's network ``label`` is training ``t``'s (see :func:`of_these`)."""
+    return (paired.get("n") == t.test.n and paired.get("epochs", {}).get(label) == t.training.epochs_run
+            and (acc := paired.get("accuracy", {}).get(label)) is not None and abs(acc - t.test.accuracy) * t.test.n <= SAME_NETWORK_FACES)
+
+
+def stored_pair(run_dir: str | Path, page: str, first: TrainingRecord, second: TrainingRecord) -> dict | None:
+    """Page ``page``'s stored comparison (``values.paired``) when it compared ``first`` against ``second``,
+    in that order, under whatever labels the page gave them; else None."""
+    record = read_page(run_dir, page)
+    found = record.values.get("paired") if record is not None else None
+    if not found or len(found.get("labels", [])) != 2:
+        return None
+    return found if all(_holds(found, label, t) for label, t in zip(found["labels"], (first, second))) else None
 
 
 def leak_free_accuracy(paired: dict, label: str) -> float | None:

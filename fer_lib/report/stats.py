@@ -109,3 +109,37 @@ def f1_intervals(confusion, level: float = 0.95, resamples: int = 2000, seed: in
     tail = (1 - level) / 2 * 100
     return {name: tuple(float(v) for v in np.percentile(scores, [tail, 100 - tail]))
             for name, scores in zip(("macro", "weighted"), f1_scores(draws))}
+
+
+def balanced_accuracy(y, pred, n_classes: int) -> float:
+    """The mean of the per-class recalls over the classes present in ``y``."""
+    import numpy as np
+
+    y, pred = np.asarray(y), np.asarray(pred)
+    support = np.bincount(y, minlength=n_classes)
+    right = np.bincount(y[pred == y], minlength=n_classes)
+    return float((right[support > 0] / support[support > 0]).mean())
+
+
+def paired_balanced_difference(y, pred_a, pred_b, n_classes: int, level: float = 0.95, resamples: int = 2000,
+                               seed: int = 0) -> tuple[float, float, float]:
+    """The balanced accuracy of predictions ``pred_a`` minus that of ``pred_b`` on the same faces ``y``,
+    with a percentile bootstrap interval: the faces resampled with replacement (the same draw for
+    both, so the interval is paired), seeded."""
+    import numpy as np
+
+    y, pred_a, pred_b = np.asarray(y), np.asarray(pred_a), np.asarray(pred_b)
+    n = len(y)
+    if n == 0:
+        raise ValueError("a balanced-accuracy interval needs at least one face")
+    counts = np.random.default_rng(seed).multinomial(n, np.full(n, 1 / n), size=resamples)  # how often each face is drawn
+    of_class = np.eye(n_classes)[y]  # n x classes
+    support = counts @ of_class
+
+    def balanced(pred):
+        recall = np.divide(counts @ (of_class * (pred == y)[:, None]), support, out=np.full(support.shape, np.nan), where=support > 0)
+        return np.nanmean(recall, axis=1)
+
+    tail = (1 - level) / 2 * 100
+    lo, hi = np.percentile(balanced(pred_a) - balanced(pred_b), [tail, 100 - tail])
+    return balanced_accuracy(y, pred_a, n_classes) - balanced_accuracy(y, pred_b, n_classes), float(lo), float(hi)
