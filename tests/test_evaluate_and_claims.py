@@ -1,5 +1,7 @@
 """Metrics on known predictions, and sentences that follow the numbers they state."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from datafixtures import CLASSES7, training_record
@@ -166,6 +168,8 @@ def test_the_posed_record_says_how_far_the_held_out_training_got_while_it_has_no
 def test_the_posed_photos_are_placed_on_the_paper_split_so_the_page_says_how_many_the_network_trained_on():
     """The posed photos' 48x48 versions are FERGIT faces: each one's side of the paper's split, by file
     name, and the sentence the page, the claim and the scorecard give (training faces counted apart)."""
+    import dataclasses
+
     from fer_lib.data.splits import Split
     from fer_lib.data.synthetic import generate_faces
     from fer_lib.pipeline.experiment import file_names, sides_of
@@ -176,31 +180,33 @@ def test_the_posed_photos_are_placed_on_the_paper_split_so_the_page_says_how_man
     split = Split(np.array([0, 1, 2, 3, 4]), np.array([5, 6]), np.array([7, 8]))  # face 9 is on no side
     assert sides_of(faces, split, [names[0], names[5], names[7], names[9], "other.jpg"]) == {
         names[0]: "train", names[5]: "val", names[7]: "test", names[9]: "none"}
-    assert posed_overlap({"train": 2, "val": 2, "test": 0, "none": 0}, 4) == (
-        "the paper-split network's training faces include 2 of the 4 photos' 48x48 versions (2 among its validation faces)")
-    assert posed_overlap({"train": 0, "val": 0, "test": 3, "none": 1}, 4).endswith("include 0 of the 4 photos' 48x48 versions (3 among its test faces and 1 left out of its split)")
-    assert posed_overlap({"train": 1, "val": 3, "person_faces": 4}, 4).endswith("(3 among its validation faces); they are all of the data set's faces of this muxspace user")
-    assert posed_overlap({"train": 1, "val": 3, "person_faces": 9}, 4).endswith("; the data set holds 9 faces of this muxspace user")
+    twice = dataclasses.replace(faces, meta=faces.meta.assign(file=[names[0]] * 2 + names[2:]))
+    with pytest.raises(ValueError, match="2 faces have the file name"):
+        sides_of(twice, split, [names[0]])
+    assert posed_overlap({"train": 2, "val": 2, "test": 0, "none": 0, "unmatched": 0}, 4) == (
+        "2 of the 4 photos' 48x48 versions are among the paper-split network's training faces, 2 among its validation faces")
+    assert posed_overlap({"train": 1, "val": 0, "test": 1, "none": 1, "unmatched": 1}, 4) == (
+        "1 of the 4 photos' 48x48 versions is among the paper-split network's training faces, 1 among its test faces, "
+        "1 on no side of its split; 1 matches no FERGIT face by file name")
     assert posed_overlap(None, 4) == "the paper-split network's training faces may include the person's 48x48 faces"
 
 
-def test_the_posed_page_counts_the_photos_on_each_side_and_all_faces_of_their_person(monkeypatch):
+def test_the_posed_page_counts_the_photos_on_each_side_of_the_paper_split(monkeypatch):
     from fer_lib.data.splits import Split
     from fer_lib.data.synthetic import generate_faces
     from fer_lib.pipeline import trainings
-    from fer_lib.pipeline.experiment import file_names
+    from fer_lib.pipeline.experiment import file_names, split_sha256
     from fer_lib.report.pages import posed_sides
 
     faces = generate_faces(10, seed=1)
-    faces.meta["user"] = ["nan"] * 6 + ["628"] * 3 + ["7"]  # FER-2013's faces have no user
     names = list(file_names(faces))
-    split = Split(np.array([0, 1, 2, 6]), np.array([3, 7]), np.array([4, 5, 8, 9]))
+    split = Split(np.array([0, 1, 2, 6]), np.array([3, 7]), np.array([4, 5, 8]))  # face 9 on no side
     monkeypatch.setattr(trainings, "split_for", lambda name, params: (faces, split))
-    photos = [f"posed/{n}" for n in names[6:9]]
-    assert posed_sides({}, photos) == {"train": 1, "val": 1, "test": 1, "none": 0, "person_faces": 3}
-    assert "person_faces" not in posed_sides({}, photos + [names[9]])  # two users: no count
-    assert "person_faces" not in posed_sides({}, [names[0]])  # an anonymous FER-2013 face
-    assert posed_sides({}, ["elsewhere.jpg"]) is None
+    paper_split = SimpleNamespace(data=SimpleNamespace(split_sha256=split_sha256(split)))
+    photos = [f"posed/{n}" for n in names[6:10]] + ["posed/elsewhere.jpg"]
+    assert posed_sides({}, photos, paper_split) == {"train": 1, "val": 1, "test": 1, "none": 1, "unmatched": 1}
+    other = SimpleNamespace(data=SimpleNamespace(split_sha256="0" * 64))
+    assert posed_sides({}, photos, other) is None  # the split these parameters give is not that training's
 
 
 def test_styled_tables_round_every_number_and_show_chosen_columns_as_percentages(tmp_path):

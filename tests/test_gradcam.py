@@ -50,3 +50,9 @@ def test_the_band_shares_are_set_beside_the_bands_areas_so_an_even_map_shows_no_
     cams[:, 35:40, 15:33] = 1.0
     text = gradcam_sentence(region_shares(cams), areas)
     assert "the maps favour the mouth band (" in text and "give less to the brows and eyes band" in text and "show no focus" not in text
+    empty = np.concatenate([cams, np.zeros((2, 48, 48))])  # two maps without positive evidence: no shares, not zero shares
+    assert region_shares(empty) == region_shares(cams)
+    assert gradcam_sentence(region_shares(empty), areas, 4, 2).startswith("Over the 2 of 4 test faces whose map has any positive evidence, ")
+    assert gradcam_sentence(region_shares(np.zeros((2, 48, 48))), areas, 2, 2).startswith("No test face's map has any positive evidence")
+    only_less = {"brows and eyes": 0.1, "nose": 0.19, "mouth": 0.27}
+    assert "the maps give no band markedly more than its share, and give less to the brows and eyes band" in gradcam_sentence(only_less, areas)

@@ -197,3 +197,14 @@ def test_the_paired_balanced_accuracy_interval_compares_two_networks_on_the_same
     b[np.flatnonzero(a == y)[:6]] = (y[np.flatnonzero(a == y)[:6]] + 1) % 7  # six faces apart: a sure, small difference
     d, lo, hi = paired_balanced_difference(y, a, b, 7)
     assert 0 < lo <= d < hi < 0.03  # paired: two independent 600-face intervals would each be about 6 pp wide
+
+
+def test_the_balanced_accuracy_interval_skips_a_class_a_resample_lacks_and_widens_with_its_level():
+    from fer_lib.report.stats import paired_balanced_difference
+
+    rng = np.random.default_rng(3)
+    y = np.r_[rng.integers(0, 6, 60), 6]  # class 6: one face, absent from about a third of the resamples
+    a, b = y.copy(), np.where(rng.random(61) < 0.7, y, (y + 1) % 7)
+    d95, lo95, hi95 = paired_balanced_difference(y, a, b, 7)
+    d90, lo90, hi90 = paired_balanced_difference(y, a, b, 7, level=0.90)
+    assert np.isfinite([lo95, hi95]).all() and d95 == d90 and lo95 < lo90 <= d95 <= hi90 < hi95

@@ -288,6 +288,8 @@ def test_a_training_without_its_state_restarts_from_a_network_shipped_at_an_earl
         assert restart_source(out, later, models) is None, other
     (models / "models.json").write_text(json.dumps({"residual": entry}))
     monkeypatch.setattr(experiment, "restart_source", lambda o, p, models_dir=None: restart_source(o, p, models))
+    note = trainings.no_network_markdown(later, out.parent.parent)  # a page that needs its network: carry it on, not start again
+    assert "`models/` holds its network of epoch 1: `" in note and "carries the training on from there." in note and "Delete" not in note
     again = run_training(paused, out)
     assert again.training.epochs_run == 2 and [r["epoch"] for r in again.history] == [0, 1]
     assert [r.epoch for r in again.restarts] == [1] and again.restarts[0].weights_sha256 == entry["sha256"]

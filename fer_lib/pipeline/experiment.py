@@ -64,12 +64,16 @@ def file_names(faces: FaceSet) -> np.ndarray:
 
 def sides_of(faces: FaceSet, split: Split, files: list[str] | tuple[str, ...]) -> dict[str, str]:
     """Which side of ``split`` (``train``, ``val``, ``test``, or ``none`` when the split leaves it out)
-    each face named in ``files`` is on; names that match no face are left out."""
+    each face named in ``files`` is on; names that match no face are left out, and a name that
+    matches several faces is an error (which of them would it be?)."""
     names = file_names(faces)
     sides = {}
     for name in files:
-        for i in np.flatnonzero(names == name)[:1]:
-            sides[name] = next((side for side in ("train", "val", "test") if i in getattr(split, side)), "none")
+        found = np.flatnonzero(names == name)
+        if len(found) > 1:
+            raise ValueError(f"{faces.source}: {len(found)} faces have the file name {name!r} (positions {found[:5].tolist()}); expected one")
+        if len(found):
+            sides[name] = next((side for side in ("train", "val", "test") if found[0] in getattr(split, side)), "none")
     return sides
 
 

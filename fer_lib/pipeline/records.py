@@ -180,7 +180,7 @@ class TrainingRecord:
         if t.status == "diverged":
             last = f" (the last finite running loss {t.last_finite_loss:.3g})" if t.last_finite_loss is not None else ""
             return (f"diverged: its training loss became NaN or infinite in epoch {t.diverged_epoch}{last}; the results use the best of the "
-                    f"{t.epochs_run} epochs before it")
+                    f"{t.epochs_run} epochs before it" + (f" ({restarts})" if n else ""))
         if t.status == "early_stopped" and t.epochs_run < planned:
             return f"stopped by EarlyStopping after {t.epochs_run} of {planned} planned epochs" + (f" ({restarts})" if n else "")
         return f"ran all {planned} planned epochs" + (f" ({restarts})" if n else "")

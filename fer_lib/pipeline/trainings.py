@@ -298,10 +298,19 @@ def network(name: Name, run_dir: str | Path):
 
 
 def no_network_markdown(record: TrainingRecord, run_dir: str | Path) -> str:
-    """What a page says in place of a training whose record is in the run folder but whose network is not."""
+    """What a page says in place of a training whose record is in the run folder but whose network is not,
+    and how to get one: carry the training on from a copy ``models/`` holds of an earlier epoch, else train it again."""
+    from fer_lib.pipeline.experiment import restart_source
     from fer_lib.settings import shown as shown_path
 
+    folder = Path(run_dir) / "training" / record.name
+    try:
+        earlier = restart_source(folder, record)
+    except ValueError:  # a shipped file that is not the one models.json vouches for: nothing to carry on from
+        earlier = None
+    how = (f"`models/` holds its network of epoch {earlier.epoch}: `{train_command(record.name, run_dir=run_dir)}` carries the training "
+           "on from there." if earlier else
+           f"Delete `{shown_path(folder)}` and run `{train_command(record.name, run_dir=run_dir)}` to train it again from the first epoch.")
     return (f"*Record without its network*: {registry.title(record.name)} ({record.training.epochs_run} of {record.config['epochs']} epochs). "
             "This run folder holds its record but not its network: a network not shipped to `models/` stays on the machine that "
-            f"trained it. So this page does not use it. Delete `{shown_path(Path(run_dir) / 'training' / record.name)}` and run "
-            f"`{train_command(record.name, run_dir=run_dir)}` to train it again from the first epoch.")
+            f"trained it. So this page does not use it. {how}")

@@ -322,13 +322,17 @@ def ck_peers(random_run: TrainingRecord) -> tuple[str, dict[str, float]]:
 FOCUS_RATIO = 1.25  # a band whose heat-map share is this many times its share of the face (or less than its inverse) is said to be looked at more (or less)
 
 
-def gradcam_sentence(shares: dict[str, float], areas: dict[str, float]) -> str:
+def gradcam_sentence(shares: dict[str, float], areas: dict[str, float], n_maps: int | None = None, n_empty: int = 0) -> str:
     """The Grad-CAM maps' share in each band of the face beside the band's share of the face's
-    area (what an evenly spread map gives it), and whether any band stands out."""
+    area (what an evenly spread map gives it), and whether any band stands out; ``n_empty`` of the
+    ``n_maps`` maps had no positive evidence and so no shares."""
+    over = "Over all test faces" if not n_empty else f"Over the {n_maps - n_empty:,} of {n_maps:,} test faces whose map has any positive evidence"
+    if n_maps is not None and n_empty >= n_maps:
+        return "No test face's map has any positive evidence at this layer, so the maps show nothing of where the network looks."
     ratio = {b: shares[b] / areas[b] for b in shares}
     parts = [f"{shares[b]:.0%} on the {b} band ({areas[b]:.0%} of the face)" for b in shares]
     rest, rest_area = 1 - sum(shares.values()), 1 - sum(areas.values())
-    text = (f"Over all test faces, {words.join(parts + [f'{rest:.0%} on the rows above and below them ({rest_area:.0%})'])}. "
+    text = (f"{over}, {words.join(parts + [f'{rest:.0%} on the rows above and below them ({rest_area:.0%})'])}. "
             f"A heat map spread evenly over the face would give each band its share of the face; ")
     more = [f"the {b} band ({ratio[b]:.2f} times its share)" for b in shares if ratio[b] >= FOCUS_RATIO]
     less = [f"the {b} band ({ratio[b]:.2f} times)" for b in shares if ratio[b] <= 1 / FOCUS_RATIO]
@@ -336,5 +340,5 @@ def gradcam_sentence(shares: dict[str, float], areas: dict[str, float]) -> str:
         return text + (f"each band here gets between {min(ratio.values()):.2f} and {max(ratio.values()):.2f} times its share, so at this "
                        "coarseness the maps show no focus on the mouth, the nose or the brows and eyes: they neither support nor "
                        "contradict the paper's view of where a network should look.")
-    return text + (f"the maps favour {words.join(more)}" if more else "no band gets markedly more than its share") + (
-        f", and give less to {words.join(less)}" if less else "") + ": a coarse sign of where the network looks, not a measurement of landmarks."
+    return text + (f"the maps favour {words.join(more)}" if more else "the maps give no band markedly more than its share") + (
+        f", and give less to {words.join(less)}" if less else "") + ": a coarse sign of where the network looks."

@@ -110,10 +110,9 @@ def history_figure(history: list[dict], title: str = "Training history", *, plan
 def record_history_figure(r, title: str, paper: dict | None = None) -> Figure:
     """:func:`history_figure` of a training record: its planned epochs, best epoch, restarts and weighting; the
     title tagged while the training has not finished."""
-    from fer_lib.report.words import interim
+    from fer_lib.report.words import labelled
 
-    title = f"{title} ({interim(r.training.epochs_run, r.config['epochs'])})" if r.interim else title
-    return history_figure(r.history, title, planned=r.config["epochs"], best_epoch=r.training.best_epoch,
+    return history_figure(r.history, labelled(title, r), planned=r.config["epochs"], best_epoch=r.training.best_epoch,
                           restarts=tuple(x.epoch for x in r.restarts), paper=paper, weighted=r.config.get("class_weights") == "balanced")
 
 

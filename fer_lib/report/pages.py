@@ -11,7 +11,6 @@ import os
 import re
 from pathlib import Path
 
-import numpy as np
 from matplotlib.figure import Figure
 
 from fer_lib.data.faceset import FaceSet
@@ -130,10 +129,7 @@ def restarts_text(restarts: list) -> str:
             "moments and the augmentation's random state started again, so the epochs after a restart are not those an uninterrupted run would give")
 
 
-def labelled(label: str, r: TrainingRecord | None) -> str:
-    """``label``, with ``(interim: 28 of 100 epochs)`` when training ``r`` has not finished: for legends,
-    table columns and sentences that set it beside finished ones."""
-    return f"{label} ({words.interim(r.training.epochs_run, r.config['epochs'])})" if r is not None and r.interim else label
+labelled = words.labelled  # the pages name an unfinished training so
 
 
 def options_as_code(text: str) -> str:
@@ -363,32 +359,26 @@ def posed_intro(where: str, n_photos: int, given: bool, sides: dict[str, int] | 
     if given:
         return f"The paper's photos are not published. This page labels the {n_photos} photos of `{where}`, given as a parameter."
     return (f"The paper's photos are not published. Ours are the {n_photos} posed photos of one person from muxspace in `{where}`; their "
-            "48x48 versions are among FERGIT's faces, as the paper's person may have been among its training faces. "
-            f"{(o := words.posed_overlap(sides, n_photos))[0].upper() + o[1:]}. When the profile names that person's faces, a second residual "
+            f"48x48 versions are among FERGIT's faces, as the paper's person may have been among its training faces: "
+            f"{words.posed_overlap(sides, n_photos)}. When the profile names that person's faces, a second residual "
             "CNN is trained with them held out of training and validation, and labels the same photos.")
 
 
-def posed_sides(params: dict, photos: list) -> dict[str, int] | None:
-    """How many of ``photos`` have a 48x48 version on each side (train, val, test, none) of the
-    paper-split training's split, matched by file name, and (``person_faces``) how many faces the
-    data set holds of the one muxspace user they all belong to; None when none of them is among its faces."""
+def posed_sides(params: dict, photos: list, paper_split: TrainingRecord) -> dict[str, int] | None:
+    """How many of ``photos`` have a 48x48 version on each side (train, val, test, none) of the split
+    of ``paper_split`` (the paper-split training), matched by file name, and how many match no face
+    (``unmatched``); None when the split rebuilt from ``params`` is not that training's."""
     from collections import Counter
 
     from fer_lib.pipeline import trainings
-    from fer_lib.pipeline.experiment import file_names, sides_of
+    from fer_lib.pipeline.experiment import sides_of, split_sha256
 
     faces, split = trainings.split_for(registry.RESIDUAL, params)
+    if split_sha256(split) != paper_split.data.split_sha256:
+        return None
     names = [Path(p).name for p in photos]
     found = Counter(sides_of(faces, split, names).values())
-    if not found:
-        return None
-    counts = {side: found[side] for side in ("train", "val", "test", "none")}
-    if "user" in faces.meta:
-        users = faces.meta["user"].astype(str)
-        person = users[np.isin(file_names(faces), names)].unique()
-        if len(person) == 1 and person[0] not in ("", "nan", "None"):  # one muxspace user, not FER-2013's anonymous faces
-            counts["person_faces"] = int((users == person[0]).sum())
-    return counts
+    return {side: found[side] for side in ("train", "val", "test", "none")} | {"unmatched": len(names) - sum(found.values())}
 
 
 def posed_values(summaries: dict[str, dict], where: str, n_photos: int, held_out: TrainingRecord | None = None,

@@ -43,6 +43,12 @@ def interim(epochs_run: int, planned: int) -> str:
     return f"interim: {epochs_run} of {planned} epochs"
 
 
+def labelled(label: str, r) -> str:
+    """``label``, with ``(interim: 28 of 100 epochs)`` when training ``r`` (a TrainingRecord, or None) has not
+    finished: for titles, legends, table columns and sentences that set it beside finished ones."""
+    return f"{label} ({interim(r.training.epochs_run, r.config['epochs'])})" if r is not None and r.interim else label
+
+
 def held_out_count(values: dict) -> str | None:
     """``with the person held out of training (interim: 22 of 100 epochs): 3 of 4 right`` from the posed page's values; None before it ran."""
     if (held := values.get("n_right_heldout")) is None:
@@ -52,18 +58,17 @@ def held_out_count(values: dict) -> str | None:
 
 
 def posed_overlap(sides: dict[str, int] | None, n_photos: int) -> str:
-    """How many of the posed photos' 48x48 versions the paper-split network trained on, from the count of
-    them on each side of its split (``{"train": 2, "val": 2}``); without counts, that it may have."""
+    """Where the posed photos' 48x48 versions lie in the paper's split (counts by side, from
+    ``pages.posed_sides``): ``2 of the 4 photos' 48x48 versions are among the paper-split network's
+    training faces, 2 among its validation faces``; without counts, that it may have trained on them."""
     if not sides:
         return "the paper-split network's training faces may include the person's 48x48 faces"
-    names = {"train": "training", "val": "validation", "test": "test"}
-    rest = [f"{k} among its {names[s]} faces" for s, k in sides.items() if k and s in ("val", "test")]
-    rest += [f"{sides['none']} left out of its split"] if sides.get("none") else []
-    person = sides.get("person_faces")
-    whole = ("; they are all of the data set's faces of this muxspace user" if person == n_photos else
-             f"; the data set holds {person} faces of this muxspace user" if person else "")
-    return (f"the paper-split network's training faces include {sides.get('train', 0)} of the {n_photos} photos' 48x48 versions"
-            + (f" ({join(rest)})" if rest else "") + whole)
+    train = sides.get("train", 0)
+    text = f"{train} of the {n_photos} photos' 48x48 versions {'is' if train == 1 else 'are'} among the paper-split network's training faces"
+    names = {"val": "validation", "test": "test"}
+    text += "".join(f", {sides[s]} among its {names[s]} faces" for s in names if sides.get(s))
+    text += f", {sides['none']} on no side of its split" if sides.get("none") else ""
+    return text + (f"; {sides['unmatched']} {'matches' if sides['unmatched'] == 1 else 'match'} no FERGIT face by file name" if sides.get("unmatched") else "")
 
 
 def times(n: int) -> str:

@@ -76,9 +76,13 @@ FACE_ROWS = 48
 
 
 def region_shares(cams: np.ndarray) -> dict[str, float]:
-    """Mean share of heat-map mass in each of :data:`BANDS` (horizontal bands of the face)."""
-    total = cams.sum(axis=(1, 2)) + 1e-9
-    return {name: float((cams[:, a:b, :].sum(axis=(1, 2)) / total).mean()) for name, (a, b) in BANDS.items()}
+    """Mean share of heat-map mass in each of :data:`BANDS` (horizontal bands of the face), over the
+    maps that have any (a map with no positive evidence has no shares to give)."""
+    total = cams.sum(axis=(1, 2))
+    some = total > 0
+    if not some.any():
+        return {name: float("nan") for name in BANDS}
+    return {name: float((cams[some, a:b, :].sum(axis=(1, 2)) / total[some]).mean()) for name, (a, b) in BANDS.items()}
 
 
 def band_areas() -> dict[str, float]:
@@ -94,4 +98,5 @@ def explain_test_faces(model: keras.Model, images: np.ndarray, labels: np.ndarra
     picked = [int(rng.choice(np.flatnonzero(labels == c))) for c in range(len(class_names)) if (labels == c).any()]
     probs = keras.ops.convert_to_numpy(model(preprocess(images[picked]), training=False))
     titles = [f"{class_names[labels[i]]}\n→ {class_names[p]}" for i, p in zip(picked, probs.argmax(1))]
-    return {"images": images[picked], "cams": cams[picked], "titles": titles, "shares": region_shares(cams), "areas": band_areas()}
+    return {"images": images[picked], "cams": cams[picked], "titles": titles, "shares": region_shares(cams), "areas": band_areas(),
+            "n_maps": len(cams), "n_empty": int((cams.sum(axis=(1, 2)) <= 0).sum())}
