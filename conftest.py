@@ -32,6 +32,13 @@ def session_run_scope(nodeid: str) -> str:
     return "session-run" if nodeid.startswith(SESSION_RUN_UNIT) else nodeid
 
 
+def pytest_collection_modifyitems(config, items):
+    """The pages' unit first, in its own order; then the tests that train (marked ``slow``), then the rest:
+    under ``make test``'s two workers the longest tests start early, so that neither worker is left
+    running one at the end while the other idles."""
+    items.sort(key=lambda item: 0 if item.nodeid.startswith(SESSION_RUN_UNIT) else 1 if item.get_closest_marker("slow") else 2)
+
+
 def pytest_itemcollected(item):
     """A test that takes ``smoke_run`` belongs in tests/test_session_run.py (see SESSION_RUN_UNIT)."""
     if "smoke_run" in getattr(item, "fixturenames", ()) and not item.nodeid.startswith(SESSION_RUN_UNIT):

@@ -67,6 +67,7 @@ def test_the_fast_and_the_baseline_step_do_the_same_maths():
             assert np.abs(a - b).mean() < 1e-2 * np.abs(a - w0).mean(), v.path
 
 
+@pytest.mark.slow
 def test_a_state_of_the_baseline_step_resumes_under_the_fast_step(tmp_path):
     faces = generate_faces(96, seed=6)
     x, y = faces.images, faces.labels

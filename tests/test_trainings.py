@@ -185,6 +185,7 @@ RUNNER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_the_jax_runner_compiles_its_step_resumes_exactly_and_needs_no_tensorflow_or_jupyter(tmp_path):
     """Under JAX the whole step, augmentation included, is one compiled function (jit on,
     with or without augmentation); a training paused and resumed ends as an uninterrupted
@@ -220,6 +221,7 @@ def _ship(out, models) -> dict:
     return ship_models(out.parent.parent, (out.name,), dest=models)[out.name]
 
 
+@pytest.mark.slow
 def test_a_training_without_its_state_restarts_from_the_shipped_network_of_its_best_epoch(tmp_path, monkeypatch):
     """A new machine has the records and models/ but no state/: the training carries on
     from the shipped network with the learning rate and counters replayed from its history,
@@ -264,6 +266,7 @@ def test_a_training_without_its_state_restarts_from_the_shipped_network_of_its_b
     assert third.training.epochs_run == 3 and third.restarts == second.restarts
 
 
+@pytest.mark.slow
 def test_a_training_without_its_state_restarts_from_a_network_shipped_at_an_earlier_epoch(tmp_path, monkeypatch):
     """``models/`` holds the network of epoch 1 but the record has run 2 epochs on a machine since
     lost: the training restarts from epoch 1, its history's later epochs dropped, and says so;
