@@ -308,7 +308,7 @@ def test_a_page_that_reads_the_whole_run_folder_says_what_it_read(tmp_path):
     training_record(tmp_path, "basic")
     write_record(PageRecord(page="06_posed_images", values={}), tmp_path / "metrics" / "06_posed_images.json")
     box = pages.records_provenance(tmp_path)
-    assert box.startswith(":::{admonition} Provenance of this page\n:class: tip\n\n**Real data**: ")
+    assert box.startswith(":::{admonition} Provenance of this page\n:class: tip\n\n**Real data**.\n") and "| data | FERGIT, from `" in box
     assert ": 2 trainings (`training/*/run.json`), 1 page record (`metrics/*.json`) |" in box and "| page code | git `" in box
     training_record(tmp_path, "ckplus-random", synthetic=True)
     assert ":class: warning" in pages.records_provenance(tmp_path)  # any synthetic training: the synthetic warning

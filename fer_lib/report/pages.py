@@ -87,10 +87,11 @@ def records_provenance(run_dir: str | Path) -> str:
     records, env = read_trainings(run_dir), environment()
     synthetic = any(r.data.synthetic for r in records)
     sources = list(dict.fromkeys(words.source(r.data.source) for r in records))
-    head = SYNTHETIC_WARNING if synthetic else f"**Real data**: {words.join(sources)}." if sources else "No training has run in this run folder."
+    head = SYNTHETIC_WARNING if synthetic else "**Real data**." if sources else "No training has run in this run folder."
     pages_read = len(list(Path(run_dir).glob("metrics/*.json")))
-    rows = [_run_row(), ("records read", f"`{shown(Path(run_dir))}`: {words.count(len(records), 'training')} (`training/*/run.json`), "
-                                         f"{words.count(pages_read, 'page record')} (`metrics/*.json`)"),
+    rows = [_run_row(), *([("data", "; ".join(sources))] if sources else []),
+            ("records read", f"`{shown(Path(run_dir))}`: {words.count(len(records), 'training')} (`training/*/run.json`), "
+                             f"{words.count(pages_read, 'page record')} (`metrics/*.json`)"),
             ("software", _software(env)), ("page code", f"git `{env['git_commit']}`, run at {env['time_utc']}")]
     return _admonition("warning" if synthetic else "tip", head, rows)
 
