@@ -397,8 +397,8 @@ def posed_values(summaries: dict[str, dict], where: str, n_photos: int, held_out
     values["n_right_heldout"] = f"{held['n_right']} of {held['n_photos']}" if held else None
     interim = held and held_out is not None and held_out.interim
     values["heldout_epochs"] = [held_out.training.epochs_run, held_out.config["epochs"]] if interim else None  # run, planned
-    e = held_out_elsewhere
-    values["heldout_without_network"] = [e.training.epochs_run, e.config["epochs"]] if e is not None else None  # run, planned
+    values["heldout_without_network"] = ([held_out_elsewhere.training.epochs_run, held_out_elsewhere.config["epochs"]]  # run, planned
+                                         if held_out_elsewhere is not None else None)
     return values
 
 

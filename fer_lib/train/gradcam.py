@@ -11,6 +11,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from fer_lib.data.images import SIZE
 from fer_lib.model.preprocess import preprocess
 
 DEFAULT_LAYER = "activation_4"
@@ -72,7 +73,6 @@ def grad_cam(model: keras.Model, images: np.ndarray, classes: np.ndarray | None 
 
 # Rows of a 48-pixel face where FER-2013's roughly aligned crops put the brows and eyes, the nose and the mouth.
 BANDS = {"brows and eyes": (8, 22), "nose": (22, 31), "mouth": (31, 44)}
-FACE_ROWS = 48
 
 
 def region_shares(cams: np.ndarray) -> dict[str, float]:
@@ -87,7 +87,7 @@ def region_shares(cams: np.ndarray) -> dict[str, float]:
 
 def band_areas() -> dict[str, float]:
     """Each band's share of the face's area: what a heat map spread evenly over the face puts there."""
-    return {name: (b - a) / FACE_ROWS for name, (a, b) in BANDS.items()}
+    return {name: (b - a) / SIZE for name, (a, b) in BANDS.items()}
 
 
 def explain_test_faces(model: keras.Model, images: np.ndarray, labels: np.ndarray, class_names: tuple[str, ...], seed: int = 0, layer: str = DEFAULT_LAYER) -> dict:
