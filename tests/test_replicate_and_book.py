@@ -1,6 +1,8 @@
 import json
+import os
 import subprocess
 import sys
+import time
 
 import nbformat
 import pytest
@@ -100,6 +102,20 @@ def test_replicate_cli_exits_nonzero_naming_the_failure(tmp_path):
 def test_staging_a_run_without_notebooks_says_what_to_do(tmp_path):
     with pytest.raises(FileNotFoundError, match="replicate"):
         book.stage_run(tmp_path, dest=tmp_path / "dest")
+
+
+def test_staged_pages_are_newer_than_any_earlier_build(tmp_path):
+    """A run executed before the last build (the committed reference run, say) must still be re-read by Sphinx."""
+    run = tmp_path / "run"
+    (run / "notebooks").mkdir(parents=True)
+    (run / "notebooks" / "00_summary.ipynb").write_text("{}")
+    (run / "run.json").write_text("{}")
+    for path in (run / "notebooks" / "00_summary.ipynb", run / "run.json"):
+        os.utime(path, (946684800, 946684800))  # 2000-01-01: long before any build
+    before = time.time() - 1
+    staged = book.stage_run(run, dest=tmp_path / "dest")
+    assert [p.name for p in staged] == ["00_summary.ipynb"]
+    assert all(p.stat().st_mtime >= before for p in (*staged, tmp_path / "dest" / "run.json"))
 
 
 def test_data_summary_json_for_synthetic():

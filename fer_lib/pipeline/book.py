@@ -13,7 +13,12 @@ from fer_lib.settings import BOOK_RESULTS_DIR, REPO_ROOT
 
 
 def stage_run(run_dir: Path, dest: Path = BOOK_RESULTS_DIR) -> list[Path]:
-    """Copy a run's executed notebooks and record to where the book's table of contents expects them."""
+    """Copy a run's executed notebooks and record to where the book's table of contents expects them.
+
+    The copies are stamped now, not with the run's own times: Sphinx re-reads a page only when
+    its source is newer than the last build, so a run executed (or checked out) before the
+    build already in ``_build`` would otherwise be skipped and that build's pages kept.
+    """
     run_dir = Path(run_dir)
     executed = sorted((run_dir / "notebooks").glob("*.ipynb"))
     if not executed:
@@ -22,9 +27,9 @@ def stage_run(run_dir: Path, dest: Path = BOOK_RESULTS_DIR) -> list[Path]:
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
     for nb in executed:
-        shutil.copy2(nb, dest / nb.name)
+        shutil.copyfile(nb, dest / nb.name)
     if (run_dir / "run.json").exists():
-        shutil.copy2(run_dir / "run.json", dest / "run.json")
+        shutil.copyfile(run_dir / "run.json", dest / "run.json")
     return [dest / nb.name for nb in executed]
 
 BOOK_SOURCES = ("_config.yml", "_toc.yml", "book")
