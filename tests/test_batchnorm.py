@@ -80,7 +80,8 @@ def test_a_short_training_no_longer_collapses_at_inference(tmp_path):
     # Keras' moving averages: validation falls to chance while training accuracy climbs, so
     # the checkpoint keeps an early epoch that tells few classes apart
     assert history[-1]["val_accuracy"] < 0.2 and history[-1]["accuracy"] > 0.5, history[-1]
-    assert keras_only["best_epoch"] <= 2 and classes_keras <= 3, (keras_only["best_epoch"], classes_keras)
+    # (3 classes where TensorFlow ran its own kernels or a bfloat16-native CPU's oneDNN, 4 with oneDNN on an AVX2-only CPU)
+    assert keras_only["best_epoch"] <= 2 and classes_keras <= 4, (keras_only["best_epoch"], classes_keras)
     # refreshed before each validation: the same steps give a network that tells the faces apart
     assert acc_refreshed > 0.7 and classes_refreshed == 7 and acc_refreshed > acc_keras + 0.3, (acc_refreshed, acc_keras)
     assert refreshed["best_val_accuracy"] == pytest.approx(acc_refreshed)  # validation judged the exported network

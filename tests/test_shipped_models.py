@@ -49,7 +49,9 @@ def test_a_shipped_network_scores_on_its_test_faces_what_its_manifest_says(name,
     m = MANIFEST[name]
     assert split_sha256(split) == m["split_sha256"], "the cpu profile's split is not the one the shipped network was tested on"
     pred = classify_faces(modelio.load_model(MODELS / m["file"]), faces.images[split.test]).argmax(1)
-    assert len(pred) == m["n_test"] and abs(np.mean(pred == faces.labels[split.test]) - m["test_accuracy"]) <= 1 / m["n_test"]
+    # other kernels (oneDNN's, another CPU kind's bfloat16 rounding) may flip a face or a few at the decision boundary;
+    # another network, or another split, moves many more
+    assert len(pred) == m["n_test"] and abs(np.sum(pred == faces.labels[split.test]) - round(m["test_accuracy"] * m["n_test"])) <= 5
 
 
 @pytest.mark.realdata

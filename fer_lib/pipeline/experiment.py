@@ -119,6 +119,16 @@ def _has_state(out: Path) -> bool:
     return any((out / name).is_dir() for name in NAMES)
 
 
+def kept_precision(config: TrainConfig, previous: TrainingRecord) -> TrainConfig:
+    """``config`` with the precision ``previous`` was recorded in: a training keeps the precision it
+    started in (the profiles' default went from bfloat16 to float32 after the first runs were recorded;
+    resuming one in bfloat16 on a CPU without it warns, see :func:`fer_lib.train.precision.check`)."""
+    import dataclasses
+
+    recorded = previous.config.get("precision", config.precision)
+    return config if recorded == config.precision else dataclasses.replace(config, precision=recorded)
+
+
 def reuse_only() -> bool:
     """Whether pages must show the trainings they find and never train (``$FER_TRAININGS=reuse``)."""
     return os.environ.get(REUSE_ENV, "") == "reuse"
@@ -165,6 +175,7 @@ def run_training(
 
     previous = read_record(TrainingRecord, path) if path.exists() else None
     if previous is not None:
+        config = kept_precision(config, previous)
         _reuse_check(previous, config, data, split_hash, path)
         if previous.finished or reuse:
             planned = previous.config["epochs"]

@@ -55,6 +55,8 @@ from fer_lib.train.callbacks import (
 )
 from fer_lib.train.class_weights import class_weights
 from fer_lib.train.config import TrainConfig
+from fer_lib.train.precision import check as check_precision
+from fer_lib.train.precision import on_cpu
 from fer_lib.train.state import discard_unsaved, find_state, restore
 from fer_lib.train.step import use_centre_taps
 from fer_lib.train.stream import BatchStream
@@ -113,6 +115,7 @@ def _compile_step(trainer: keras.Model) -> None:
 
 def build_trainer(config: TrainConfig, n_classes: int) -> tuple[keras.Model, keras.Model]:
     """The compiled training model (augmentation, when enabled, + network) and the bare network inside it."""
+    check_precision(config.precision, on_cpu=on_cpu())
     keras.mixed_precision.set_global_policy(config.precision)
     net = build_model(config.arch, n_classes=n_classes, width=config.width, seed=config.seed)
     augmentation = build_augmentation(config.augment, seed=config.seed)
@@ -300,6 +303,7 @@ def train(
     scope, replicas = _distribution_scope(config.distribution)
     with scope:
         if resume:
+            check_precision(config.precision, on_cpu=on_cpu())
             keras.mixed_precision.set_global_policy(config.precision)
             trainer = load_trainer(out / "state" / "model.keras")
             _prepare_step(trainer, config)
