@@ -30,8 +30,16 @@ def test_speed_rows_come_from_the_whole_history_and_every_device(tmp_path):
     r.sessions = [Session(wall_s=1.0, status="paused", epochs_run=3, device="CPU: A"), Session(wall_s=1.0, status="paused", epochs_run=6, device="CPU: B")]
     r.training.train_images_per_s = 1.0  # the last session's figure is not the table's
     write_record(r, tmp_path / "training" / "residual" / "run.json")
-    row = speed_rows(tmp_path)[0]
-    assert row["device"] == "A CPU and B CPU" and row["images/s"] == "7" and row["median epoch"] == "2.0 min"  # 768 / 110 s
-    assert row["100 epochs"] == "3.3 h at that pace"  # 6 of 100 epochs run: the median epoch times 100
+    a, b = speed_rows(tmp_path)  # a row per device
+    assert (a["device"], b["device"]) == ("A CPU", "B CPU") and a["images/s"] == b["images/s"] == "7" and a["median epoch"] == "2.0 min"  # 768 / 110 s
+    assert a["epochs run"] == "3 here, 6/100 in all" and a["100 epochs"] == "3.3 h at that pace"  # the median epoch times 100
+    r.history[4]["train_time_s"] = r.history[5]["train_time_s"] = 55.0  # B's epochs after its first: twice as fast
+    r.history[3]["train_time_s"] = 1000.0  # B's first epoch traces the step: left out
+    write_record(r, tmp_path / "training" / "residual" / "run.json")
+    assert [row["images/s"] for row in speed_rows(tmp_path)] == ["7", "14"]
+    r.sessions = r.sessions[1:]  # one device: one row over the whole history, its first epoch left out
+    write_record(r, tmp_path / "training" / "residual" / "run.json")
+    (row,) = speed_rows(tmp_path)
+    assert row["device"] == "B CPU" and row["epochs run"] == "6/100" and row["100 epochs"] == "3.3 h at that pace"
     training_record(tmp_path, "residual", epochs_run=100, status="completed", minutes_per_epoch=1.0)
     assert speed_rows(tmp_path)[0]["100 epochs"] == "1.7 h"  # ran them: the measured 100 min

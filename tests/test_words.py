@@ -55,7 +55,7 @@ def test_a_training_on_two_machines_names_both(tmp_path):
     r.environment |= {"python": "3.11", "packages": {}, "keras_backend": "tensorflow"}
     write_record(r, tmp_path / "training" / "residual" / "run.json")
     assert r.session_devices() == {"CPU: A": (2, 5400.0), "CPU: B": (1, 1800.0)}
-    assert "A CPU (2 sessions) and B CPU (1 session); 2 cores" in training_provenance(r)
+    assert "A CPU (2 sessions) and B CPU (1 session); last on an unrecorded CPU (its kind and features not recorded), 2 cores" in training_provenance(r)
     assert "took 1.5 h on A CPU and 0.5 h on B CPU for this run's 1 training (3 sessions)" in compute_markdown(tmp_path)
     assert words.join(["a", "b", "c"]) == "a, b and c"
 

@@ -12,6 +12,7 @@ from importlib import metadata
 
 from fer_lib.data.faceset import FaceSet
 from fer_lib.settings import REPO_ROOT, shown
+from fer_lib.train.precision import cpu_kind, onednn_enabled, speed_features
 
 PACKAGES = ("fer_lib", "numpy", "keras", "tensorflow-cpu", "tensorflow", "jax", "scikit-learn", "opencv-python-headless", "papermill", "jupyter-book")
 
@@ -39,6 +40,23 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
+def cpu_id() -> str | None:
+    """The processor's family, model and stepping numbers (``/proc/cpuinfo``), which tell apart CPUs
+    sold under one model name (``AMD EPYC`` covers Zen 3 and Zen 4 parts); None where unknown."""
+    fields = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() in ("cpu family", "model", "stepping") and key.strip() not in fields:
+                    fields[key.strip()] = value.strip()
+                if not line.strip():
+                    break
+    except OSError:
+        return None
+    return ", ".join(f"{k} {fields[k]}" for k in ("cpu family", "model", "stepping") if k in fields) or None
+
+
 def git_commit() -> str | None:
     """The repository's HEAD commit, with ``-dirty`` when its tracked files have changes
     (outside ``runs/``: run folders are what the code writes, not code)."""
@@ -51,12 +69,18 @@ def git_commit() -> str | None:
 
 
 def environment() -> dict:
-    """Python, platform, CPU, core count, package versions, git commit and time."""
+    """Python, platform, CPU (its name, kind, speed features and oneDNN's state), core count (and the
+    cores this process may use), package versions, git commit and time."""
     return {
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "cpu": cpu_name(),
+        "cpu_id": cpu_id(),
+        "cpu_kind": cpu_kind(),
+        "cpu_features": speed_features(),
+        "onednn": onednn_enabled(),
         "cpu_count": os.cpu_count(),
+        "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
         "packages": package_versions(),
         "keras_backend": keras_backend(),
         "git_commit": git_commit(),
@@ -123,7 +147,7 @@ def device_description() -> str:
                 return f"GPU: {torch.cuda.get_device_name(0)} (x{torch.cuda.device_count()})"
     except Exception as exc:  # a broken driver must not stop a run from being recorded
         return f"unknown ({type(exc).__name__}: {exc})"
-    return f"CPU: {cpu_name()}"
+    return f"CPU: {cpu_name()} ({cpu_kind()})"
 
 
 def json_default(value):

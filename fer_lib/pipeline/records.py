@@ -19,6 +19,7 @@ import dataclasses
 import json
 import math
 import os
+import statistics
 import typing
 from dataclasses import dataclass, field
 from functools import cache
@@ -166,6 +167,27 @@ class TrainingRecord:
             d = s.device or str(self.environment.get("device", "an unrecorded device"))
             n, wall = out.get(d, (0, 0.0))
             out[d] = (n + 1, wall + s.wall_s)
+        return out
+
+    def speed_by_device(self) -> dict[str, tuple[float | None, int, float | None]]:
+        """Each device the sessions ran on: the median training images/s of its epochs, each session's
+        first epoch left out (it traces the step), how many of the history's epochs it ran, and its
+        median epoch's seconds (validation included). A session
+        covers the epochs from the count its predecessors reached to its own, so an epoch run again after
+        a restart counts for the session that first reached it."""
+        n, done = self.images_per_epoch, 0
+        by: dict[str, list[list[dict]]] = {}
+        for s in self.sessions:
+            d = s.device or str(self.environment.get("device", "an unrecorded device"))
+            by.setdefault(d, []).append([r for r in self.history if done <= r["epoch"] < s.epochs_run])
+            done = max(done, s.epochs_run)
+        out = {}
+        for d, runs in by.items():
+            timed = [r for rows in runs for r in rows[1:]] or [r for rows in runs for r in rows]
+            times = [r["train_time_s"] for r in timed if "train_time_s" in r]
+            epochs = [r["epoch_time_s"] for rows in runs for r in rows if "epoch_time_s" in r]
+            out[d] = (n / statistics.median(times) if n and times else None, sum(len(rows) for rows in runs),
+                      statistics.median(epochs) if epochs else None)
         return out
 
     @property

@@ -74,7 +74,7 @@ def data_provenance(faces: FaceSet, params: dict) -> str:
     data, env = data_fingerprint(faces), environment()
     head = SYNTHETIC_WARNING if data["synthetic"] else f"**Real data**: {words.source(data['source'])}."
     rows = [_run_row(), ("data", f"{data['source']} ({data['n']:,} faces, sha256 `{data['sha256'][:12]}`)"),
-            ("parameters", _params_text(params, data["synthetic"])), ("machine", f"{env['cpu']} ({env['cpu_count']} cores)"),
+            ("parameters", _params_text(params, data["synthetic"])), ("machine", words.cpu(env)),
             ("software", _software(env)), ("code", f"git `{env['git_commit']}`, run at {env['time_utc']}")]
     return _admonition("warning" if data["synthetic"] else "tip", head, rows)
 
@@ -113,7 +113,7 @@ def training_provenance(*records: TrainingRecord) -> str:
             (f"{registry.label(r.name)}: recipe", f"{c['arch']} CNN{words.recipe_departures(c)}, "
                                   f"{r.training.epochs_run} of {c['epochs']} planned epochs ({words.status(r.stop_status)}), best epoch {r.training.best_epoch}, "
                                   f"batch {c['batch_size']}, {words.precision(c['precision'])}, class weights {c['class_weights']}, seed {c['seed']}, {refresh}"),
-            (f"{registry.label(r.name)}: computed on", f"{words.devices(r.session_devices())}; {r.environment.get('cpu_count')} cores, "
+            (f"{registry.label(r.name)}: computed on", f"{words.devices(r.session_devices())}; last on {words.cpu(r.environment)}, "
                                        f"{r.total_wall_s / 60:.0f} min of sessions in all (training, data loading and evaluation); code git `{r.environment.get('git_commit')}`"),
         ]
         rows += [(f"{registry.label(r.name)}: restarted", restarts_text(r.restarts))] if r.restarts else []

@@ -47,24 +47,44 @@ SPEED_TRAININGS = {registry.RESIDUAL.name: "residual_run_time_min", registry.BAS
 
 
 def speed_rows(run_dir: str | Path) -> list[dict]:
-    """How fast the reference run's trainings went, from their records: the devices their sessions
-    ran on, training images per second (over the median epoch's training time, the first epoch
-    left out), the median epoch, and the time of 100 epochs (measured where the training ran
-    them, else the median epoch times 100) beside the paper's time for 100 epochs on its GPU."""
+    """How fast the reference run's trainings went, from their records, by CPU kind: the device
+    their sessions ran on, training images per second (over the median epoch's training time, the
+    first epoch left out), the median epoch, and the time of 100 epochs (measured where the
+    training ran them, else the median epoch times 100) beside the paper's time for 100 epochs on
+    its GPU. A training that ran on several devices gets a row for each, its images/s over that
+    device's epochs (each session's first left out) and 100 epochs at that pace."""
     from fer_lib.report.scorecard import device, minutes_for_100, minutes_per_epoch, ran_the_paper_epochs
+    from fer_lib.report.words import device as device_words
 
     run_dir, rows = Path(run_dir), []
-    for name, paper_key in SPEED_TRAININGS.items():
+    names = [n for base in SPEED_TRAININGS for n in [base] + sorted(_runs_of(run_dir, base))]
+    for name in names:
         t = read_training(run_dir, name)
         if t is None or not t.history:
+            continue
+        paper_key = SPEED_TRAININGS[registry.base_and_run(name)[0]]
+        paper = f"{PAPER[paper_key]} min" if paper_key else "not reported"
+        by_device = t.speed_by_device()
+        if len(by_device) > 1:
+            for label, (speed, epochs, epoch_s) in by_device.items():
+                rows.append({"training": name, "device": device_words(label), "images/s": f"{speed:.0f}" if speed else "",
+                             "median epoch": f"{epoch_s / 60:.1f} min" if epoch_s else "",
+                             "epochs run": f"{epochs} here, {t.training.epochs_run}/{t.config['epochs']} in all",
+                             "100 epochs": f"{_duration(epoch_s * 100 / 60)} at that pace" if epoch_s else "",
+                             "paper, 100 epochs (K80 GPU)": paper})
             continue
         epoch_min = minutes_per_epoch(t)
         speed = t.images_per_s  # the first epoch (tracing) left out
         rows.append({"training": name, "device": device(t), "images/s": f"{speed:.0f}" if speed else "",
                      "median epoch": f"{epoch_min:.1f} min", "epochs run": f"{t.training.epochs_run}/{t.config['epochs']}",
                      "100 epochs": _duration(minutes_for_100(t)) + ("" if ran_the_paper_epochs(t) else " at that pace"),
-                     "paper, 100 epochs (K80 GPU)": f"{PAPER[paper_key]} min" if paper_key else "not reported"})
+                     "paper, 100 epochs (K80 GPU)": paper})
     return rows
+
+
+def _runs_of(run_dir: Path, base: str) -> list[str]:
+    """The repeated runs (``base@N``) of training ``base`` that ``run_dir`` holds."""
+    return [p.name for p in (run_dir / "training").glob(f"{base}{registry.RUN_MARK}*") if registry.base_and_run(p.name)[0] == base]
 
 
 def speed_table(run_dir: str | Path) -> str:

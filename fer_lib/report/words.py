@@ -84,10 +84,13 @@ def count(n: int, thing: str, things: str | None = None) -> str:
 
 def device(label: str | None) -> str:
     """A recorded device label in a sentence's words: ``CPU: AMD EPYC`` -> ``AMD EPYC CPU``; JAX's
-    ``gpu:NVIDIA H100 (x2)`` -> ``2x NVIDIA H100 GPU``, ``cpu:cpu (x1)`` -> ``CPU`` and ``CPU: Intel(R) Xeon(R)
+    ``CPU: AMD EPYC (AVX2-only)`` -> ``AMD EPYC CPU (AVX2-only)``; ``gpu:NVIDIA H100 (x2)`` -> ``2x NVIDIA H100 GPU``, ``cpu:cpu (x1)`` -> ``CPU`` and ``CPU: Intel(R) Xeon(R)
     Processor`` -> ``Intel Xeon CPU``; anything else as recorded."""
     if not label:
         return "an unrecorded device"
+    kind = re.search(r"\s*\((bfloat16-native|AVX-512|AVX2-only|pre-AVX2)\)$", label)  # the CPU's kind (fer_lib.train.precision.cpu_kind)
+    if kind:
+        return f"{device(label[:kind.start()])} ({kind.group(1)})"
     m = re.fullmatch(r"(cpu|gpu|tpu):\s*(.+?)(?:\s*\(x(\d+)\))?", label.strip(), flags=re.IGNORECASE)
     if not m:
         return label
@@ -146,3 +149,14 @@ def recipe_departures(config: dict) -> str:
 def training_batches(config: dict) -> str:
     """What a training's accuracy and loss were measured on, as its recipe prepared them."""
     return "augmented training batches with dropout on" if augmented(config) else "training batches (not augmented) with dropout on"
+
+
+def cpu(env: dict) -> str:
+    """A record's CPU in words: its name, kind, the speed features it has, oneDNN's state and its cores
+    (``AMD EPYC, AVX2-only (avx2, fma), oneDNN on, 2 cores``); records older than the CPU's kind say so."""
+    cores = f"{env['cpu_count']} cores" if env.get("cpu_count") else "cores not recorded"
+    if "cpu_kind" not in env:
+        return f"{env.get('cpu', 'an unrecorded CPU')} (its kind and features not recorded), {cores}"
+    has = [f for f, on in (env.get("cpu_features") or {}).items() if on]
+    onednn = {True: ", oneDNN on", False: ", oneDNN off"}.get(env.get("onednn"), "")
+    return f"{env.get('cpu')}, {env['cpu_kind']} ({', '.join(has) or 'none of avx2, avx512f, bf16'}){onednn}, {cores}"
