@@ -302,7 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     trs.add_argument("--profile", default="demo", help="profile name (profiles/NAME.yaml) or a YAML path")
     trs.add_argument("--out", help="run folder whose training/ receives them, e.g. runs/reference")
     trs.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter (repeatable)")
-    trs.add_argument("--only", nargs="*", help="only these trainings (see --list), in the profile's order")
+    trs.add_argument("--only", nargs="*", help="only these trainings (see --list), in the order given")
     trs.add_argument("--time-budget", type=float, default=None, metavar="SECONDS", help="stop (resumably) before this much wall time is spent")
     trs.add_argument("--list", action="store_true", help="list the profile's trainings, most important first")
     trs.add_argument("--export", metavar="DIR", help="write the run's training records (and the residual and basic networks, in parts) to DIR")

@@ -47,8 +47,12 @@ class Profile(BaseModel):
     ckplus_epochs: int | None = None  # CK+ trainings' epochs; None: train.epochs
     ckplus_train: dict[str, Any] = {}  # CK+ trainings' values over `train`
     ckplus_seeds: list[int] = []  # CK+ page: the random split again at each of these seeds (split and initial weights) but `seed`
+    # the headline trainings (residual, basic, residual-unweighted) again at each of these training
+    # seeds, named NAME@SEED, on the same split (`seed`): the spread of a result over runs
+    runs: list[int] = []
     posed_holdout: list[str] | None = None  # posed person's faces held out of a second training
-    ablations: bool = False  # the deviations page's two CK+ ablations
+    ablations: bool = False  # the deviations page's CK+ ablation of the BatchNorm refresh
+    precision_ablation: bool = False  # and the CK+ random split in float32, where the run's was recorded in bfloat16
 
     @field_validator("train", "official_train", "ckplus_train")
     @classmethod
@@ -56,7 +60,7 @@ class Profile(BaseModel):
         TrainConfig.from_dict(value)  # unknown keys and ill-typed values raise, naming the key
         return value
 
-    @field_validator("ckplus_seeds")
+    @field_validator("ckplus_seeds", "runs")
     @classmethod
     def _seeds(cls, value: list[int]) -> list[int]:
         if len(set(value)) != len(value) or any(s < 0 for s in value):

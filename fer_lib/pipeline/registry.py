@@ -28,6 +28,28 @@ CK_RANDOM = Entry("ckplus-random", "05_ckplus", "Residual CNN, CK+ random split"
 CK_KERAS_BN = Entry("ckplus-random-keras-bn", "08_deviations", "CK+ random split, Keras' BatchNorm averages only", "CK+ random split, Keras' BatchNorm")
 CK_FLOAT32 = Entry("ckplus-random-float32", "08_deviations", "CK+ random split in float32, a check of bfloat16", "CK+ random split, float32")
 FERGIT_NETWORKS = (RESIDUAL, BASIC)  # the paper's two networks on FERGIT, the ones shipped to models/
+REPEATED = (RESIDUAL, BASIC, UNWEIGHTED)  # the headline trainings a profile's `runs` repeat, each run a training seed
+
+RUN_MARK = "@"
+
+
+def run_of(base: Entry, run: int) -> Entry:
+    """Training ``base`` again with training seed ``run`` (initial weights, dropout, augmentation,
+    batch order) on the same split: ``residual@1``. The plain name is the profile's first run."""
+    if base not in REPEATED:
+        raise KeyError(f"{base.name!r} has no repeated runs; the repeated trainings are {[e.name for e in REPEATED]}")
+    if run < 0:
+        raise ValueError(f"a run is a training seed of 0 or more; got {run}")
+    return Entry(f"{base.name}{RUN_MARK}{run}", base.page, f"{base.title}, run {run}", f"{base.label}, run {run}")
+
+
+RUN_NAME = re.compile(rf"(.+){RUN_MARK}(\d+)")
+
+
+def base_and_run(name: str) -> tuple[str, int | None]:
+    """``residual@2`` -> (``residual``, 2); a name without a run -> (name, None)."""
+    m = RUN_NAME.fullmatch(name)
+    return (m.group(1), int(m.group(2))) if m else (name, None)
 
 
 def ck_fold(k: int) -> Entry:
@@ -90,13 +112,17 @@ def entry(name: str) -> Entry:
     fixed = {e.name: e for e in (RESIDUAL, BASIC, UNWEIGHTED, HOLDOUT, CK_RANDOM, CK_KERAS_BN, CK_FLOAT32)}
     if name in fixed:
         return fixed[name]
+    base, run = base_and_run(name)
+    if run is not None and base in {e.name for e in REPEATED}:
+        return run_of(fixed[base], run)
     if (m := FOLD_NAME.fullmatch(name)) is not None:
         return ck_fold(int(m.group(1)))
     if (m := SEED_NAME.fullmatch(name)) is not None:
         return ck_seed(int(m.group(1)))
     if (m := OFFICIAL_NAME.fullmatch(name)) is not None:
         return official(m.group(1))
-    raise KeyError(f"no training {name!r} in the registry; it has {sorted(fixed)}, ckplus-foldK, ckplus-random-seedN and residual-DATASET-official")
+    raise KeyError(f"no training {name!r} in the registry; it has {sorted(fixed)}, ckplus-foldK, ckplus-random-seedN, "
+                   f"residual-DATASET-official and {'/'.join(e.name for e in REPEATED)}@RUN")
 
 
 def title(name: str) -> str:

@@ -10,6 +10,7 @@ bring the records back, render the pages here (``$FER_TRAININGS=reuse``).
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -74,9 +75,12 @@ def plan(params: dict) -> list[TrainingSpec]:
                           merge(train, {"arch": "residual"}, params["official_train"])))
     if params["posed_holdout"]:
         specs.append(spec(registry.HOLDOUT, dataset, split, merge(train, {"arch": "residual"}), holdout_files=tuple(params["posed_holdout"])))
+    for run in params["runs"]:  # each run: the repeated trainings in their order, at training seed `run`
+        specs += [dataclasses.replace(s, name=e.name, title=e.title, train=merge(s.train, {"seed": run}), export=False)
+                  for s in list(specs) for base in registry.REPEATED if s.name == base.name for e in [registry.run_of(base, run)]]
     if ck and params["ablations"]:
         specs.append(spec(registry.CK_KERAS_BN, ck, registry.RANDOM_SPLIT, merge(ck_train, {"bn_refresh_faces": 0})))
-        if ck_train.get("precision", "float32") != "float32":  # the precision ablation needs a base that is not float32 already
+        if params["precision_ablation"]:  # the CK+ random split again in float32, beside one recorded in bfloat16
             specs.append(spec(registry.CK_FLOAT32, ck, registry.RANDOM_SPLIT, merge(ck_train, {"precision": "float32"})))
     return specs
 
@@ -167,7 +171,8 @@ def run_all(params: dict, run_dir: str | Path, *, only: list[str] | None = None,
     Keras' own output; each training ends with a one-line summary. Returns each training's
     record (None for those not reached).
     """
-    chosen = [s for s in plan(params) if not only or s.name in only]
+    by_name = {s.name: s for s in plan(params)}
+    chosen = [by_name[n] for n in dict.fromkeys(only) if n in by_name] if only else list(by_name.values())  # `only` in its own order
     unknown = sorted(set(only or []) - {s.name for s in plan(params)})
     if unknown:
         raise KeyError(f"unknown trainings {unknown}; this profile has {[s.name for s in plan(params)]}")
