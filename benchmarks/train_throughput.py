@@ -11,10 +11,16 @@ compiled function, the device, and how much of a step the input side takes (prod
 a batch in Python: indexing, scaling, one-hot labels and weights). Its last line is one
 JSON object with at least ``backend``, ``jit``, ``device`` and ``images_per_s``.
 
-    .venv/bin/python benchmarks/train_throughput.py --compare tensorflow,jax[,torch]
+    .venv/bin/python benchmarks/train_throughput.py --compare tensorflow,tensorflow-eigen,jax[,torch]
 
 runs each installed backend in its own process, one after the other on the same
-machine, and prints them side by side with the ratio to the first.
+machine, and prints them side by side with the ratio to the first, each as a share of
+the float32 bound: NumPy's float32 matrix-multiply rate (measured in the same run) over
+the GFLOP a training image costs. ``tensorflow`` is TensorFlow as fer_lib runs it (oneDNN
+on); ``tensorflow-eigen`` is TensorFlow with ``TF_ENABLE_ONEDNN_OPTS=0``, its own default on
+CPUs without AVX-512 VNNI/BF16 or AMX (the project's default before oneDNN was turned on
+everywhere). The last line's JSON has ``rows``, the bound, and ``default_vs_fastest`` and
+``default_vs_eigen`` (the first row's images/s over the fastest's and over tensorflow-eigen's).
 
     .venv/bin/python benchmarks/train_throughput.py --precision mixed_bfloat16 --baseline
 
@@ -37,6 +43,22 @@ import sys
 import time
 
 BACKEND_MODULES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
+VARIANTS = {"tensorflow": ("tensorflow", {}), "tensorflow-eigen": ("tensorflow", {"TF_ENABLE_ONEDNN_OPTS": "0"}),
+            "jax": ("jax", {}), "torch": ("torch", {})}  # a --compare entry: its backend and its environment
+
+
+def numpy_matmul_gflop_s(n: int = 2048, repeats: int = 5) -> float:
+    """NumPy's float32 matrix-multiply rate, GFLOP/s: the arithmetic bound any backend's convolutions meet on this CPU."""
+    import numpy as np
+
+    a = np.random.default_rng(0).random((n, n), dtype=np.float32)
+    a @ a
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        a @ a
+        best = min(best, time.perf_counter() - t)
+    return 2 * n**3 / best / 1e9
 
 
 def measure(backend: str, precision: str, steps: int, warmup: int, batch: int) -> dict:
@@ -166,28 +188,47 @@ def print_one(r: dict) -> None:
     print(f"  input side       {r['input_ms']:.2f} ms a batch in Python = {r['input_share']:.1%} of a step")
 
 
-def compare(backends: list[str], argv: list[str]) -> list[dict]:
+def compare(variants: list[str], argv: list[str]) -> dict:
+    """Each of ``variants`` (see VARIANTS) in its own process, one after the other, beside the float32 bound."""
+    from fer_lib.train.precision import cpu_kind, speed_features
+
     rows = []
-    for b in backends:
-        if importlib.util.find_spec(BACKEND_MODULES[b]) is None:
-            print(f"{b}: not installed, skipped", flush=True)
+    for name in variants:
+        if name not in VARIANTS:
+            raise SystemExit(f"--compare: unknown entry {name!r}; expected some of {', '.join(VARIANTS)}")
+        backend, env = VARIANTS[name]
+        if importlib.util.find_spec(BACKEND_MODULES[backend]) is None:
+            print(f"{name}: not installed, skipped", flush=True)
             continue
-        run = subprocess.run([sys.executable, __file__, "--backend", b, *argv], capture_output=True, text=True)
+        run = subprocess.run([sys.executable, __file__, "--backend", backend, *argv], capture_output=True, text=True, env=os.environ | env)
         if run.returncode != 0:
-            print(f"{b}: failed\n{run.stderr[-2000:]}", flush=True)
+            print(f"{name}: failed\n{run.stderr[-2000:]}", flush=True)
             continue
-        rows.append(json.loads(run.stdout.strip().splitlines()[-1]))
-    base = rows[0]["images_per_s"] if rows else 1
-    print(f"{'backend':<11} {'compiled':>8} {'images/s':>9} {'ms/step':>8} {'input':>7} {'vs ' + rows[0]['backend'] if rows else '':>14}  device")
+        rows.append(json.loads(run.stdout.strip().splitlines()[-1]) | {"variant": name, "onednn": env.get("TF_ENABLE_ONEDNN_OPTS", "1") != "0" if backend == "tensorflow" else None})
+    if not rows:
+        raise SystemExit("--compare: no backend ran")
+    rate = numpy_matmul_gflop_s()
+    gflop = rows[0]["achieved_gflop_s"] / rows[0]["images_per_s"]
+    bound = rate / gflop
+    features = [f for f, has in speed_features().items() if has]
+    print(f"CPU {cpu_kind()} ({', '.join(features) or 'no AVX2'}), {os.cpu_count()} cores; float32 bound {bound:.0f} images/s "
+          f"= NumPy's {rate:.0f} GFLOP/s matrix rate / {gflop:.2f} GFLOP a training image")
+    print(f"{'entry':<17} {'compiled':>8} {'images/s':>9} {'ms/step':>8} {'input':>7} {'of bound':>9} {'vs ' + rows[0]['variant']:>20}  device")
     for r in rows:
-        print(f"{r['backend']:<11} {str(r['jit']):>8} {r['images_per_s']:>9.1f} {r['step_ms']:>8.1f} {r['input_share']:>7.1%} {base / r['images_per_s']:>13.2f}x  {r['device']}")
-    return rows
+        print(f"{r['variant']:<17} {str(r['jit']):>8} {r['images_per_s']:>9.1f} {r['step_ms']:>8.1f} {r['input_share']:>7.1%} "
+              f"{r['images_per_s'] / bound:>9.1%} {r['images_per_s'] / rows[0]['images_per_s']:>19.2f}x  {r['device']}")
+    eigen = next((r["images_per_s"] for r in rows if r["variant"] == "tensorflow-eigen"), None)
+    return {"rows": rows, "cpu_kind": cpu_kind(), "cpu_features": features, "numpy_matmul_gflop_s": round(rate, 1),
+            "bound_images_per_s": round(bound, 1), "default": rows[0]["variant"],
+            "default_vs_fastest": round(rows[0]["images_per_s"] / max(r["images_per_s"] for r in rows), 3),
+            "default_vs_eigen": round(rows[0]["images_per_s"] / eigen, 3) if eigen else None,
+            "default_bound_fraction": round(rows[0]["images_per_s"] / bound, 3)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backend", choices=sorted(BACKEND_MODULES), default=os.environ.get("KERAS_BACKEND", "tensorflow"))
-    parser.add_argument("--compare", help="comma-separated backends to run one after the other, e.g. tensorflow,jax,torch")
+    parser.add_argument("--compare", help="comma-separated entries to run one after the other, the default first, e.g. tensorflow,tensorflow-eigen,jax,torch")
     parser.add_argument("--precision", default="float32", help="float32 (the paper's) or mixed_bfloat16")
     parser.add_argument("--steps", type=int, default=20, help="timed steps")
     parser.add_argument("--warmup", type=int, default=3, help="steps before timing (tracing and compiling)")
@@ -202,8 +243,7 @@ def main() -> None:
         return
     common = ["--precision", args.precision, "--steps", str(args.steps), "--warmup", str(args.warmup), "--batch", str(args.batch)]
     if args.compare:
-        rows = compare(args.compare.split(","), common)
-        print(json.dumps({"compare": rows}))
+        print(json.dumps(compare(args.compare.split(","), common)))
         return
     r = measure(args.backend, args.precision, args.steps, args.warmup, args.batch)
     print_one(r)
