@@ -83,5 +83,6 @@ def test_a_short_training_no_longer_collapses_at_inference(tmp_path):
     # (3 classes where TensorFlow ran its own kernels or a bfloat16-native CPU's oneDNN, 4 with oneDNN on an AVX2-only CPU)
     assert keras_only["best_epoch"] <= 2 and classes_keras <= 4, (keras_only["best_epoch"], classes_keras)
     # refreshed before each validation: the same steps give a network that tells the faces apart
-    assert acc_refreshed > 0.7 and classes_refreshed == 7 and acc_refreshed > acc_keras + 0.3, (acc_refreshed, acc_keras)
+    # (all 7 classes on a bfloat16-native CPU; 6 or 7 with oneDNN on an AVX2-only one, from run to run: see the closing notes)
+    assert acc_refreshed > 0.7 and classes_refreshed >= 6 and acc_refreshed > acc_keras + 0.3, (acc_refreshed, classes_refreshed, acc_keras)
     assert refreshed["best_val_accuracy"] == pytest.approx(acc_refreshed)  # validation judged the exported network

@@ -224,7 +224,7 @@ def deviations_table(run_dir: str | Path) -> pd.DataFrame:
         ("BatchNorm statistics at inference", "Keras' moving averages (momentum 0.99)",
          _refresh(recipe),
          "after a short training (a few hundred steps) the averages lag the weights and dropout shifts the variance; in the test suite, a "
-         "network trained 88 steps on generated faces tells at most 4 classes apart at inference without the refresh, and all 7 with it",
+         "network trained 88 steps on generated faces tells at most 4 classes apart at inference without the refresh, and 6 or 7 with it",
          batchnorm_effect(run_dir)),
         ("Numeric precision", "float32 (Keras 2 on a K80 GPU, implied)", words.precision(recipe["precision"]),
          "the paper's" if recipe["precision"] == "float32" else
