@@ -43,7 +43,7 @@ import sys
 import time
 
 BACKEND_MODULES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
-VARIANTS = {"tensorflow": ("tensorflow", {}), "tensorflow-eigen": ("tensorflow", {"TF_ENABLE_ONEDNN_OPTS": "0"}),
+VARIANTS = {"tensorflow": ("tensorflow", {"TF_ENABLE_ONEDNN_OPTS": "1"}), "tensorflow-eigen": ("tensorflow", {"TF_ENABLE_ONEDNN_OPTS": "0"}),
             "jax": ("jax", {}), "torch": ("torch", {})}  # a --compare entry: its backend and its environment
 
 
@@ -66,12 +66,14 @@ def measure(backend: str, precision: str, steps: int, warmup: int, batch: int) -
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras
 
+    import fer_lib  # noqa: F401  (before keras: it turns TensorFlow's oneDNN kernels on, as the library runs them)
     from fer_lib.data.synthetic import generate_faces
     from fer_lib.model.networks import build_model, training_gflop_per_image
     from fer_lib.pipeline.provenance import device_description
     from fer_lib.train.class_weights import class_weights
     from fer_lib.train.config import TrainConfig
     from fer_lib.train.loop import build_trainer, set_determinism
+    from fer_lib.train.precision import onednn_enabled
     from fer_lib.train.stream import BatchStream
 
     faces = generate_faces((steps + warmup) * batch, seed=0)
@@ -101,7 +103,7 @@ def measure(backend: str, precision: str, steps: int, warmup: int, batch: int) -
     return {"backend": backend, "jit": bool(trainer.jit_compile), "device": device_description(), "precision": precision, "batch": batch,
             "steps": steps, "images_per_s": round(batch / step_s, 1), "step_ms": round(step_s * 1000, 2), "input_ms": round(input_s * 1000, 3),
             "input_share": round(input_s / step_s, 4), "warmup_s": round(times[0], 1), "achieved_gflop_s": round(batch / step_s * gflop, 1),
-            "keras": keras.__version__}
+            "onednn": onednn_enabled() if backend == "tensorflow" else None, "keras": keras.__version__}
 
 
 def matmul_gflop_s(precision: str, n: int = 2048, repeats: int = 5) -> float:
@@ -127,6 +129,7 @@ def measure_steps(backend: str, precision: str, steps: int, warmup: int, batch: 
     import keras
     import numpy as np
 
+    import fer_lib  # noqa: F401  (before keras: it turns TensorFlow's oneDNN kernels on, as the library runs them)
     from fer_lib.data.synthetic import generate_faces
     from fer_lib.model.networks import build_model, training_gflop_per_image
     from fer_lib.pipeline.provenance import device_description
@@ -204,7 +207,7 @@ def compare(variants: list[str], argv: list[str]) -> dict:
         if run.returncode != 0:
             print(f"{name}: failed\n{run.stderr[-2000:]}", flush=True)
             continue
-        rows.append(json.loads(run.stdout.strip().splitlines()[-1]) | {"variant": name, "onednn": env.get("TF_ENABLE_ONEDNN_OPTS", "1") != "0" if backend == "tensorflow" else None})
+        rows.append(json.loads(run.stdout.strip().splitlines()[-1]) | {"variant": name})
     if not rows:
         raise SystemExit("--compare: no backend ran")
     rate = numpy_matmul_gflop_s()

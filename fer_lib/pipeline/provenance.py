@@ -78,7 +78,7 @@ def environment() -> dict:
         "cpu_id": cpu_id(),
         "cpu_kind": cpu_kind(),
         "cpu_features": speed_features(),
-        "onednn": onednn_enabled(),
+        "onednn": onednn_enabled() if keras_backend() == "tensorflow" else None,  # TensorFlow's kernels only
         "cpu_count": os.cpu_count(),
         "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
         "packages": package_versions(),

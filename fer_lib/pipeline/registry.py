@@ -43,7 +43,7 @@ def run_of(base: Entry, run: int) -> Entry:
     return Entry(f"{base.name}{RUN_MARK}{run}", base.page, f"{base.title}, run {run}", f"{base.label}, run {run}")
 
 
-RUN_NAME = re.compile(rf"(.+){RUN_MARK}(\d+)")
+RUN_NAME = re.compile(rf"(.+){RUN_MARK}(0|[1-9][0-9]*)", re.ASCII)  # residual@1, not residual@01
 
 
 def base_and_run(name: str) -> tuple[str, int | None]:

@@ -57,7 +57,7 @@ def speed_rows(run_dir: str | Path) -> list[dict]:
     from fer_lib.report.words import device as device_words
 
     run_dir, rows = Path(run_dir), []
-    names = [n for base in SPEED_TRAININGS for n in [base] + sorted(_runs_of(run_dir, base))]
+    names = [n for base in SPEED_TRAININGS for n in [base] + sorted(_runs_of(run_dir, base), key=lambda n: registry.base_and_run(n)[1])]
     for name in names:
         t = read_training(run_dir, name)
         if t is None or not t.history:

@@ -47,9 +47,19 @@ def cpu_kind(flags: frozenset[str] | None = None) -> str:
 
 
 def onednn_enabled() -> bool:
-    """Whether TensorFlow runs oneDNN's kernels in this process (fer_lib turns them on unless
-    ``TF_ENABLE_ONEDNN_OPTS`` says otherwise; TensorFlow's own default is on only for bfloat16-native
-    and AVX-512 VNNI CPUs)."""
+    """Whether TensorFlow runs oneDNN's kernels in this process: TensorFlow's own answer once it is
+    imported (it reads ``TF_ENABLE_ONEDNN_OPTS`` once, at its import), else what it would choose
+    (fer_lib turns them on unless the variable says otherwise; TensorFlow's own default is on only
+    for bfloat16-native and AVX-512 VNNI CPUs)."""
+    import sys
+
+    if "tensorflow" in sys.modules:
+        try:
+            from tensorflow.python.util import _pywrap_util_port
+
+            return bool(_pywrap_util_port.IsMklEnabled())
+        except (ImportError, AttributeError):
+            pass
     value = os.environ.get("TF_ENABLE_ONEDNN_OPTS")
     if value is None:
         return cpu_kind() == "bfloat16-native" or "avx512_vnni" in cpu_flags()
