@@ -4,6 +4,7 @@ an AVX2-only AMD EPYC with the project's throughput benchmark)."""
 
 from __future__ import annotations
 
+import functools
 import os
 import warnings
 
@@ -19,15 +20,21 @@ class PrecisionWarning(UserWarning):
 def cpu_flags(cpuinfo: str | None = None) -> frozenset[str]:
     """The CPU's feature flags (``/proc/cpuinfo``'s ``flags`` line, or ``cpuinfo``'s); empty where unknown."""
     if cpuinfo is None:
-        try:
-            with open("/proc/cpuinfo") as f:
-                cpuinfo = f.read()
-        except OSError:
-            return frozenset()
+        cpuinfo = _proc_cpuinfo()
     for line in cpuinfo.splitlines():
         if line.startswith("flags"):
             return frozenset(line.split(":", 1)[1].split())
     return frozenset()
+
+
+@functools.lru_cache(maxsize=1)
+def _proc_cpuinfo() -> str:
+    """``/proc/cpuinfo``, read once a process (a record asks for the CPU's flags several times); empty where absent."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            return f.read()
+    except OSError:
+        return ""
 
 
 def speed_features(flags: frozenset[str] | None = None) -> dict[str, bool]:
